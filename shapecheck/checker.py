@@ -1,0 +1,112 @@
+"""Deciding checks on dims, and the input conditions a model collects on its way.
+
+Named dims are rigid: a check passes only if it holds for every value the input conditions allow.
+A difference in normal form is reported only with a counterexample (see ``dims.find_witness``);
+anything that depends on an undeclared dim is left alone: silence beats a false positive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shapecheck.dims import (
+    Condition,
+    Dim,
+    as_dim,
+    content,
+    divide_exact,
+    find_witness,
+    is_monotone,
+    is_unknown,
+    least_value,
+    symbols_of,
+)
+from shapecheck.errors import RuleError
+
+__all__ = ["Checker"]
+
+
+class Checker:
+    """Decides equalities and lower bounds on dims; records the symbolic ones as input conditions.
+
+    ``lower`` maps a symbol to its least allowed value (``H >= 32``); ``others`` holds conditions
+    that do not reduce to one symbol. Rules call :meth:`equal` and :meth:`at_least`.
+    """
+
+    __slots__ = ("lower", "others")
+
+    def __init__(self) -> None:
+        self.lower: dict[str, int] = {}
+        self.others: dict[object, Condition] = {}
+
+    def conditions(self) -> list[Condition]:
+        out: list[Condition] = [(as_dim(n), b) for n, b in self.lower.items()]
+        out.extend(self.others.values())
+        return out
+
+    def describe(self) -> list[str]:
+        """The input conditions, readable: ``['H >= 32', 'W >= 32']``."""
+        out = [f"{n} >= {b}" for n, b in sorted(self.lower.items()) if b > 1]
+        out.extend(f"{e} >= {b}" for e, b in self.others.values())
+        return out
+
+    def at_least(self, d: Dim, bound: int, what: str, *, index: int | None = None, fixes: Sequence[str] = ()) -> None:
+        """Require ``d >= bound``: an error if ``d`` is an int below it, an input condition if symbolic."""
+        if isinstance(d, int):
+            if d < bound:
+                raise RuleError(what, expected=f">= {bound}", actual=d, index=index, fixes=fixes, kind="size")
+            return
+        if is_unknown(d):
+            return
+        syms = symbols_of(d)
+        if len(syms) == 1 and is_monotone(d):
+            name = next(iter(syms)).name
+            least = least_value(d, name, bound)
+            if least is None:
+                raise RuleError(what, expected=f">= {bound}", actual=d, index=index, fixes=fixes, kind="size")
+            if least > self.lower.get(name, 1):
+                self.lower[name] = least
+            return
+        self.others.setdefault((d.key(), bound), (d, bound))
+
+    def equal(
+        self,
+        actual: Dim,
+        expected: Dim,
+        what: str,
+        *,
+        index: int | None = None,
+        fixes: Sequence[str] = (),
+        kind: str = "shape",
+    ) -> None:
+        """Require ``actual == expected`` for every allowed value of the symbols."""
+        if actual == expected:
+            return
+        if isinstance(actual, int) and isinstance(expected, int):
+            raise RuleError(what, expected=expected, actual=actual, index=index, fixes=fixes, kind=kind)
+        if is_unknown(actual) or is_unknown(expected):
+            return
+        witness = find_witness([(actual, expected)], self.conditions(), self.lower)
+        if witness is None:
+            return
+        raise RuleError(
+            what,
+            expected=expected,
+            actual=actual,
+            index=index,
+            fixes=fixes,
+            holds_when=_holds_when(actual, expected),
+            witness=witness,
+            kind=kind,
+        )
+
+
+def _holds_when(actual: Dim, expected: Dim) -> str:
+    """``512*(H//32)*(W//32)`` vs ``25088`` -> ``(H//32)*(W//32) == 49``: the common factor cancelled."""
+    if isinstance(expected, int) and not isinstance(actual, int):
+        g = content(actual)
+        rest = expected - actual.const
+        if g > 1 and rest % g == 0:
+            return f"{divide_exact(actual - actual.const, g)} == {rest // g}"
+        return f"{actual - actual.const} == {rest}"
+    return f"{actual} == {expected}"

@@ -1,0 +1,189 @@
+"""The counter: parameters, multiply-accumulates and memory, folded over a verified chain."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from shapecheck.dims import Dim, is_unknown, substitute, symbols_of
+from shapecheck.nn.module import Module
+from shapecheck.shape import Shape
+from shapecheck.trace import Step
+
+__all__ = ["Row", "Summary", "count_buffers", "count_macs", "count_memory", "count_params", "summary"]
+
+_FLOAT32 = 4
+
+
+class Checked(Protocol):
+    """A model that was walked with an input: a ``Sequential`` (or any container that records steps)."""
+
+    steps: list[Step]
+    input_shape: Shape
+    output_shape: Shape
+    conditions: list[str]
+
+    def parameter_count(self) -> int: ...
+    def buffer_count(self) -> int: ...
+
+
+def count_params(model: Module) -> int:
+    """Exactly ``sum(p.numel() for p in m.parameters())`` of the equivalent torch model."""
+    return model.parameter_count()
+
+
+def count_buffers(model: Module) -> int:
+    """Elements of the buffers (BatchNorm's running mean and variance; not its ``num_batches_tracked``)."""
+    return model.buffer_count()
+
+
+def count_macs(model: Checked, *, bias: bool = False, **bindings: int) -> Dim:
+    """Multiply-accumulates of one forward pass, as torchvision publishes them (conv, linear, matmul;
+    no bias, norm, activation or pooling). ``bias=True`` adds one per bias addition, as torchinfo.
+    Symbols left unbound stay in the result: ``count_macs(vgg16) == 15470264320*B``.
+    """
+    _require_input(model, "count_macs")
+    _check_bindings(model, bindings)
+    total: Dim = 0
+    for step in model.steps:
+        total = total + step.layer.macs(step.input, step.output)
+        if bias:
+            total = total + step.layer.bias_macs(step.input, step.output)
+    return substitute(total, bindings)
+
+
+def count_memory(model: Checked, *, bytes_per_element: int = _FLOAT32, **bindings: int) -> Dim:
+    """Bytes of every layer's output in one forward pass (what autograd keeps for backward, roughly)."""
+    _require_input(model, "count_memory")
+    _check_bindings(model, bindings)
+    total: Dim = 0
+    for step in model.steps:
+        total = total + step.output.numel()
+    return substitute(total * bytes_per_element, bindings)
+
+
+def _require_input(model: Checked, what: str) -> None:
+    if not hasattr(model, "steps") or model.input_shape.prefix:
+        raise ValueError(
+            f"{what} needs the input shape: start the model with nn.Input(...), e.g. "
+            "Sequential(Input('B', 3, 224, 224), ...), or call model.with_input('B', 3, 224, 224)"
+        )
+
+
+def _check_bindings(model: Checked, bindings: dict[str, int]) -> None:
+    names = {s.name for d in model.input_shape for s in symbols_of(d)}
+    for name, value in bindings.items():
+        if name not in names:
+            known = ", ".join(sorted(names)) or "none"
+            raise ValueError(f"cannot bind {name}={value}: the model's input {model.input_shape} has symbols {known}")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be bound to a positive int, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One leaf layer of the summary."""
+
+    position: int
+    path: str
+    layer: str
+    output: Shape
+    params: int
+    macs: Dim
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The per-layer table and totals of a checked model; ``str()`` renders it."""
+
+    rows: Sequence[Row]
+    input_shape: Shape
+    output_shape: Shape
+    params: int
+    buffers: int
+    macs: Dim
+    macs_with_bias: Dim
+    activation_bytes: Dim
+    conditions: Sequence[str]
+
+    def __str__(self) -> str:
+        return _render(self)
+
+
+def summary(model: Checked, **bindings: int) -> Summary:
+    """Per-layer output shapes, parameters and MACs, totals, and the input conditions."""
+    _require_input(model, "summary")
+    _check_bindings(model, bindings)
+    rows = [
+        Row(
+            s.position,
+            s.path,
+            repr(s.layer),
+            s.output.bind(bindings),
+            s.layer.parameter_count(),
+            substitute(s.layer.macs(s.input, s.output), bindings),
+        )
+        for s in model.steps
+    ]
+    return Summary(
+        rows=rows,
+        input_shape=model.input_shape.bind(bindings),
+        output_shape=model.output_shape.bind(bindings),
+        params=model.parameter_count(),
+        buffers=model.buffer_count(),
+        macs=count_macs(model, **bindings),
+        macs_with_bias=count_macs(model, bias=True, **bindings),
+        activation_bytes=count_memory(model, **bindings),
+        conditions=list(model.conditions),
+    )
+
+
+_NUMBER = re.compile(r"\d{4,}")
+
+
+def fmt(value: Dim | int) -> str:
+    """A count with thousands separators, also inside an expression: ``15,470,264,320*B``."""
+    if is_unknown(value):
+        return "?"
+    return _NUMBER.sub(lambda m: f"{int(m.group()):,}", str(value))
+
+
+def _megabytes(value: Dim) -> str:
+    if isinstance(value, int):
+        return f"{value / 1e6:,.2f} MB"
+    return f"{fmt(value)} bytes"
+
+
+_LAYER_WIDTH = 44
+
+
+def _render(s: Summary) -> str:
+    header = ("Layer", "Path", "Output shape", "Params", "MACs")
+    body = []
+    for r in s.rows:
+        layer = r.layer if len(r.layer) <= _LAYER_WIDTH else r.layer[: _LAYER_WIDTH - 3] + "..."
+        body.append((f"[{r.position}] {layer}", r.path, str(r.output), f"{r.params:,}", fmt(r.macs) if r.macs != 0 else "--"))
+    widths = [max(len(row[i]) for row in [header, *body]) for i in range(5)]
+    rule = "=" * (sum(widths) + 2 * 4)
+    thin = "-" * len(rule)
+
+    def line(cells: Sequence[str]) -> str:
+        left = [c.ljust(w) for c, w in zip(cells[:3], widths[:3])]
+        right = [c.rjust(w) for c, w in zip(cells[3:], widths[3:])]
+        return "  ".join(left + right).rstrip()
+
+    out = [rule, line(header), rule, *(line(b) for b in body), rule]
+    out.append(f"Input shape:           {s.input_shape}")
+    out.append(f"Output shape:          {s.output_shape}")
+    out.append(f"Total params:          {s.params:,}")
+    if s.buffers:
+        out.append(f"Buffers (not params):  {s.buffers:,}")
+    out.append(f"Total MACs:            {fmt(s.macs)}  (conv/linear/matmul, no bias; torchvision's convention)")
+    out.append(f"  with bias additions: {fmt(s.macs_with_bias)}  (torchinfo's convention)")
+    out.append(f"Params size (float32): {_megabytes(s.params * _FLOAT32)}")
+    out.append(f"Activations (float32): {_megabytes(s.activation_bytes)}")
+    out.append("Input conditions:      " + (", ".join(s.conditions) if s.conditions else "none"))
+    out.append(thin)
+    return "\n".join(out)

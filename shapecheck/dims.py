@@ -1,0 +1,449 @@
+"""Symbolic dimensions: integer polynomials over symbols and floor divisions, in a normal form.
+
+A dimension (``Dim``) is a plain ``int`` or an :class:`Expr`. An ``Expr`` is a sum of integer
+multiples of monomials plus a constant; a monomial is a product of atoms; an atom is a
+:class:`Symbol` (``H``) or a :class:`Floor` (``(H + 1)//2``). Construction always normalises:
+
+* ``floor(p/k)`` splits off every multiple of ``k``: ``(H + 3)//2 == (H + 1)//2 + 1``;
+* common factors cancel: ``(2*H + 2)//4 == (H + 1)//2``;
+* nested floors fold: ``((p//a) + c)//b == (p + c*a)//(a*b)``, so five 2x2 pools give ``H//32``;
+* an expression without symbols is an ``int``.
+
+Equal normal forms are equal functions. The converse does not always hold
+(``H//2 + (H + 1)//2`` is ``H``), so a difference in form is only reported as a mismatch together
+with a witness: values of the symbols under which the two really differ (:func:`find_witness`).
+Expression size is bounded by the layer arithmetic, not by depth: checking stays linear.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from collections.abc import Iterable, Mapping
+from typing import Final, Union
+
+__all__ = [
+    "Dim",
+    "DimLike",
+    "Expr",
+    "Floor",
+    "Symbol",
+    "as_dim",
+    "ceil_div",
+    "content",
+    "divide_exact",
+    "evaluate",
+    "find_witness",
+    "floor_div",
+    "format_dim",
+    "is_monotone",
+    "is_unknown",
+    "least_value",
+    "substitute",
+    "symbols_of",
+    "unknown",
+]
+
+_Key = tuple[object, ...]
+
+
+class Symbol:
+    """A named dimension. ``unknown`` symbols stand for sizes nobody declared: checks on them stay silent."""
+
+    __slots__ = ("name", "unknown", "_key")
+
+    _counter: int = 0
+
+    def __init__(self, name: str, unknown: bool = False) -> None:
+        self.name = name
+        self.unknown = unknown
+        if unknown:
+            Symbol._counter += 1
+            self._key: _Key = (1, Symbol._counter)
+        else:
+            self._key = (0, name)
+
+    def key(self) -> _Key:
+        return self._key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Symbol) and self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __str__(self) -> str:
+        return "?" if self.unknown else self.name
+
+    __repr__ = __str__
+
+
+class Floor:
+    """``num // den`` with ``den >= 2``, ``num`` non-constant with coefficients in ``[0, den)``."""
+
+    __slots__ = ("num", "den", "_key")
+
+    def __init__(self, num: Expr, den: int) -> None:
+        self.num = num
+        self.den = den
+        self._key: _Key = (2, num.key(), den)
+
+    def key(self) -> _Key:
+        return self._key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Floor) and self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    def __str__(self) -> str:
+        num = self.num
+        inner = str(num)
+        if len(num.terms) > 1 or num.const or num.terms[0][1] != 1 or len(num.terms[0][0]) > 1:
+            inner = f"({inner})"
+        return f"{inner}//{self.den}"
+
+
+Atom = Union[Symbol, Floor]
+Monomial = tuple[Atom, ...]
+
+
+def _mono_key(mono: Monomial) -> _Key:
+    return tuple(a.key() for a in mono)
+
+
+class Expr:
+    """``sum(coeff * monomial) + const`` in normal form; immutable and hashable.
+
+    Arithmetic with ints and other expressions returns a ``Dim`` (an ``int`` when symbols cancel).
+    """
+
+    __slots__ = ("terms", "const", "_key", "_hash", "_symbols")
+
+    def __init__(self, terms: tuple[tuple[Monomial, int], ...], const: int) -> None:
+        self.terms = terms
+        self.const = const
+        self._key: _Key = (tuple((_mono_key(m), c) for m, c in terms), const)
+        self._hash = hash(self._key)
+        self._symbols: frozenset[Symbol] | None = None
+
+    def key(self) -> _Key:
+        return self._key
+
+    # -- comparisons -------------------------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Expr):
+            return self._hash == other._hash and self._key == other._key
+        return False  # an Expr is never an int: normal form turns constants into ints
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    # -- arithmetic --------------------------------------------------------------------------
+    def __add__(self, other: DimLike) -> Dim:
+        return _add(self, as_dim(other))
+
+    __radd__ = __add__
+
+    def __sub__(self, other: DimLike) -> Dim:
+        return _add(self, _scale(as_dim(other), -1))
+
+    def __rsub__(self, other: DimLike) -> Dim:
+        return _add(as_dim(other), _scale(self, -1))
+
+    def __neg__(self) -> Dim:
+        return _scale(self, -1)
+
+    def __mul__(self, other: DimLike) -> Dim:
+        return _mul(self, as_dim(other))
+
+    __rmul__ = __mul__
+
+    def __floordiv__(self, other: int) -> Dim:
+        return floor_div(self, other)
+
+    # -- printing ----------------------------------------------------------------------------
+    def __str__(self) -> str:
+        parts: list[str] = []
+        for mono, coeff in self.terms:
+            body = "*".join(_atom_str(a, len(mono) > 1 or abs(coeff) != 1) for a in mono)
+            if coeff == 1:
+                text = body
+            elif coeff == -1:
+                text = f"-{body}"
+            else:
+                text = f"{coeff}*{body}"
+            parts.append(text)
+        if self.const:
+            parts.append(str(self.const))
+        out = parts[0]
+        for p in parts[1:]:
+            out += f" - {p[1:]}" if p.startswith("-") else f" + {p}"
+        return out
+
+    def __repr__(self) -> str:
+        return f"Expr({self})"
+
+    def symbols(self) -> frozenset[Symbol]:
+        if self._symbols is None:
+            found: set[Symbol] = set()
+            for mono, _ in self.terms:
+                for atom in mono:
+                    if isinstance(atom, Symbol):
+                        found.add(atom)
+                    else:
+                        found |= atom.num.symbols()
+            self._symbols = frozenset(found)
+        return self._symbols
+
+
+Dim = Union[int, Expr]
+DimLike = Union[int, str, Expr]
+
+
+def _atom_str(atom: Atom, in_product: bool) -> str:
+    text = str(atom)
+    return f"({text})" if in_product and isinstance(atom, Floor) else text
+
+
+def _make(acc: Mapping[Monomial, int], const: int) -> Dim:
+    items = [(m, c) for m, c in acc.items() if c]
+    if not items:
+        return const
+    items.sort(key=lambda mc: _mono_key(mc[0]))
+    return Expr(tuple(items), const)
+
+
+def _parts(d: Dim) -> tuple[tuple[tuple[Monomial, int], ...], int]:
+    return ((), d) if isinstance(d, int) else (d.terms, d.const)
+
+
+def _add(a: Dim, b: Dim) -> Dim:
+    if isinstance(a, int) and isinstance(b, int):
+        return a + b
+    ta, ca = _parts(a)
+    tb, cb = _parts(b)
+    acc: dict[Monomial, int] = dict(ta)
+    for m, c in tb:
+        acc[m] = acc.get(m, 0) + c
+    return _make(acc, ca + cb)
+
+
+def _scale(a: Dim, k: int) -> Dim:
+    if isinstance(a, int):
+        return a * k
+    if k == 0:
+        return 0
+    return Expr(tuple((m, c * k) for m, c in a.terms), a.const * k)
+
+
+def _mul(a: Dim, b: Dim) -> Dim:
+    if isinstance(a, int):
+        return _scale(b, a)
+    if isinstance(b, int):
+        return _scale(a, b)
+    ta, ca = _parts(a)
+    tb, cb = _parts(b)
+    acc: dict[Monomial, int] = {}
+    for m1, c1 in ta:
+        for m2, c2 in tb:
+            mono = tuple(sorted(m1 + m2, key=lambda at: at.key()))
+            acc[mono] = acc.get(mono, 0) + c1 * c2
+        if cb:
+            acc[m1] = acc.get(m1, 0) + c1 * cb
+    if ca:
+        for m2, c2 in tb:
+            acc[m2] = acc.get(m2, 0) + ca * c2
+    return _make(acc, ca * cb)
+
+
+def floor_div(a: DimLike, k: int) -> Dim:
+    """``a // k`` for a positive int ``k``, normalised (see the module docstring)."""
+    if not isinstance(k, int) or isinstance(k, bool) or k <= 0:
+        raise ValueError(f"can only divide a dimension by a positive int, got {k!r}")
+    d = as_dim(a)
+    if k == 1 or isinstance(d, int):
+        return d // k if isinstance(d, int) else d
+    quotient: dict[Monomial, int] = {}
+    rest: dict[Monomial, int] = {}
+    for m, c in d.terms:
+        q, r = divmod(c, k)
+        quotient[m] = q
+        rest[m] = r
+    qc, rc = divmod(d.const, k)
+    whole = _make(quotient, qc)
+    rest_items = {m: c for m, c in rest.items() if c}
+    if not rest_items:
+        return whole
+    g = math.gcd(k, rc, *rest_items.values())
+    den = k // g
+    rest_items = {m: c // g for m, c in rest_items.items()}
+    rc //= g
+    num = _make(rest_items, rc)
+    assert isinstance(num, Expr)
+    if len(num.terms) == 1:
+        mono, coeff = num.terms[0]
+        if coeff == 1 and len(mono) == 1 and isinstance(mono[0], Floor):
+            inner = mono[0]  # ((p // a) + c) // b == (p + c*a) // (a*b)
+            return _add(whole, floor_div(_add(inner.num, inner.den * num.const), inner.den * den))
+    return _add(whole, Expr((((Floor(num, den),), 1),), 0))
+
+
+def ceil_div(a: DimLike, k: int) -> Dim:
+    """``ceil(a / k) == (a + k - 1) // k`` for a positive int ``k``."""
+    return floor_div(_add(as_dim(a), k - 1), k)
+
+
+def as_dim(x: DimLike) -> Dim:
+    """An int, a symbol name (``"B"``) or an ``Expr`` as a ``Dim``."""
+    if isinstance(x, bool):
+        raise TypeError(f"a dimension must be an int or a symbol name, got {x!r}")
+    if isinstance(x, (int, Expr)):
+        return x
+    if isinstance(x, str):
+        if not x.isidentifier():
+            raise ValueError(f"a symbolic dimension must be an identifier such as 'B' or 'H', got {x!r}")
+        return _symbol_expr(Symbol(x))
+    raise TypeError(f"a dimension must be an int or a symbol name, got {type(x).__name__} {x!r}")
+
+
+def _symbol_expr(s: Symbol) -> Expr:
+    return Expr((((s,), 1),), 0)
+
+
+def unknown() -> Expr:
+    """A fresh dimension nobody declared; printed ``?``."""
+    return _symbol_expr(Symbol("?", unknown=True))
+
+
+def symbols_of(d: Dim) -> frozenset[Symbol]:
+    return frozenset() if isinstance(d, int) else d.symbols()
+
+
+def is_unknown(d: Dim) -> bool:
+    """True when ``d`` depends on a dimension nobody declared."""
+    return any(s.unknown for s in symbols_of(d))
+
+
+def format_dim(d: Dim) -> str:
+    return str(d)
+
+
+def substitute(d: Dim, values: Mapping[str, int]) -> Dim:
+    """Replace the named symbols by ints; the result is normalised (an int if nothing is left)."""
+    if isinstance(d, int):
+        return d
+    total: Dim = d.const
+    for mono, coeff in d.terms:
+        prod: Dim = coeff
+        for atom in mono:
+            if isinstance(atom, Symbol):
+                v = values.get(atom.name) if not atom.unknown else None
+                prod = _mul(prod, v if v is not None else _symbol_expr(atom))
+            else:
+                prod = _mul(prod, floor_div(substitute(atom.num, values), atom.den))
+        total = _add(total, prod)
+    return total
+
+
+def evaluate(d: Dim, values: Mapping[str, int]) -> int:
+    """``d`` with every symbol bound; KeyError names a missing symbol."""
+    if isinstance(d, int):
+        return d
+    total = d.const
+    for mono, coeff in d.terms:
+        prod = coeff
+        for atom in mono:
+            if isinstance(atom, Symbol):
+                prod *= values[atom.name]
+            else:
+                prod *= evaluate(atom.num, values) // atom.den
+        total += prod
+    return total
+
+
+Condition = tuple[Dim, int]
+"""``(expr, bound)`` meaning ``expr >= bound``."""
+
+_TRIES: Final = 200
+
+
+def find_witness(
+    differ: Iterable[tuple[Dim, Dim]],
+    conditions: Iterable[Condition],
+    lower: Mapping[str, int] | None = None,
+) -> dict[str, int] | None:
+    """Values of the symbols under which some pair in ``differ`` is unequal and every condition holds.
+
+    Symbols are positive; ``lower`` gives known lower bounds. Searches small values first, then a
+    seeded random sample; None means none was found (the pairs may well be equal everywhere).
+    """
+    pairs = list(differ)
+    conds = list(conditions)
+    names = sorted(
+        {s.name for a, b in pairs for s in symbols_of(a) | symbols_of(b)}
+        | {s.name for e, _ in conds for s in symbols_of(e)}
+    )
+    lo = {n: max(1, (lower or {}).get(n, 1)) for n in names}
+
+    def ok(values: dict[str, int]) -> bool:
+        return all(evaluate(e, values) >= b for e, b in conds) and any(
+            evaluate(a, values) != evaluate(b, values) for a, b in pairs
+        )
+
+    rng = random.Random(0)
+    offsets = itertools.chain(range(64), (rng.randrange(64, 4096) for _ in range(_TRIES)))
+    for off in offsets:
+        same = {n: lo[n] + off for n in names}
+        if ok(same):
+            return same
+        mixed = {n: lo[n] + rng.randrange(0, off + 1) for n in names}
+        if ok(mixed):
+            return mixed
+    return None
+
+
+def content(d: Dim) -> int:
+    """The gcd of the coefficients of the non-constant terms of ``d`` (0 for an int)."""
+    return 0 if isinstance(d, int) else math.gcd(*(c for _, c in d.terms))
+
+
+def divide_exact(d: Dim, k: int) -> Dim:
+    """``d / k`` where ``k`` divides every coefficient and the constant of ``d``."""
+    if isinstance(d, int):
+        return d // k
+    return Expr(tuple((m, c // k) for m, c in d.terms), d.const // k)
+
+
+def is_monotone(d: Dim) -> bool:
+    """True when ``d`` is a non-negative combination of single atoms, recursively: non-decreasing in every symbol."""
+    if isinstance(d, int):
+        return True
+    for mono, coeff in d.terms:
+        if coeff < 0 or len(mono) != 1:
+            return False
+        atom = mono[0]
+        if isinstance(atom, Floor) and not is_monotone(atom.num):
+            return False
+    return True
+
+
+def least_value(d: Dim, name: str, bound: int) -> int | None:
+    """The least ``v >= 1`` with ``d(name=v) >= bound``, for ``d`` monotone in the single symbol ``name``."""
+    if evaluate(d, {name: 1}) >= bound:
+        return 1
+    hi = 2
+    while evaluate(d, {name: hi}) < bound:
+        hi *= 2
+        if hi > 1 << 62:
+            return None
+    lo = hi // 2  # f(lo) < bound <= f(hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if evaluate(d, {name: mid}) >= bound:
+            hi = mid
+        else:
+            lo = mid
+    return hi

@@ -1,0 +1,102 @@
+"""What an error says beyond the failing layer: how its input came about, and fixes found in the chain."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shapecheck.dims import Dim, as_dim, evaluate
+from shapecheck.errors import RuleError, ShapeError
+from shapecheck.shape import Shape
+
+if TYPE_CHECKING:
+    from shapecheck.nn.module import Module
+    from shapecheck.trace import Step, Tracer
+
+__all__ = ["chain_fixes", "derivation"]
+
+_TRAIL = 3
+_MAX_SIDE = 4096
+
+
+def derivation(steps: list[Step], x: Shape, index: int | None) -> list[str]:
+    """How ``x`` (the failing layer's input) came about: the producing layer's formula, then the trail."""
+    if not steps or steps[-1].output is not x:
+        return []
+    last = steps[-1]
+    lines: list[str] = []
+    if index is not None and -len(x) <= index < len(x):
+        formula = last.layer.explain(last.input, last.output, index)
+        value = x[index]
+        how = f"{value} = {formula}" if formula and formula != str(value) else f"{value}"
+        lines.append(f"{how}, {_name(last)} of {last.input}")
+    trail = [f"{s.output} after {_name(s, short=True)}" for s in steps[-_TRAIL:]]
+    head = "input " + str(steps[0].input)
+    if len(steps) > _TRAIL:
+        head += " -> ..."
+    lines.append(" -> ".join([head, *trail]))
+    return lines
+
+
+def _name(step: Step, short: bool = False) -> str:
+    layer = type(step.layer).__name__ if short else repr(step.layer)
+    return f"[{step.position}] {layer}"
+
+
+def chain_fixes(err: RuleError, tracer: Tracer, layer: Module, path: str) -> list[str]:
+    """Fixes outside the failing layer: adaptive pooling before a Flatten, or another input size."""
+    if err.kind != "features" or not isinstance(err.expected, int):
+        return []
+    fixes = []
+    pool = _adaptive_pool_fix(tracer.steps, err.expected)
+    if pool:
+        fixes.append(pool)
+    size = _input_size_fix(tracer, path, err.expected)
+    if size:
+        fixes.append(size)
+    return fixes
+
+
+def _adaptive_pool_fix(steps: list[Step], expected: int) -> str | None:
+    flat = next((s for s in reversed(steps[-4:]) if type(s.layer).__name__ == "Flatten"), None)
+    if flat is None or flat.input.prefix or len(flat.input) < 3:
+        return None
+    channels = flat.input[1]
+    spatial = len(flat.input) - 2
+    if not isinstance(channels, int) or channels <= 0 or expected % channels or spatial > 3:
+        return None
+    per = expected // channels
+    side = round(per ** (1 / spatial))
+    if side < 1 or side**spatial != per:
+        return None
+    sizes = ", ".join([str(side)] * spatial)
+    return f"AdaptiveAvgPool{spatial}d(({sizes})) before {_name(flat)}"
+
+
+def _input_size_fix(tracer: Tracer, path: str, expected: int) -> str | None:
+    """The smallest square input for which the failing layer gets ``expected`` (searched symbolically)."""
+    from shapecheck.trace import Tracer
+
+    root = tracer.root
+    start = tracer.steps[0].input if tracer.steps else None
+    if root is None or start is None or start.prefix or len(start) < 3:
+        return None
+    spatial = start.dims[2:]
+    if not all(isinstance(d, int) for d in spatial) or len(set(spatial)) != 1:
+        return None
+    side = as_dim("_side")
+    probe = Shape((*start.dims[:2], *([side] * len(spatial))))
+    again = Tracer()
+    try:
+        root.trace(probe, again, "")
+    except ShapeError as found:
+        if found.path != path or not isinstance(found.raw_actual, (int, type(side))):
+            return None
+        actual: Dim = found.raw_actual  # type: ignore[assignment]
+        conditions = again.check.conditions()
+        for s in range(1, _MAX_SIDE + 1):
+            values = {"_side": s}
+            if evaluate(actual, values) == expected and all(evaluate(e, values) >= b for e, b in conditions):
+                now = "x".join(str(d) for d in spatial)
+                return f"an input of {'x'.join([str(s)] * len(spatial))} (the smallest that fits; now {now})"
+    return None
+

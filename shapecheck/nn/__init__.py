@@ -1,0 +1,15 @@
+"""Layers mirroring ``torch.nn``: same names, parameters and defaults; shapes checked as they are built."""
+
+from shapecheck.nn.activation import *  # noqa: F403
+from shapecheck.nn.activation import __all__ as _activation
+from shapecheck.nn.conv import *  # noqa: F403
+from shapecheck.nn.conv import __all__ as _conv
+from shapecheck.nn.linear import *  # noqa: F403
+from shapecheck.nn.linear import __all__ as _linear
+from shapecheck.nn.module import Input, Module, Sequential
+from shapecheck.nn.pool import *  # noqa: F403
+from shapecheck.nn.pool import __all__ as _pool
+from shapecheck.nn.reshape import *  # noqa: F403
+from shapecheck.nn.reshape import __all__ as _reshape
+
+__all__ = ["Input", "Module", "Sequential", *_activation, *_conv, *_linear, *_pool, *_reshape]

@@ -1,0 +1,244 @@
+"""``Conv{1,2,3}d`` and ``ConvTranspose{1,2,3}d`` with torch's parameters, defaults and shape rules."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from shapecheck.checker import Checker
+from shapecheck.dims import Dim
+from shapecheck.nn._args import check_choice, check_int, ntuple
+from shapecheck.nn.module import Module
+from shapecheck.rules.conv import (
+    conv_macs,
+    conv_output_size,
+    conv_params,
+    conv_transpose_output_size,
+    same_padding,
+)
+from shapecheck.rules.rank import split_core
+from shapecheck.shape import Shape
+
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
+
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+_AXES = ("D", "H", "W")
+
+
+class _ConvNd(Module):
+    _n = 0
+    _transposed = False
+
+    def _setup(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, ...],
+        stride: int | tuple[int, ...],
+        padding: str | int | tuple[int, ...],
+        output_padding: int | tuple[int, ...],
+        dilation: int | tuple[int, ...],
+        groups: int,
+        bias: bool,
+        padding_mode: str,
+    ) -> None:
+        name, n = type(self).__name__, self._n
+        self.in_channels = check_int(name, "in_channels", in_channels, minimum=1)
+        self.out_channels = check_int(name, "out_channels", out_channels, minimum=1)
+        self.kernel_size = ntuple(name, "kernel_size", kernel_size, n, minimum=1)
+        self.stride = ntuple(name, "stride", stride, n, minimum=1)
+        self.dilation = ntuple(name, "dilation", dilation, n, minimum=1)
+        self.groups = check_int(name, "groups", groups, minimum=1)
+        self.bias = bool(bias)
+        self.padding_mode = str(check_choice(name, "padding_mode", padding_mode, _PADDING_MODES))
+        if self.in_channels % self.groups:
+            raise ValueError(f"{name}: in_channels must be divisible by groups, got {in_channels} and groups={groups}")
+        if self.out_channels % self.groups:
+            raise ValueError(f"{name}: out_channels must be divisible by groups, got {out_channels} and groups={groups}")
+        self.padding: str | tuple[int, ...]
+        if isinstance(padding, str):
+            if self._transposed:
+                raise ValueError(f"{name}: padding must be an int or a tuple of ints, got {padding!r}")
+            check_choice(name, "padding", padding, ("same", "valid"))
+            if padding == "same" and any(s != 1 for s in self.stride):
+                raise ValueError(f"{name}: padding='same' is not supported for strided convolutions")
+            self.padding = padding
+            pads = [same_padding(k, d) if padding == "same" else (0, 0) for k, d in zip(self.kernel_size, self.dilation)]
+        else:
+            self.padding = ntuple(name, "padding", padding, n)
+            pads = [(p, p) for p in self.padding]
+        self._pads: list[tuple[int, int]] = pads
+        self.output_padding = ntuple(name, "output_padding", output_padding, n)
+        if self._transposed:
+            if self.padding_mode != "zeros":
+                raise ValueError(f'{name}: only "zeros" padding_mode is supported, got {padding_mode!r}')
+            for op, s, d in zip(self.output_padding, self.stride, self.dilation):
+                if op >= s and op >= d:
+                    raise ValueError(
+                        f"{name}: output_padding must be smaller than either stride or dilation, "
+                        f"got output_padding={self.output_padding}, stride={self.stride}, dilation={self.dilation}"
+                    )
+
+    # -- shape ---------------------------------------------------------------------------------
+    def infer(self, x: Shape, check: Checker) -> Shape:
+        n, name = self._n, type(self).__name__
+        lead, core = split_core(x, n + 1, (n + 1, n + 2), name)
+        channels, spatial = core[0], core[1:]
+        check.equal(
+            channels,
+            self.in_channels,
+            f"{name} expects {self.in_channels} input channels, got {channels}",
+            index=-(n + 1),
+            fixes=[self._changed(in_channels=channels)] if isinstance(channels, int) else [],
+            kind="channels",
+        )
+        out = [self._axis(check, i, size) for i, size in enumerate(spatial)]
+        return Shape((*lead, self.out_channels, *out), x.prefix)
+
+    def _axis(self, check: Checker, i: int, size: Dim) -> Dim:
+        k, s, d = self.kernel_size[i], self.stride[i], self.dilation[i]
+        left, right = self._pads[i]
+        axis = _AXES[3 - self._n + i]
+        index = -(self._n - i)
+        if self._transposed:
+            out = conv_transpose_output_size(size, k, s, left, self.output_padding[i], d)
+            check.at_least(out, 1, f"{type(self).__name__} output {axis} {out} is not positive", index=index)
+            return out
+        effective = d * (k - 1) + 1
+        check.at_least(
+            size + left + right - effective + 1,
+            1,
+            f"input {axis} {size} padded by {left + right} is smaller than the kernel"
+            + (f" ({k} dilated by {d} spans {effective})" if d > 1 else f" ({k})"),
+            index=index,
+        )
+        if self.padding_mode == "reflect" and max(left, right) > 0:
+            check.at_least(size, max(left, right) + 1, f"reflect padding {max(left, right)} needs input {axis} > it", index=index)
+        if self.padding_mode == "circular" and max(left, right) > 0:
+            check.at_least(size, max(left, right), f"circular padding {max(left, right)} needs input {axis} >= it", index=index)
+        if left == right:
+            return conv_output_size(size, k, s, left, d)
+        return conv_output_size(size + left + right - 2 * left, k, s, left, d)
+
+    def explain(self, x: Shape, y: Shape, index: int) -> str | None:
+        axis = index % len(y) - (len(y) - self._n)
+        if axis < 0:
+            return None
+        size = x[index]
+        k, s, d = self.kernel_size[axis], self.stride[axis], self.dilation[axis]
+        p = self._pads[axis][0]
+        if self._transposed:
+            return f"({size} - 1)*{s} - 2*{p} + {d}*({k} - 1) + {self.output_padding[axis]} + 1"
+        return f"({size} + 2*{p} - {d}*({k} - 1) - 1)//{s} + 1"
+
+    # -- counts --------------------------------------------------------------------------------
+    def parameter_count(self) -> int:
+        return conv_params(self.in_channels, self.out_channels, self.kernel_size, self.groups, self.bias)
+
+    def macs(self, x: Shape, y: Shape) -> Dim:
+        if self._transposed:
+            return conv_macs(x.numel(), self.out_channels, self.kernel_size, self.groups)
+        return conv_macs(y.numel(), self.in_channels, self.kernel_size, self.groups)
+
+    def bias_macs(self, x: Shape, y: Shape) -> Dim:
+        return y.numel() if self.bias else 0
+
+    # -- printing ------------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        n = self._n
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * n:
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * n:
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * n:
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
+
+    def _changed(self, **changes: Any) -> str:
+        other = copy.copy(self)
+        other.__dict__.update(changes)
+        return repr(other)
+
+
+class _Conv(_ConvNd):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, ...],
+        stride: int | tuple[int, ...] = 1,
+        padding: str | int | tuple[int, ...] = 0,
+        dilation: int | tuple[int, ...] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: object = None,
+        dtype: object = None,
+    ) -> None:
+        super().__init__()
+        self._setup(in_channels, out_channels, kernel_size, stride, padding, 0, dilation, groups, bias, padding_mode)
+
+
+class _ConvTranspose(_ConvNd):
+    _transposed = True
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, ...],
+        stride: int | tuple[int, ...] = 1,
+        padding: int | tuple[int, ...] = 0,
+        output_padding: int | tuple[int, ...] = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: int | tuple[int, ...] = 1,
+        padding_mode: str = "zeros",
+        device: object = None,
+        dtype: object = None,
+    ) -> None:
+        super().__init__()
+        self._setup(in_channels, out_channels, kernel_size, stride, padding, output_padding, dilation, groups, bias, padding_mode)
+
+
+class Conv1d(_Conv):
+    """1-d convolution over ``(N, C, L)`` or ``(C, L)``; ``L_out = (L + 2p - d(k-1) - 1)//s + 1``."""
+
+    _n = 1
+
+
+class Conv2d(_Conv):
+    """2-d convolution over ``(N, C, H, W)`` or ``(C, H, W)``; per axis ``(H + 2p - d(k-1) - 1)//s + 1``."""
+
+    _n = 2
+
+
+class Conv3d(_Conv):
+    """3-d convolution over ``(N, C, D, H, W)`` or ``(C, D, H, W)``; per axis ``(D + 2p - d(k-1) - 1)//s + 1``."""
+
+    _n = 3
+
+
+class ConvTranspose1d(_ConvTranspose):
+    """Transposed 1-d convolution; ``L_out = (L - 1)s - 2p + d(k-1) + output_padding + 1``."""
+
+    _n = 1
+
+
+class ConvTranspose2d(_ConvTranspose):
+    """Transposed 2-d convolution; per axis ``(H - 1)s - 2p + d(k-1) + output_padding + 1``."""
+
+    _n = 2
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """Transposed 3-d convolution; per axis ``(D - 1)s - 2p + d(k-1) + output_padding + 1``."""
+
+    _n = 3

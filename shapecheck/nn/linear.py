@@ -1,0 +1,66 @@
+"""``Linear`` and ``Identity`` with torch's parameters, defaults and shape rules."""
+
+from __future__ import annotations
+
+from shapecheck.checker import Checker
+from shapecheck.dims import Dim, unknown
+from shapecheck.nn._args import check_int
+from shapecheck.nn.module import Module
+from shapecheck.rules.linear import linear_macs, linear_params
+from shapecheck.shape import Shape
+
+__all__ = ["Identity", "Linear"]
+
+
+class Identity(Module):
+    """Returns its input; accepts and ignores any arguments, as ``torch.nn.Identity``."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__()
+
+    def infer(self, x: Shape, check: Checker) -> Shape:
+        return x
+
+
+class Linear(Module):
+    """``y = x W^T + b`` over the last dim: ``(*, in_features) -> (*, out_features)``."""
+
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, device: object = None, dtype: object = None
+    ) -> None:
+        super().__init__()
+        self.in_features = check_int("Linear", "in_features", in_features)
+        self.out_features = check_int("Linear", "out_features", out_features)
+        self.bias = bool(bias)
+
+    def infer(self, x: Shape, check: Checker) -> Shape:
+        if not x.dims and not x.prefix:
+            raise _rank_error(x)
+        features = x.dims[-1] if x.dims else unknown()
+        check.equal(
+            features,
+            self.in_features,
+            f"Linear expects {self.in_features} input features, got {features}",
+            index=-1,
+            fixes=[f"Linear({features}, {self.out_features})"] if isinstance(features, int) else [],
+            kind="features",
+        )
+        return x.with_tail(len(x) - 1, (self.out_features,))
+
+    def parameter_count(self) -> int:
+        return linear_params(self.in_features, self.out_features, self.bias)
+
+    def macs(self, x: Shape, y: Shape) -> Dim:
+        return linear_macs(y.numel(), self.in_features)
+
+    def bias_macs(self, x: Shape, y: Shape) -> Dim:
+        return y.numel() if self.bias else 0
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias}"
+
+
+def _rank_error(x: Shape) -> Exception:
+    from shapecheck.errors import RuleError
+
+    return RuleError(f"Linear expects at least a 1D input, got a 0D input {x}", kind="rank")

@@ -1,0 +1,204 @@
+"""The layer base class, ``Input`` and ``Sequential``: a chain checked as it is built."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import overload
+
+from shapecheck.checker import Checker
+from shapecheck.dims import Dim, DimLike
+from shapecheck.errors import RuleError, ShapeError
+from shapecheck.shape import Shape
+from shapecheck.trace import Location, Step, Tracer, caller_location
+
+__all__ = ["Input", "Module", "Sequential"]
+
+
+class Module:
+    """Base of every ``shapecheck.nn`` layer: a shape rule plus its parameter and MAC counts.
+
+    A leaf layer implements :meth:`infer` (input shape -> output shape, raising ``RuleError``);
+    containers implement :meth:`trace`. ``where`` is the file and line that constructed it.
+    """
+
+    where: Location | None
+
+    def __init__(self) -> None:
+        self.where = caller_location()
+
+    def infer(self, x: Shape, check: Checker) -> Shape:
+        """The output shape for input ``x``; rules call ``check`` for what must hold."""
+        raise NotImplementedError
+
+    def trace(self, x: Shape, tracer: Tracer, path: str) -> Shape:
+        return tracer.leaf(self, x, path)
+
+    def children(self) -> list[tuple[str, Module]]:
+        return []
+
+    def parameter_count(self) -> int:
+        """Elements of the learnable parameters, as ``sum(p.numel() for p in m.parameters())``."""
+        return sum(child.parameter_count() for _, child in self.children())
+
+    def buffer_count(self) -> int:
+        """Elements of non-learnable state (BatchNorm running statistics)."""
+        return sum(child.buffer_count() for _, child in self.children())
+
+    def macs(self, x: Shape, y: Shape) -> Dim:
+        """Multiply-accumulates of one forward pass (torchvision's convention: no bias)."""
+        return 0
+
+    def bias_macs(self, x: Shape, y: Shape) -> Dim:
+        """The additions of a bias (torchinfo counts them as MACs too)."""
+        return 0
+
+    def explain(self, x: Shape, y: Shape, index: int) -> str | None:
+        """How output dim ``index`` follows from ``x`` (the formula with numbers filled in)."""
+        return None
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+
+class Input(Module):
+    """Declares the shape entering a chain, batch dim included: ``Input("B", 3, 224, 224)``.
+
+    Ints are exact sizes, names are symbols that hold for every value (``B``, ``H``). Inside a
+    chain it asserts the shape at that point.
+    """
+
+    def __init__(self, *dims: DimLike) -> None:
+        super().__init__()
+        if not dims:
+            raise TypeError("Input needs at least one dim, e.g. Input('B', 3, 224, 224)")
+        for i, d in enumerate(dims):
+            if isinstance(d, bool) or not isinstance(d, (int, str)) and not hasattr(d, "terms"):
+                raise TypeError(f"Input: dim {i} must be an int or a symbol name such as 'B', got {d!r}")
+            if isinstance(d, int) and d < 0:
+                raise ValueError(f"Input: dim {i} must be non-negative, got {d}")
+        self.shape = Shape(dims)
+
+    def infer(self, x: Shape, check: Checker) -> Shape:
+        if x.prefix and not x.dims:
+            return self.shape
+        if x.rank is not None and x.rank != len(self.shape):
+            raise RuleError(f"expected a {len(self.shape)}-d input, got {x.rank}-d", expected=self.shape, actual=x)
+        offset = len(x) - len(self.shape)
+        for i, want in enumerate(self.shape):
+            j = i + offset
+            if j >= 0:
+                check.equal(x[j], want, f"dim {j} differs from the declared input", index=j)
+        return self.shape
+
+    def extra_repr(self) -> str:
+        return ", ".join(repr(d) if isinstance(d, int) else repr(str(d)) for d in self.shape)
+
+
+class Sequential(Module):
+    """Layers applied in order, like ``torch.nn.Sequential``; checked as it is constructed.
+
+    ``Sequential(Input("B", 3, 32, 32), Conv2d(3, 64, 3), ...)`` infers every layer's output and
+    raises :class:`shapecheck.ShapeError` at the first mismatch. Without an ``Input`` it checks
+    what neighbours imply (channels, features); :meth:`with_input` checks it fully later.
+    Children are numbered from 0 after the ``Input`` (as the torch model without it), or named
+    by passing one mapping, as ``torch.nn.Sequential(OrderedDict(...))``.
+    """
+
+    input: Input | None
+    steps: list[Step]
+    input_shape: Shape
+    output_shape: Shape
+    conditions: list[str]
+
+    def __init__(self, *args: Module | Mapping[str, Module]) -> None:
+        super().__init__()
+        named = len(args) == 1 and isinstance(args[0], Mapping)
+        items: list[tuple[str, object]]
+        if len(args) == 1 and isinstance(args[0], Mapping):
+            items = [(str(k), v) for k, v in args[0].items()]
+        else:
+            items = [(str(i), v) for i, v in enumerate(args)]
+        self.input = None
+        layers: list[tuple[str, Module]] = []
+        for i, (name, layer) in enumerate(items):
+            if not isinstance(layer, Module):
+                raise TypeError(_not_a_layer(i, layer))
+            if isinstance(layer, Input) and i == 0:
+                self.input = layer
+            else:
+                layers.append((name if named else str(len(layers)), layer))
+        self._layers = layers
+        try:
+            self._check()
+        except ShapeError as err:
+            raise err.with_traceback(None) from None
+
+    def _check(self) -> None:
+        tracer = Tracer(root=self)
+        start = Shape.unknown() if self.input is None else self.input.shape
+        out = self.trace(start, tracer, "")
+        self.steps = tracer.steps
+        self.input_shape = start
+        self.output_shape = out
+        self.conditions = tracer.check.describe()
+
+    def trace(self, x: Shape, tracer: Tracer, path: str) -> Shape:
+        for name, layer in self._layers:
+            x = layer.trace(x, tracer, f"{path}.{name}" if path else name)
+        return x
+
+    def children(self) -> list[tuple[str, Module]]:
+        return list(self._layers)
+
+    def with_input(self, *dims: DimLike) -> Sequential:
+        """This chain checked on an input of the given shape: ``model.with_input("B", 3, 224, 224)``."""
+        model = Sequential.__new__(Sequential)
+        model.where = self.where
+        model.input = Input(*dims)
+        model._layers = self._layers
+        try:
+            model._check()
+        except ShapeError as err:
+            raise err.with_traceback(None) from None
+        return model
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def __iter__(self) -> Iterator[Module]:
+        return (layer for _, layer in self._layers)
+
+    @overload
+    def __getitem__(self, index: int) -> Module: ...
+    @overload
+    def __getitem__(self, index: str) -> Module: ...
+    def __getitem__(self, index: int | str) -> Module:
+        if isinstance(index, str):
+            for name, layer in self._layers:
+                if name == index:
+                    return layer
+            raise KeyError(index)
+        return self._layers[index][1]
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__}("]
+        if self.input is not None:
+            lines.append(f"  (input): {self.input!r}")
+        for name, layer in self._layers:
+            body = repr(layer).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+def _not_a_layer(i: int, value: object) -> str:
+    kind = type(value)
+    if kind.__module__.startswith("torch"):
+        return (
+            f"Sequential: argument {i} is a torch module ({kind.__name__}); "
+            "use the same class from shapecheck.nn, or shapecheck.from_torch for a whole torch model"
+        )
+    return f"Sequential: argument {i} must be a shapecheck.nn layer, got {kind.__name__} {value!r}"

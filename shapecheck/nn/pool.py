@@ -1,0 +1,166 @@
+"""``MaxPool{1,2,3}d`` and ``AvgPool{1,2,3}d`` with torch's parameters, defaults and shape rules."""
+
+from __future__ import annotations
+
+from shapecheck.checker import Checker
+from shapecheck.dims import Dim
+from shapecheck.errors import RuleError
+from shapecheck.nn._args import check_int, ntuple
+from shapecheck.nn.module import Module
+from shapecheck.rules.pool import pool_output_size
+from shapecheck.rules.rank import split_core
+from shapecheck.shape import Shape
+
+__all__ = ["AvgPool1d", "AvgPool2d", "AvgPool3d", "MaxPool1d", "MaxPool2d", "MaxPool3d"]
+
+_AXES = ("D", "H", "W")
+
+
+class _PoolNd(Module):
+    _n = 0
+
+    def _setup(
+        self,
+        kernel_size: int | tuple[int, ...],
+        stride: int | tuple[int, ...] | None,
+        padding: int | tuple[int, ...],
+        dilation: int | tuple[int, ...],
+        ceil_mode: bool,
+    ) -> None:
+        name, n = type(self).__name__, self._n
+        self.kernel_size = ntuple(name, "kernel_size", kernel_size, n, minimum=1)
+        self.stride = self.kernel_size if stride is None else ntuple(name, "stride", stride, n, minimum=1)
+        self.padding = ntuple(name, "padding", padding, n)
+        self.dilation = ntuple(name, "dilation", dilation, n, minimum=1)
+        self.ceil_mode = bool(ceil_mode)
+        for p, k in zip(self.padding, self.kernel_size):
+            if p > k // 2:
+                raise ValueError(
+                    f"{name}: padding should be at most half of kernel_size, got padding={padding} and kernel_size={kernel_size}"
+                )
+
+    def infer(self, x: Shape, check: Checker) -> Shape:
+        n, name = self._n, type(self).__name__
+        lead, spatial = split_core(x, n, (n + 1, n + 2), name)
+        out = []
+        for i, size in enumerate(spatial):
+            k, s, p, d = self.kernel_size[i], self.stride[i], self.padding[i], self.dilation[i]
+            o = pool_output_size(size, k, s, p, d, self.ceil_mode)
+            axis = _AXES[3 - n + i]
+            check.at_least(
+                o, 1, f"{name} output {axis} would be {o}: input {axis} {size} is too small for kernel {k}", index=-(n - i)
+            )
+            out.append(o)
+        if n + 1 <= len(x) and not x.prefix:
+            check.at_least(x[-(n + 1)], 1, f"{name} expects a non-empty input, got {x}", index=-(n + 1))
+        return Shape((*lead, *out), x.prefix)
+
+    def explain(self, x: Shape, y: Shape, index: int) -> str | None:
+        axis = index % len(y) - (len(y) - self._n)
+        if axis < 0:
+            return None
+        k, s, p, d = self.kernel_size[axis], self.stride[axis], self.padding[axis], self.dilation[axis]
+        rounding = "ceil" if self.ceil_mode else "floor"
+        return f"{rounding}(({x[index]} + 2*{p} - {d}*({k} - 1) - 1)/{s}) + 1"
+
+
+class _MaxPool(_PoolNd):
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, ...],
+        stride: int | tuple[int, ...] | None = None,
+        padding: int | tuple[int, ...] = 0,
+        dilation: int | tuple[int, ...] = 1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        self._setup(kernel_size, stride, padding, dilation, ceil_mode)
+        self.return_indices = bool(return_indices)
+
+    def infer(self, x: Shape, check: Checker) -> Shape:
+        if self.return_indices:
+            raise RuleError(
+                f"{type(self).__name__}(return_indices=True) returns (output, indices): a tuple cannot feed the next layer",
+                kind="rank",
+            )
+        return super().infer(x, check)
+
+    def extra_repr(self) -> str:
+        def show(t: tuple[int, ...]) -> str:
+            return str(t[0]) if len(set(t)) == 1 else str(t)
+
+        return (
+            f"kernel_size={show(self.kernel_size)}, stride={show(self.stride)}, padding={show(self.padding)}, "
+            f"dilation={show(self.dilation)}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class _AvgPool(_PoolNd):
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, ...],
+        stride: int | tuple[int, ...] | None = None,
+        padding: int | tuple[int, ...] = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> None:
+        super().__init__()
+        self._setup(kernel_size, stride, padding, 1, ceil_mode)
+        self.count_include_pad = bool(count_include_pad)
+        if divisor_override is not None:
+            check_int(type(self).__name__, "divisor_override", divisor_override, minimum=1)
+        self.divisor_override = divisor_override
+
+    def extra_repr(self) -> str:
+        def show(t: tuple[int, ...]) -> str:
+            return str(t[0]) if len(set(t)) == 1 else str(t)
+
+        return f"kernel_size={show(self.kernel_size)}, stride={show(self.stride)}, padding={show(self.padding)}"
+
+
+class MaxPool1d(_MaxPool):
+    """Max over windows of ``(N, C, L)`` or ``(C, L)``; ``L_out = (L + 2p - d(k-1) - 1)//s + 1`` (ceil_mode rounds up)."""
+
+    _n = 1
+
+
+class MaxPool2d(_MaxPool):
+    """Max over windows of ``(N, C, H, W)`` or ``(C, H, W)``; per axis ``(H + 2p - d(k-1) - 1)//s + 1``."""
+
+    _n = 2
+
+
+class MaxPool3d(_MaxPool):
+    """Max over windows of ``(N, C, D, H, W)`` or ``(C, D, H, W)``; per axis ``(D + 2p - d(k-1) - 1)//s + 1``."""
+
+    _n = 3
+
+
+class AvgPool1d(_AvgPool):
+    """Mean over windows of ``(N, C, L)`` or ``(C, L)``; ``L_out = (L + 2p - k)//s + 1`` (ceil_mode rounds up)."""
+
+    _n = 1
+
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, ...],
+        stride: int | tuple[int, ...] | None = None,
+        padding: int | tuple[int, ...] = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ) -> None:
+        super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+class AvgPool2d(_AvgPool):
+    """Mean over windows of ``(N, C, H, W)`` or ``(C, H, W)``; per axis ``(H + 2p - k)//s + 1``."""
+
+    _n = 2
+
+
+class AvgPool3d(_AvgPool):
+    """Mean over windows of ``(N, C, D, H, W)`` or ``(C, D, H, W)``; per axis ``(D + 2p - k)//s + 1``."""
+
+    _n = 3

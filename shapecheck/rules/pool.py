@@ -1,0 +1,20 @@
+"""Pooling, as ``torch.nn.MaxPool{1,2,3}d`` / ``AvgPool{1,2,3}d`` compute it."""
+
+from __future__ import annotations
+
+from shapecheck.dims import Dim, floor_div
+
+__all__ = ["pool_output_size"]
+
+
+def pool_output_size(size: Dim, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool) -> Dim:
+    """``(size + 2p - d(k-1) - 1)//s + 1``; with ``ceil_mode`` the division rounds up, but the last
+    window must start inside the input or its left padding (torch drops it otherwise).
+
+    Counting window starts ``j*s`` both ways gives one closed form for ceil mode, without a case split:
+    ``(size + p - 1 + min(0, p + s - e))//s + 1`` where ``e = d(k-1) + 1``.
+    """
+    effective = dilation * (kernel - 1) + 1
+    if not ceil_mode:
+        return floor_div(size + 2 * padding - effective, stride) + 1
+    return floor_div(size + padding - 1 + min(0, padding + stride - effective), stride) + 1

@@ -1,0 +1,39 @@
+"""Splitting an input into optional leading dims and the dims a layer works on."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from shapecheck.dims import Dim, unknown
+from shapecheck.errors import RuleError
+from shapecheck.shape import Shape
+
+__all__ = ["split_core", "describe_ranks"]
+
+
+def describe_ranks(ranks: Collection[int], core: int) -> str:
+    """``{3, 4}`` with a core of 3 -> ``3D (unbatched) or 4D (batched)``."""
+    words = []
+    for r in sorted(ranks):
+        note = " (unbatched)" if r == core and len(ranks) > 1 else " (batched)" if r == core + 1 and len(ranks) > 1 else ""
+        words.append(f"{r}D{note}")
+    return " or ".join(words)
+
+
+def split_core(x: Shape, core: int, ranks: Collection[int], op: str) -> tuple[tuple[Dim, ...], tuple[Dim, ...]]:
+    """``(leading, last core dims)`` of ``x``, whose rank must be in ``ranks``.
+
+    When the leading dims are unknown (``x.prefix``), missing core dims are unknown too.
+    """
+    if x.prefix:
+        if len(x) >= core:
+            return x.dims[: len(x) - core], x.dims[len(x) - core :]
+        return (), (*(unknown() for _ in range(core - len(x))), *x.dims)
+    if len(x) not in ranks:
+        raise RuleError(
+            f"{op} expects a {describe_ranks(ranks, core)} input, got a {len(x)}D input {x}",
+            expected=describe_ranks(ranks, core),
+            actual=f"{len(x)}D {x}",
+            kind="rank",
+        )
+    return x.dims[: len(x) - core], x.dims[len(x) - core :]

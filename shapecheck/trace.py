@@ -1,0 +1,101 @@
+"""Walking a model with a shape: each leaf layer's step is recorded, each failure located.
+
+The tracer turns a rule's :class:`RuleError` into a :class:`ShapeError` that names the layer
+(position, path, the file:line that constructed it), shows how the offending input came about,
+and adds the fixes that only the whole chain can suggest (see ``hints``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from shapecheck.checker import Checker
+from shapecheck.errors import RuleError, ShapeError
+from shapecheck.shape import Shape
+
+if TYPE_CHECKING:
+    from shapecheck.nn.module import Module
+
+__all__ = ["Step", "Tracer", "caller_location", "format_location"]
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_USER_CODE_DIRS = (os.path.join(_PACKAGE_DIR, "models") + os.sep,)
+
+Location = tuple[str, int]
+
+
+def caller_location() -> Location | None:
+    """The file and line of the first caller outside shapecheck's own machinery."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(_PACKAGE_DIR) or filename.startswith(_USER_CODE_DIRS):
+            return filename, frame.f_lineno
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+def format_location(loc: Location | None) -> str | None:
+    if loc is None:
+        return None
+    filename, line = loc
+    try:
+        rel = os.path.relpath(filename)
+        if not rel.startswith(".."):
+            filename = rel
+    except ValueError:
+        pass
+    return f"{filename}:{line}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One leaf layer applied: where it sits, what came in and what went out."""
+
+    position: int
+    path: str
+    layer: Module
+    input: Shape
+    output: Shape
+
+
+class Tracer:
+    """Records the steps of one walk through a model and the input conditions it meets."""
+
+    __slots__ = ("check", "steps", "root")
+
+    def __init__(self, root: Module | None = None) -> None:
+        self.check = Checker()
+        self.steps: list[Step] = []
+        self.root = root  # the model walked; set when fixes may re-walk it with another input
+
+    def leaf(self, layer: Module, x: Shape, path: str) -> Shape:
+        try:
+            y = layer.infer(x, self.check)
+        except RuleError as err:
+            raise self.locate(err, layer, x, path) from None
+        self.steps.append(Step(len(self.steps), path, layer, x, y))
+        return y
+
+    def locate(self, err: RuleError, layer: Module, x: Shape, path: str) -> ShapeError:
+        from shapecheck.hints import chain_fixes, derivation
+
+        return ShapeError(
+            problem=err.problem,
+            layer=repr(layer),
+            position=len(self.steps),
+            path=path,
+            location=format_location(layer.where),
+            expected=None if err.expected is None else str(err.expected),
+            actual=None if err.actual is None else str(err.actual),
+            raw_expected=err.expected,
+            raw_actual=err.actual,
+            derivation=derivation(self.steps, x, err.index),
+            holds_when=err.holds_when,
+            witness=err.witness,
+            fixes=[*err.fixes, *chain_fixes(err, self, layer, path)],
+            kind=err.kind,
+        )
