@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -46,6 +46,10 @@ def count_macs(model: Checked, *, bias: bool = False, **bindings: int) -> Dim:
     """
     _require_input(model, "count_macs")
     _check_bindings(model, bindings)
+    return _macs(model, bias, bindings)
+
+
+def _macs(model: Checked, bias: bool, bindings: Mapping[str, int]) -> Dim:
     total: Dim = 0
     for step in model.steps:
         total = total + step.layer.macs(step.input, step.output)
@@ -58,6 +62,10 @@ def count_memory(model: Checked, *, bytes_per_element: int = _FLOAT32, **binding
     """Bytes of every layer's output in one forward pass (what autograd keeps for backward, roughly)."""
     _require_input(model, "count_memory")
     _check_bindings(model, bindings)
+    return _memory(model, bytes_per_element, bindings)
+
+
+def _memory(model: Checked, bytes_per_element: int, bindings: Mapping[str, int]) -> Dim:
     total: Dim = 0
     for step in model.steps:
         total = total + step.output.numel()
@@ -72,7 +80,7 @@ def _require_input(model: Checked, what: str) -> None:
         )
 
 
-def _check_bindings(model: Checked, bindings: dict[str, int]) -> None:
+def _check_bindings(model: Checked, bindings: Mapping[str, int]) -> None:
     names = {s.name for d in model.input_shape for s in symbols_of(d)}
     for name, value in bindings.items():
         if name not in names:
@@ -133,9 +141,9 @@ def summary(model: Checked, **bindings: int) -> Summary:
         output_shape=model.output_shape.bind(bindings),
         params=model.parameter_count(),
         buffers=model.buffer_count(),
-        macs=count_macs(model, **bindings),
-        macs_with_bias=count_macs(model, bias=True, **bindings),
-        activation_bytes=count_memory(model, **bindings),
+        macs=_macs(model, False, bindings),
+        macs_with_bias=_macs(model, True, bindings),
+        activation_bytes=_memory(model, _FLOAT32, bindings),
         conditions=list(model.conditions),
     )
 
@@ -156,21 +164,38 @@ def _megabytes(value: Dim) -> str:
     return f"{fmt(value)} bytes"
 
 
-_LAYER_WIDTH = 44
+_LAYER_WIDTH = 56
+_SAME_TUPLE = re.compile(r"\((\d+)(?:, \1)+\)")
+_DEFAULTS = re.compile(r", (?:padding=0|dilation=1|ceil_mode=False|bias=True|inplace=False|count_include_pad=True)(?=[,)])")
+_FEATURES = re.compile(r"\b(?:in_features|out_features)=")
+
+
+def compact(layer: str) -> str:
+    """A layer's repr for the table: ``(3, 3)`` as ``3``, torch's defaults and keyword noise dropped."""
+    text = _FEATURES.sub("", _DEFAULTS.sub("", _SAME_TUPLE.sub(r"\1", layer)))
+    return text if len(text) <= _LAYER_WIDTH else text[: _LAYER_WIDTH - 3] + "..."
 
 
 def _render(s: Summary) -> str:
-    header = ("Layer", "Path", "Output shape", "Params", "MACs")
+    nested = any(r.path != str(r.position) for r in s.rows)
+    header = ("Layer", "Path" if nested else "", "Output shape", "Params", "MACs")
     body = []
     for r in s.rows:
-        layer = r.layer if len(r.layer) <= _LAYER_WIDTH else r.layer[: _LAYER_WIDTH - 3] + "..."
-        body.append((f"[{r.position}] {layer}", r.path, str(r.output), f"{r.params:,}", fmt(r.macs) if r.macs != 0 else "--"))
+        body.append(
+            (
+                f"[{r.position}] {compact(r.layer)}",
+                r.path if nested else "",
+                str(r.output),
+                f"{r.params:,}",
+                fmt(r.macs) if r.macs != 0 else "--",
+            )
+        )
     widths = [max(len(row[i]) for row in [header, *body]) for i in range(5)]
-    rule = "=" * (sum(widths) + 2 * 4)
+    rule = "=" * (sum(widths) + 2 * (4 if nested else 3))
     thin = "-" * len(rule)
 
     def line(cells: Sequence[str]) -> str:
-        left = [c.ljust(w) for c, w in zip(cells[:3], widths[:3])]
+        left = [c.ljust(w) for c, w in zip(cells[:3], widths[:3]) if w]
         right = [c.rjust(w) for c, w in zip(cells[3:], widths[3:])]
         return "  ".join(left + right).rstrip()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from shapecheck.dims import Dim
+from shapecheck.dims import Dim, Expr, evaluate
 
 __all__ = ["RuleError", "ShapeError"]
 
@@ -76,14 +76,15 @@ class ShapeError(ValueError):
         if with_location and self.location:
             lines.append(f"  defined at {self.location}")
         lines.append(f"  {self.problem}")
-        if self.expected is not None and self.actual is not None:
+        if self.expected is not None and self.actual is not None and not _both_ints(self.raw_expected, self.raw_actual):
             lines.append(f"  expected: {self.expected}")
             lines.append(f"  actual:   {self.actual}")
         if self.holds_when:
             lines.append(f"  holds only when {self.holds_when}")
         if self.witness:
             bound = ", ".join(f"{k}={v}" for k, v in self.witness.items())
-            lines.append(f"  counterexample: {bound}")
+            value = f" it is {evaluate(self.raw_actual, self.witness)}" if isinstance(self.raw_actual, (int, Expr)) else ""
+            lines.append(f"  e.g. for {bound}{value}")
         for i, step in enumerate(self.derivation):
             lines.append(("  derived: " if i == 0 else "           ") + step)
         if self.fixes:
@@ -93,3 +94,10 @@ class ShapeError(ValueError):
 
     def __str__(self) -> str:
         return self.message()
+
+
+def _both_ints(a: object, b: object) -> bool:
+    return isinstance(a, int) and isinstance(b, int)
+
+
+ShapeError.__module__ = "shapecheck"

@@ -19,22 +19,35 @@ _MAX_SIDE = 4096
 
 
 def derivation(steps: list[Step], x: Shape, index: int | None) -> list[str]:
-    """How ``x`` (the failing layer's input) came about: the producing layer's formula, then the trail."""
+    """How ``x`` (the failing layer's input) came about: the formula of the layer that produced the
+    offending dim (walking back over layers that pass it through), then the last shapes of the chain.
+    """
     if not steps or steps[-1].output is not x:
         return []
-    last = steps[-1]
     lines: list[str] = []
     if index is not None and -len(x) <= index < len(x):
-        formula = last.layer.explain(last.input, last.output, index)
-        value = x[index]
-        how = f"{value} = {formula}" if formula and formula != str(value) else f"{value}"
-        lines.append(f"{how}, {_name(last)} of {last.input}")
-    trail = [f"{s.output} after {_name(s, short=True)}" for s in steps[-_TRAIL:]]
-    head = "input " + str(steps[0].input)
-    if len(steps) > _TRAIL:
-        head += " -> ..."
+        index = index - len(x) if index >= 0 else index
+        origin = _origin(steps, index)
+        if origin is not None:
+            value = origin.output[index]
+            formula = origin.layer.explain(origin.input, origin.output, index)
+            how = f"{value} = {formula}" if formula and formula != str(value) else f"{value}"
+            lines.append(f"{how} by {_name(origin)} on {origin.input}")
+    trail = [f"{_name(s, short=True)} -> {s.output}" for s in steps[-_TRAIL:]]
+    head = "input " + str(steps[0].input) + (" -> ..." if len(steps) > _TRAIL else "")
     lines.append(" -> ".join([head, *trail]))
     return lines
+
+
+def _origin(steps: list[Step], index: int) -> Step | None:
+    """The last step that changed dim ``index`` (negative, from the end) of what reached the failing layer."""
+    for step in reversed(steps):
+        before, after = step.input, step.output
+        if step.output.prefix or len(after) < -index:
+            return None
+        if before.prefix or len(before) != len(after) or before[index] != after[index]:
+            return step
+    return None
 
 
 def _name(step: Step, short: bool = False) -> str:
@@ -91,7 +104,7 @@ def _input_size_fix(tracer: Tracer, path: str, expected: int) -> str | None:
     except ShapeError as found:
         if found.path != path or not isinstance(found.raw_actual, (int, type(side))):
             return None
-        actual: Dim = found.raw_actual  # type: ignore[assignment]
+        actual: Dim = found.raw_actual
         conditions = again.check.conditions()
         for s in range(1, _MAX_SIDE + 1):
             values = {"_side": s}

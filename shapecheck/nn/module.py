@@ -85,7 +85,7 @@ class Input(Module):
         if x.prefix and not x.dims:
             return self.shape
         if x.rank is not None and x.rank != len(self.shape):
-            raise RuleError(f"expected a {len(self.shape)}-d input, got {x.rank}-d", expected=self.shape, actual=x)
+            raise RuleError(f"expected a {len(self.shape)}D input {self.shape}, got a {x.rank}D input {x}", kind="rank")
         offset = len(x) - len(self.shape)
         for i, want in enumerate(self.shape):
             j = i + offset

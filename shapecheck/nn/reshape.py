@@ -42,14 +42,14 @@ class Flatten(Module):
         start, end = span
         if not x.dims:
             return Shape((1,))
-        merged: Dim = prod(x.dims[start : end + 1], start=1)  # type: ignore[arg-type]
+        merged: Dim = prod(x.dims[start : end + 1], start=1)
         return Shape((*x.dims[:start], merged, *x.dims[end + 1 :]), x.prefix)
 
     def explain(self, x: Shape, y: Shape, index: int) -> str | None:
         span = self._span(x)
         if span is None or index % len(y) != span[0]:
             return None
-        return "*".join(str(d) for d in x.dims[span[0] : span[1] + 1])
+        return "*".join(str(d) if isinstance(d, int) or str(d).isidentifier() else f"({d})" for d in x.dims[span[0] : span[1] + 1])
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
