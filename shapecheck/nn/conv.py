@@ -89,7 +89,7 @@ class _ConvNd(Module):
             self.in_channels,
             f"{name} expects {self.in_channels} input channels, got {channels}",
             index=-(n + 1),
-            fixes=[self._changed(in_channels=channels)] if isinstance(channels, int) else [],
+            fixes=[self._changed(in_channels=channels)] if isinstance(channels, int) and channels != self.in_channels else [],
             kind="channels",
         )
         out = [self._axis(check, i, size) for i, size in enumerate(spatial)]

@@ -1,10 +1,10 @@
-"""Pooling, as ``torch.nn.MaxPool{1,2,3}d`` / ``AvgPool{1,2,3}d`` compute it."""
+"""Pooling, as ``torch.nn.MaxPool{1,2,3}d`` / ``AvgPool{1,2,3}d`` and their adaptive variants compute it."""
 
 from __future__ import annotations
 
 from shapecheck.dims import Dim, floor_div
 
-__all__ = ["pool_output_size"]
+__all__ = ["adaptive_output_size", "pool_output_size"]
 
 
 def pool_output_size(size: Dim, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool) -> Dim:
@@ -18,3 +18,10 @@ def pool_output_size(size: Dim, kernel: int, stride: int, padding: int, dilation
     if not ceil_mode:
         return floor_div(size + 2 * padding - effective, stride) + 1
     return floor_div(size + padding - 1 + min(0, padding + stride - effective), stride) + 1
+
+
+def adaptive_output_size(target: int | None, size: Dim) -> Dim:
+    """Adaptive pooling's output size for one dim: ``target``, or the input ``size`` where it is None
+    (``torch.nn.modules.utils._list_with_default``). Output 0 is allowed; the input must be non-empty.
+    """
+    return size if target is None else target
