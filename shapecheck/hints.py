@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shapecheck.dims import Dim, as_dim, evaluate
+from shapecheck.dims import Dim, as_dim, evaluate, symbols_of
 from shapecheck.errors import RuleError, ShapeError
 from shapecheck.shape import Shape
 
@@ -105,7 +105,9 @@ def _input_size_fix(tracer: Tracer, path: str, expected: int) -> str | None:
         if found.path != path or not isinstance(found.raw_actual, (int, type(side))):
             return None
         actual: Dim = found.raw_actual
-        conditions = again.check.conditions()
+        if _names(actual) != {"_side"}:  # the failing dim does not depend on the input size alone
+            return None
+        conditions = [(e, b) for e, b in again.check.conditions() if _names(e) == {"_side"}]
         for s in range(1, _MAX_SIDE + 1):
             values = {"_side": s}
             if evaluate(actual, values) == expected and all(evaluate(e, values) >= b for e, b in conditions):
@@ -113,3 +115,7 @@ def _input_size_fix(tracer: Tracer, path: str, expected: int) -> str | None:
                 return f"an input of {'x'.join([str(s)] * len(spatial))} (the smallest that fits; now {now})"
     return None
 
+
+
+def _names(d: Dim) -> set[str]:
+    return {s.name for s in symbols_of(d)}

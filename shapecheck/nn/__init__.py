@@ -2,14 +2,18 @@
 
 from shapecheck.nn.activation import *  # noqa: F403
 from shapecheck.nn.activation import __all__ as _activation
+from shapecheck.nn.adaptive import *  # noqa: F403
+from shapecheck.nn.adaptive import __all__ as _adaptive
 from shapecheck.nn.conv import *  # noqa: F403
 from shapecheck.nn.conv import __all__ as _conv
 from shapecheck.nn.linear import *  # noqa: F403
 from shapecheck.nn.linear import __all__ as _linear
 from shapecheck.nn.module import Input, Module, Sequential
+from shapecheck.nn.padding import *  # noqa: F403
+from shapecheck.nn.padding import __all__ as _padding
 from shapecheck.nn.pool import *  # noqa: F403
 from shapecheck.nn.pool import __all__ as _pool
 from shapecheck.nn.reshape import *  # noqa: F403
 from shapecheck.nn.reshape import __all__ as _reshape
 
-__all__ = ["Input", "Module", "Sequential", *_activation, *_conv, *_linear, *_pool, *_reshape]
+__all__ = ["Input", "Module", "Sequential", *_activation, *_adaptive, *_conv, *_linear, *_padding, *_pool, *_reshape]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["check_int", "check_prob", "check_choice", "ntuple"]
+__all__ = ["UNBOUNDED", "check_int", "check_prob", "check_choice", "ntuple"]
+
+UNBOUNDED = -(1 << 62)
+"""``minimum`` for an int that may be negative (a cropping pad)."""
 
 
 def check_int(layer: str, name: str, value: object, *, minimum: int = 0) -> int:

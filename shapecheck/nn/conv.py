@@ -7,7 +7,7 @@ from typing import Any
 
 from shapecheck.checker import Checker
 from shapecheck.dims import Dim
-from shapecheck.nn._args import check_choice, check_int, ntuple
+from shapecheck.nn._args import UNBOUNDED, check_choice, check_int, ntuple
 from shapecheck.nn.module import Module
 from shapecheck.rules.conv import (
     conv_macs,
@@ -65,7 +65,8 @@ class _ConvNd(Module):
             self.padding = padding
             pads = [same_padding(k, d) if padding == "same" else (0, 0) for k, d in zip(self.kernel_size, self.dilation)]
         else:
-            self.padding = ntuple(name, "padding", padding, n)
+            crops = self.padding_mode != "zeros" and not self._transposed  # F.pad crops, then the conv pads 0
+            self.padding = ntuple(name, "padding", padding, n, minimum=UNBOUNDED if crops else 0)
             pads = [(p, p) for p in self.padding]
         self._pads: list[tuple[int, int]] = pads
         self.output_padding = ntuple(name, "output_padding", output_padding, n)
@@ -92,6 +93,10 @@ class _ConvNd(Module):
             fixes=[self._changed(in_channels=channels)] if isinstance(channels, int) and channels != self.in_channels else [],
             kind="channels",
         )
+        if not (lead and lead[0] == 0):  # torch: "Only zero batch or zero channel inputs"
+            for i, size in enumerate(spatial):
+                axis = _AXES[3 - n + i]
+                check.at_least(size, 1, f"{name} expects a non-empty input, got {axis} = {size}", index=-(n - i))
         out = [self._axis(check, i, size) for i, size in enumerate(spatial)]
         return Shape((*lead, self.out_channels, *out), x.prefix)
 

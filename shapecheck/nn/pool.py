@@ -18,6 +18,7 @@ _AXES = ("D", "H", "W")
 
 class _PoolNd(Module):
     _n = 0
+    _covers_kernel = False  # avg_pool3d also wants every input dim >= its kernel, padding aside
 
     def _setup(
         self,
@@ -50,6 +51,8 @@ class _PoolNd(Module):
             check.at_least(
                 o, 1, f"{name} output {axis} would be {o}: input {axis} {size} is too small for kernel {k}", index=-(n - i)
             )
+            if self._covers_kernel:
+                check.at_least(size, k, f"{name} needs input {axis} >= kernel {k}, padding aside; got {size}", index=-(n - i))
             out.append(o)
         if n + 1 <= len(x) and not x.prefix:
             check.at_least(x[-(n + 1)], 1, f"{name} expects a non-empty input, got {x}", index=-(n + 1))
@@ -161,6 +164,7 @@ class AvgPool2d(_AvgPool):
 
 
 class AvgPool3d(_AvgPool):
-    """Mean over windows of ``(N, C, D, H, W)`` or ``(C, D, H, W)``; per axis ``(D + 2p - k)//s + 1``."""
+    """Mean over windows of ``(N, C, D, H, W)`` or ``(C, D, H, W)``; per axis ``(D + 2p - k)//s + 1``, ``D >= k``."""
 
     _n = 3
+    _covers_kernel = True

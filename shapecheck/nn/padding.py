@@ -1,0 +1,218 @@
+"""Padding layers (``ZeroPad``, ``ConstantPad``, ``ReflectionPad``, ``ReplicationPad``, ``CircularPad`` 1d/2d/3d)
+with torch's parameters, defaults and shape rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Union
+
+from shapecheck.checker import Checker
+from shapecheck.errors import RuleError
+from shapecheck.nn._args import UNBOUNDED, check_int
+from shapecheck.nn.module import Module
+from shapecheck.rules.pad import needs_nonempty_output, pad_bounds, pad_pairs, pad_ranks, padded_size
+from shapecheck.rules.rank import split_core
+from shapecheck.shape import Shape
+
+__all__ = [
+    "CircularPad1d",
+    "CircularPad2d",
+    "CircularPad3d",
+    "ConstantPad1d",
+    "ConstantPad2d",
+    "ConstantPad3d",
+    "ReflectionPad1d",
+    "ReflectionPad2d",
+    "ReflectionPad3d",
+    "ReplicationPad1d",
+    "ReplicationPad2d",
+    "ReplicationPad3d",
+    "ZeroPad1d",
+    "ZeroPad2d",
+    "ZeroPad3d",
+]
+
+Padding = Union[int, Sequence[int]]
+
+
+class _PadNd(Module):
+    """Pads the last dims by torch's flat tuple ``(left, right, top, bottom, front, back)``: each padded dim
+    becomes ``size + before + after``. An int pads all ``2*_n`` sides; a tuple is used as given (as torch's
+    ``_ntuple``), so its length decides how many dims are padded.
+    """
+
+    _n = 0
+    _mode = ""
+
+    def __init__(self, padding: Padding) -> None:
+        super().__init__()
+        name = type(self).__name__
+        if isinstance(padding, Sequence) and not isinstance(padding, str):
+            pads = tuple(check_int(name, "padding", p, minimum=UNBOUNDED) for p in padding)
+        else:
+            pads = (check_int(name, "padding", padding, minimum=UNBOUNDED),) * (2 * self._n)
+        if len(pads) % 2:
+            raise ValueError(f"{name}: padding length must be divisible by 2, got {padding!r}")
+        self.padding = pads
+        self._pairs = pad_pairs(pads)
+        if self._ranks() == ():
+            raise ValueError(f"{name}: padding {pads!r} pads {len(pads) // 2} dims, which {self._mode} padding cannot do")
+
+    def _ranks(self) -> tuple[int, ...] | None:
+        """The input ranks accepted, None for any rank with at least the padded dims."""
+        ranks = pad_ranks(self._mode, len(self._pairs))
+        if ranks is not None and self._mode == "circular":  # CircularPadNd also checks the rank itself
+            ranks = tuple(r for r in ranks if r in (self._n + 1, self._n + 2))
+        return ranks
+
+    def infer(self, x: Shape, check: Checker) -> Shape:
+        name, k = type(self).__name__, len(self._pairs)
+        ranks = self._ranks()
+        if ranks is None:
+            if not x.prefix and len(x) < k:
+                raise RuleError(
+                    f"{name} pads the last {k} dims: expects at least a {k}D input, got a {len(x)}D input {x}",
+                    expected=f">= {k}D",
+                    actual=f"{len(x)}D {x}",
+                    kind="rank",
+                )
+            ranks = (len(x),)
+        lead, core = split_core(x, k, ranks, name)
+        out = []
+        for i, ((before, after), size) in enumerate(zip(self._pairs, core)):
+            for expr, bound, why in pad_bounds(self._mode, size, before, after):
+                check.at_least(expr, bound, f"{name}: {why}", index=-(k - i))
+            out.append(padded_size(size, before, after))
+        if needs_nonempty_output(self._mode):
+            if len(x) > k:
+                check.at_least(x[-(k + 1)], 1, f"{name} expects a non-empty channel dim, got {x[-(k + 1)]}", index=-(k + 1))
+            # one non-empty padded dim suffices: one that is not cropped keeps its size >= 1
+            if all(before + after < 0 for before, after in self._pairs) and not any(isinstance(o, int) and o >= 1 for o in out):
+                total = sum(out, start=0)
+                check.at_least(total, 1, f"{name}: every padded dim of the output would be empty: {tuple(out)}", index=-1)
+        return Shape((*lead, *out), x.prefix)
+
+    def explain(self, x: Shape, y: Shape, index: int) -> str | None:
+        axis = index % len(y) - (len(y) - len(self._pairs))
+        if axis < 0:
+            return None
+        before, after = self._pairs[axis]
+        return f"{x[index]} {'-' if before < 0 else '+'} {abs(before)} {'-' if after < 0 else '+'} {abs(after)}"
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class _ConstantPadNd(_PadNd):
+    _mode = "constant"
+
+    def __init__(self, padding: Padding, value: float) -> None:
+        super().__init__(padding)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"{type(self).__name__}: value must be a number, got {type(value).__name__} {value!r}")
+        self.value = value
+
+    def extra_repr(self) -> str:
+        return f"padding={self.padding}, value={self.value}"
+
+
+class ConstantPad1d(_ConstantPadNd):
+    """Pads the last dim with ``value``: ``(*, W) -> (*, W + left + right)``; negative padding crops."""
+
+    _n = 1
+
+
+class ConstantPad2d(_ConstantPadNd):
+    """Pads the last 2 dims with ``value``: ``(*, H, W) -> (*, H + top + bottom, W + left + right)``."""
+
+    _n = 2
+
+
+class ConstantPad3d(_ConstantPadNd):
+    """Pads the last 3 dims with ``value``: ``(*, D, H, W) -> (*, D + front + back, H + top + bottom, W + left + right)``."""
+
+    _n = 3
+
+
+class _ZeroPadNd(_ConstantPadNd):
+    def __init__(self, padding: Padding) -> None:
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ZeroPad1d(_ZeroPadNd, ConstantPad1d):
+    """Pads the last dim with zeros: ``(*, W) -> (*, W + left + right)``; negative padding crops."""
+
+
+class ZeroPad2d(_ZeroPadNd, ConstantPad2d):
+    """Pads the last 2 dims with zeros: ``(*, H, W) -> (*, H + top + bottom, W + left + right)``."""
+
+
+class ZeroPad3d(_ZeroPadNd, ConstantPad3d):
+    """Pads the last 3 dims with zeros: ``(*, D, H, W) -> (*, D + front + back, H + top + bottom, W + left + right)``."""
+
+
+class ReflectionPad1d(_PadNd):
+    """Mirrors ``(N, C, W)`` or ``(C, W)`` at its borders: ``W + left + right``, each pad ``< W``."""
+
+    _n = 1
+    _mode = "reflect"
+
+
+class ReflectionPad2d(_PadNd):
+    """Mirrors ``(N, C, H, W)`` or ``(C, H, W)`` at its borders: ``H + top + bottom``, ``W + left + right``, each pad ``<`` its dim."""
+
+    _n = 2
+    _mode = "reflect"
+
+
+class ReflectionPad3d(_PadNd):
+    """Mirrors ``(N, C, D, H, W)`` or ``(C, D, H, W)`` at its borders; each pad ``<`` its dim."""
+
+    _n = 3
+    _mode = "reflect"
+
+
+class ReplicationPad1d(_PadNd):
+    """Repeats the border of ``(N, C, W)`` or ``(C, W)``: ``W + left + right``."""
+
+    _n = 1
+    _mode = "replicate"
+
+
+class ReplicationPad2d(_PadNd):
+    """Repeats the border of ``(N, C, H, W)`` or ``(C, H, W)``: ``H + top + bottom``, ``W + left + right``."""
+
+    _n = 2
+    _mode = "replicate"
+
+
+class ReplicationPad3d(_PadNd):
+    """Repeats the border of ``(N, C, D, H, W)`` or ``(C, D, H, W)``: each dim ``+ before + after``."""
+
+    _n = 3
+    _mode = "replicate"
+
+
+class CircularPad1d(_PadNd):
+    """Wraps ``(N, C, W)`` or ``(C, W)`` around: ``W + left + right``, each pad ``<= W``."""
+
+    _n = 1
+    _mode = "circular"
+
+
+class CircularPad2d(_PadNd):
+    """Wraps ``(N, C, H, W)`` or ``(C, H, W)`` around: ``H + top + bottom``, ``W + left + right``, each pad ``<=`` its dim."""
+
+    _n = 2
+    _mode = "circular"
+
+
+class CircularPad3d(_PadNd):
+    """Wraps ``(N, C, D, H, W)`` or ``(C, D, H, W)`` around; each pad ``<=`` its dim."""
+
+    _n = 3
+    _mode = "circular"
