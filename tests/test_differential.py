@@ -14,7 +14,8 @@ Torch runs on the meta device, except where its meta kernels are known to differ
 with a small tensor (batch 1), with mkldnn off because its batched path accepts size-0 outputs of
 transposed convolutions that the reference path rejects:
 
-* ``Conv*`` with a kernel size, stride or dilation below 1, or a negative padding: meta computes a shape;
+* ``Conv*`` with a kernel size, stride or dilation below 1, or a negative padding, or on an input with an
+  empty spatial dim: meta computes a shape;
 * ``ConvTranspose*``: meta checks neither ``in_channels`` nor ``output_padding < max(stride, dilation)``,
   and lets some outputs of size 0 through;
 * ``Softmax``, ``LogSoftmax``, ``Softmin``: meta accepts any ``dim`` (checked on a tensor of ones of the
@@ -79,11 +80,12 @@ def _conv_needs_cpu(spec: LayerSpec) -> bool:
     )
 
 
-def _where(spec: LayerSpec) -> str:
+def _where(spec: LayerSpec, shape: Sequence[int]) -> str:
     """``meta``, ``cpu`` (small batch), ``rank`` (CPU on ones of the same rank) or ``twin`` (meta, shape twin)."""
     name = spec.name
     if name.startswith(("Conv", "ConvTranspose")):
-        return "cpu" if _conv_needs_cpu(spec) else "meta"
+        empty = 0 in tuple(shape)[-int(name[-2]) :]  # meta accepts empty spatial dims, CPU does not
+        return "cpu" if empty or _conv_needs_cpu(spec) else "meta"
     if name in ("Softmax", "LogSoftmax", "Softmin"):
         return "rank"
     if name == "UpsamplingBilinear2d" or name == "Upsample" and spec.kwargs.get("mode", "nearest") not in (
@@ -159,7 +161,7 @@ class TorchChain:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for i, spec in enumerate(self.layers):
-                where = _where(spec)
+                where = _where(spec, x.shape)
                 try:
                     if where == "meta" or where == "twin":
                         y = self._module(i, where)(x)
@@ -203,7 +205,7 @@ def _small(spec: LayerSpec, shape: torch.Size, where: str) -> tuple[int, ...]:
     if where == "rank":
         return (1,) * len(shape)
     dims = tuple(shape)
-    return (1, *dims[1:]) if dims and _batched(spec, len(dims)) else dims
+    return (min(1, dims[0]), *dims[1:]) if dims and _batched(spec, len(dims)) else dims
 
 
 def _restore(shape: torch.Size, small: tuple[int, ...], out: torch.Size, where: str) -> tuple[int, ...]:
@@ -346,6 +348,25 @@ def test_chains_agree_with_torch(chunk: int) -> None:
         if message is not None:
             failures.append(message)
     _fail(failures, PER_CHUNK, "chains")
+
+
+def test_layer_reprs_match_torch() -> None:
+    """Every layer both libraries build prints as torch prints it (summaries and errors quote these)."""
+    seen: dict[str, str] = {}
+    for seed in range(CASES):
+        chain = _outcomes(seed)[1]
+        if chain.model is None:
+            continue
+        for spec, theirs in zip(chain.layers, chain.model):
+            key = str(spec)
+            if key not in seen:
+                try:
+                    ours = repr(spec.build(nn))
+                except (TypeError, ValueError):  # arguments torch only rejects when called
+                    ours = repr(theirs)
+                seen[key] = "" if ours == repr(theirs) else f"{key}: shapecheck {ours}, torch {theirs!r}"
+    differ = [text for text in seen.values() if text]
+    assert not differ, "\n".join(differ[:20])
 
 
 # -- the symbolic variant --------------------------------------------------------------------

@@ -5,6 +5,8 @@ from shapecheck.nn.activation import __all__ as _activation
 from shapecheck.nn.adaptive import *  # noqa: F403
 from shapecheck.nn.adaptive import __all__ as _adaptive
 from shapecheck.nn.conv import *  # noqa: F403
+from shapecheck.nn.dropout import *  # noqa: F403
+from shapecheck.nn.dropout import __all__ as _dropout
 from shapecheck.nn.conv import __all__ as _conv
 from shapecheck.nn.linear import *  # noqa: F403
 from shapecheck.nn.linear import __all__ as _linear
@@ -16,4 +18,4 @@ from shapecheck.nn.pool import __all__ as _pool
 from shapecheck.nn.reshape import *  # noqa: F403
 from shapecheck.nn.reshape import __all__ as _reshape
 
-__all__ = ["Input", "Module", "Sequential", *_activation, *_adaptive, *_conv, *_linear, *_padding, *_pool, *_reshape]
+__all__ = ["Input", "Module", "Sequential", *_activation, *_adaptive, *_conv, *_dropout, *_linear, *_padding, *_pool, *_reshape]

@@ -29,25 +29,29 @@ class _PoolNd(Module):
         ceil_mode: bool,
     ) -> None:
         name, n = type(self).__name__, self._n
-        self.kernel_size = ntuple(name, "kernel_size", kernel_size, n, minimum=1)
-        self.stride = self.kernel_size if stride is None else ntuple(name, "stride", stride, n, minimum=1)
-        self.padding = ntuple(name, "padding", padding, n)
-        self.dilation = ntuple(name, "dilation", dilation, n, minimum=1)
+        self._kernel = ntuple(name, "kernel_size", kernel_size, n, minimum=1)
+        self._stride = self._kernel if stride is None else ntuple(name, "stride", stride, n, minimum=1)
+        self._padding = ntuple(name, "padding", padding, n)
+        self._dilation = ntuple(name, "dilation", dilation, n, minimum=1)
         self.ceil_mode = bool(ceil_mode)
-        for p, k in zip(self.padding, self.kernel_size):
+        for p, k in zip(self._padding, self._kernel):
             if p > k // 2:
                 raise ValueError(
                     f"{name}: padding should be at most half of kernel_size, got padding={padding} and kernel_size={kernel_size}"
                 )
+        # as torch keeps them (its repr prints these): as given, a missing stride being the kernel size
+        self.kernel_size, self.padding, self.dilation = kernel_size, padding, dilation
+        self.stride = kernel_size if stride is None else stride
 
     def infer(self, x: Shape, check: Checker) -> Shape:
         n, name = self._n, type(self).__name__
         lead, spatial = split_core(x, n, (n + 1, n + 2), name)
         out = []
         for i, size in enumerate(spatial):
-            k, s, p, d = self.kernel_size[i], self.stride[i], self.padding[i], self.dilation[i]
+            k, s, p, d = self._kernel[i], self._stride[i], self._padding[i], self._dilation[i]
             o = pool_output_size(size, k, s, p, d, self.ceil_mode)
             axis = _AXES[3 - n + i]
+            check.at_least(size, 1, f"{name} expects a non-empty input, got {axis} = {size}", index=-(n - i))
             check.at_least(
                 o, 1, f"{name} output {axis} would be {o}: input {axis} {size} is too small for kernel {k}", index=-(n - i)
             )
@@ -62,7 +66,7 @@ class _PoolNd(Module):
         axis = index % len(y) - (len(y) - self._n)
         if axis < 0:
             return None
-        k, s, p, d = self.kernel_size[axis], self.stride[axis], self.padding[axis], self.dilation[axis]
+        k, s, p, d = self._kernel[axis], self._stride[axis], self._padding[axis], self._dilation[axis]
         rounding = "ceil" if self.ceil_mode else "floor"
         return f"{rounding}(({x[index]} + 2*{p} - {d}*({k} - 1) - 1)/{s}) + 1"
 
@@ -90,12 +94,9 @@ class _MaxPool(_PoolNd):
         return super().infer(x, check)
 
     def extra_repr(self) -> str:
-        def show(t: tuple[int, ...]) -> str:
-            return str(t[0]) if len(set(t)) == 1 else str(t)
-
         return (
-            f"kernel_size={show(self.kernel_size)}, stride={show(self.stride)}, padding={show(self.padding)}, "
-            f"dilation={show(self.dilation)}, ceil_mode={self.ceil_mode}"
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
         )
 
 
@@ -117,10 +118,7 @@ class _AvgPool(_PoolNd):
         self.divisor_override = divisor_override
 
     def extra_repr(self) -> str:
-        def show(t: tuple[int, ...]) -> str:
-            return str(t[0]) if len(set(t)) == 1 else str(t)
-
-        return f"kernel_size={show(self.kernel_size)}, stride={show(self.stride)}, padding={show(self.padding)}"
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxPool1d(_MaxPool):
@@ -155,6 +153,7 @@ class AvgPool1d(_AvgPool):
         count_include_pad: bool = True,
     ) -> None:
         super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
+        self.kernel_size, self.stride, self.padding = self._kernel, self._stride, self._padding  # torch's _single
 
 
 class AvgPool2d(_AvgPool):

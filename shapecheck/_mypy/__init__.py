@@ -1,0 +1,1 @@
+"""The parts of the mypy plugin ``shapecheck.mypy``: constants read from source, chains built from them, hooks."""
