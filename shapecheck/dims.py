@@ -223,6 +223,10 @@ def _parts(d: Dim) -> tuple[tuple[tuple[Monomial, int], ...], int]:
 def _add(a: Dim, b: Dim) -> Dim:
     if isinstance(a, int) and isinstance(b, int):
         return a + b
+    if isinstance(a, _Unknown):
+        return a
+    if isinstance(b, _Unknown):
+        return b
     ta, ca = _parts(a)
     tb, cb = _parts(b)
     acc: dict[Monomial, int] = dict(ta)
@@ -234,6 +238,8 @@ def _add(a: Dim, b: Dim) -> Dim:
 def _scale(a: Dim, k: int) -> Dim:
     if isinstance(a, int):
         return a * k
+    if isinstance(a, _Unknown):
+        return a
     if k == 0:
         return 0
     return Expr(tuple((m, c * k) for m, c in a.terms), a.const * k)
@@ -244,6 +250,10 @@ def _mul(a: Dim, b: Dim) -> Dim:
         return _scale(b, a)
     if isinstance(b, int):
         return _scale(a, b)
+    if isinstance(a, _Unknown):
+        return a
+    if isinstance(b, _Unknown):
+        return b
     ta, ca = _parts(a)
     tb, cb = _parts(b)
     acc: dict[Monomial, int] = {}
@@ -264,7 +274,7 @@ def floor_div(a: DimLike, k: int) -> Dim:
     if not isinstance(k, int) or isinstance(k, bool) or k <= 0:
         raise ValueError(f"can only divide a dimension by a positive int, got {k!r}")
     d = as_dim(a)
-    if k == 1 or isinstance(d, int):
+    if k == 1 or isinstance(d, (int, _Unknown)):
         return d // k if isinstance(d, int) else d
     quotient: dict[Monomial, int] = {}
     rest: dict[Monomial, int] = {}
@@ -313,9 +323,15 @@ def _symbol_expr(s: Symbol) -> Expr:
     return Expr((((s,), 1),), 0)
 
 
+class _Unknown(Expr):
+    """A dimension nobody declared. Arithmetic on it gives it back: what depends on it is unknown too."""
+
+    __slots__ = ()
+
+
 def unknown() -> Expr:
     """A fresh dimension nobody declared; printed ``?``."""
-    return _symbol_expr(Symbol("?", unknown=True))
+    return _Unknown((((Symbol("?", unknown=True),), 1),), 0)
 
 
 def symbols_of(d: Dim) -> frozenset[Symbol]:
@@ -324,7 +340,7 @@ def symbols_of(d: Dim) -> frozenset[Symbol]:
 
 def is_unknown(d: Dim) -> bool:
     """True when ``d`` depends on a dimension nobody declared."""
-    return any(s.unknown for s in symbols_of(d))
+    return isinstance(d, _Unknown)
 
 
 def format_dim(d: Dim) -> str:
@@ -333,7 +349,7 @@ def format_dim(d: Dim) -> str:
 
 def substitute(d: Dim, values: Mapping[str, int]) -> Dim:
     """Replace the named symbols by ints; the result is normalised (an int if nothing is left)."""
-    if isinstance(d, int):
+    if isinstance(d, (int, _Unknown)):
         return d
     total: Dim = d.const
     for mono, coeff in d.terms:
