@@ -328,6 +328,9 @@ class _Unknown(Expr):
 
     __slots__ = ()
 
+    def __str__(self) -> str:
+        return "?"
+
 
 def unknown() -> Expr:
     """A fresh dimension nobody declared; printed ``?``."""

@@ -140,3 +140,21 @@ def test_input_in_the_middle_asserts() -> None:
     nn.Sequential(nn.Input("B", 3, 8, 8), nn.Conv2d(3, 4, 1), nn.Input("B", 4, 8, 8))
     with pytest.raises(sc.ShapeError, match="dim 1"):
         nn.Sequential(nn.Input("B", 3, 8, 8), nn.Conv2d(3, 4, 1), nn.Input("B", 5, 8, 8))
+
+
+def test_linear_on_an_unflattened_map_proposes_flatten_first() -> None:
+    with pytest.raises(sc.ShapeError) as info:
+        nn.Sequential(nn.Input("B", 3, 32, 32), nn.Conv2d(3, 8, 3), nn.Linear(8 * 30 * 30, 10))
+    err = info.value
+    assert (err.expected, err.actual) == ("7200", "30")
+    assert err.fixes[0] == "Flatten() before it: (B, 8, 30, 30) flattens to (B, 7200)"
+    assert "Linear(30, 10)" in err.fixes
+
+
+def test_kernel_larger_than_the_padded_input_reads_as_sizes() -> None:
+    with pytest.raises(sc.ShapeError) as info:
+        nn.Sequential(nn.Input(1, 3, 5, 9), nn.Conv2d(3, 16, (3, 7), padding=(0, 0)), nn.Conv2d(16, 4, 7, padding=1))
+    err = info.value
+    assert err.position == 1
+    assert "input H 3 padded by 2 is smaller than the kernel (7)" in str(err)
+    assert (err.expected, err.actual) == (">= 7", "5")

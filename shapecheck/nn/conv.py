@@ -111,8 +111,8 @@ class _ConvNd(Module):
             return out
         effective = d * (k - 1) + 1
         check.at_least(
-            size + left + right - effective + 1,
-            1,
+            size + left + right,
+            effective,
             f"input {axis} {size} padded by {left + right} is smaller than the kernel"
             + (f" ({k} dilated by {d} spans {effective})" if d > 1 else f" ({k})"),
             index=index,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from math import prod
+
 from shapecheck.checker import Checker
 from shapecheck.dims import Dim, unknown
 from shapecheck.nn._args import check_int
@@ -37,12 +39,15 @@ class Linear(Module):
         if not x.dims and not x.prefix:
             raise _rank_error(x)
         features = x.dims[-1] if x.dims else unknown()
+        fixes = [f"Linear({features}, {self.out_features})"] if isinstance(features, int) else []
+        if not x.prefix and len(x) >= 3 and prod(x.dims[1:], start=1) == self.in_features:
+            fixes.insert(0, f"Flatten() before it: {x} flattens to ({x.dims[0]}, {self.in_features})")
         check.equal(
             features,
             self.in_features,
             f"Linear expects {self.in_features} input features, got {features}",
             index=-1,
-            fixes=[f"Linear({features}, {self.out_features})"] if isinstance(features, int) else [],
+            fixes=fixes,
             kind="features",
         )
         return x.with_tail(len(x) - 1, (self.out_features,))
