@@ -53,16 +53,10 @@ class Symbol:
 
     __slots__ = ("name", "unknown", "_key")
 
-    _counter: int = 0
-
     def __init__(self, name: str, unknown: bool = False) -> None:
         self.name = name
         self.unknown = unknown
-        if unknown:
-            Symbol._counter += 1
-            self._key: _Key = (1, Symbol._counter)
-        else:
-            self._key = (0, name)
+        self._key: _Key = (int(unknown), name)
 
     def key(self) -> _Key:
         return self._key
@@ -332,9 +326,12 @@ class _Unknown(Expr):
         return "?"
 
 
+_UNKNOWN = _Unknown((((Symbol("?", unknown=True),), 1),), 0)
+
+
 def unknown() -> Expr:
-    """A fresh dimension nobody declared; printed ``?``."""
-    return _Unknown((((Symbol("?", unknown=True),), 1),), 0)
+    """A dimension nobody declared; printed ``?``. Checks involving it are silent."""
+    return _UNKNOWN
 
 
 def symbols_of(d: Dim) -> frozenset[Symbol]:
