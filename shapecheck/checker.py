@@ -15,8 +15,10 @@ from shapecheck.dims import (
     as_dim,
     content,
     divide_exact,
+    evaluate,
     find_witness,
     is_monotone,
+    is_nondecreasing,
     is_unknown,
     least_value,
     symbols_of,
@@ -41,14 +43,23 @@ class Checker:
 
     def conditions(self) -> list[Condition]:
         out: list[Condition] = [(as_dim(n), b) for n, b in self.lower.items()]
-        out.extend(self.others.values())
+        out.extend(self._independent())
         return out
 
     def describe(self) -> list[str]:
         """The input conditions, readable: ``['H >= 32', 'W >= 32']``."""
         out = [f"{n} >= {b}" for n, b in sorted(self.lower.items()) if b > 1]
-        out.extend(f"{e} >= {b}" for e, b in self.others.values())
+        out.extend(f"{e} >= {b}" for e, b in self._independent())
         return out
+
+    def implied(self, d: Dim, bound: int) -> bool:
+        """True when ``d >= bound`` follows from the symbols' lower bounds (``d`` non-decreasing in each)."""
+        least = {s.name: self.lower.get(s.name, 1) for s in symbols_of(d)}
+        return is_nondecreasing(d, least) and evaluate(d, least) >= bound
+
+    def _independent(self) -> list[Condition]:
+        """The multi-symbol conditions that the lower bounds alone do not imply."""
+        return [(e, b) for e, b in self.others.values() if not self.implied(e, b)]
 
     def at_least(self, d: Dim, bound: int, what: str, *, index: int | None = None, fixes: Sequence[str] = ()) -> None:
         """Require ``d >= bound``: an error if ``d`` is an int below it, an input condition if symbolic."""
@@ -67,7 +78,8 @@ class Checker:
             if least > self.lower.get(name, 1):
                 self.lower[name] = least
             return
-        self.others.setdefault((d.key(), bound), (d, bound))
+        if not self.implied(d, bound):
+            self.others.setdefault((d.key(), bound), (d, bound))
 
     def equal(
         self,

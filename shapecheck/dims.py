@@ -38,6 +38,7 @@ __all__ = [
     "floor_div",
     "format_dim",
     "is_monotone",
+    "is_nondecreasing",
     "is_unknown",
     "least_value",
     "substitute",
@@ -443,6 +444,23 @@ def is_monotone(d: Dim) -> bool:
         atom = mono[0]
         if isinstance(atom, Floor) and not is_monotone(atom.num):
             return False
+    return True
+
+
+def is_nondecreasing(d: Dim, least: Mapping[str, int]) -> bool:
+    """True when ``d`` cannot decrease as any symbol grows from ``least[name]`` (every symbol >= 1):
+    non-negative coefficients, and in products only atoms that are non-negative from ``least`` on.
+    """
+    if isinstance(d, int):
+        return True
+    for mono, coeff in d.terms:
+        if coeff < 0:
+            return False
+        for atom in mono:
+            if isinstance(atom, Floor) and (
+                not is_nondecreasing(atom.num, least) or len(mono) > 1 and evaluate(atom.num, least) < 0
+            ):
+                return False
     return True
 
 

@@ -13,7 +13,6 @@ Run ``python -m tests._generate SEED`` to print one case.
 
 from __future__ import annotations
 
-import math
 import random
 import sys
 import warnings

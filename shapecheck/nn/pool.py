@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from shapecheck.checker import Checker
-from shapecheck.dims import Dim
 from shapecheck.errors import RuleError
 from shapecheck.nn._args import check_int, ntuple
 from shapecheck.nn.module import Module
