@@ -35,7 +35,9 @@ def count_params(model: Module) -> int:
 
 
 def count_buffers(model: Module) -> int:
-    """Elements of the buffers, as ``sum(b.numel() for b in m.buffers())``: BatchNorm's running mean and variance and its one-element ``num_batches_tracked``."""
+    """Elements of the buffers, as ``sum(b.numel() for b in m.buffers())``: BatchNorm's running mean
+    and variance and its one-element ``num_batches_tracked``.
+    """
     return model.buffer_count()
 
 
