@@ -13,10 +13,6 @@ from shapecheck.nn.linear import __all__ as _linear
 from shapecheck.nn.module import Input, Module, Sequential
 from shapecheck.nn.norm import *  # noqa: F403
 from shapecheck.nn.norm import __all__ as _norm
-from shapecheck.nn.resample import *  # noqa: F403
-from shapecheck.nn.resample import __all__ as _resample
-from shapecheck.nn.sparse import *  # noqa: F403
-from shapecheck.nn.sparse import __all__ as _sparse
 from shapecheck.nn.padding import *  # noqa: F403
 from shapecheck.nn.padding import __all__ as _padding
 from shapecheck.nn.pool import *  # noqa: F403
@@ -24,4 +20,3 @@ from shapecheck.nn.pool import __all__ as _pool
 from shapecheck.nn.reshape import *  # noqa: F403
 from shapecheck.nn.reshape import __all__ as _reshape
 
-__all__ = ["Input", "Module", "Sequential", *_activation, *_adaptive, *_conv, *_dropout, *_linear, *_norm, *_padding, *_pool, *_reshape, *_resample, *_sparse]
