@@ -20,3 +20,5 @@ from shapecheck.nn.pool import __all__ as _pool
 from shapecheck.nn.reshape import *  # noqa: F403
 from shapecheck.nn.reshape import __all__ as _reshape
 
+
+__all__ = ["Input", "Module", "Sequential", *_activation, *_adaptive, *_conv, *_dropout, *_linear, *_norm, *_padding, *_pool, *_reshape]
