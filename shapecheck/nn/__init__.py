@@ -5,9 +5,11 @@ from shapecheck.nn.activation import __all__ as _activation
 from shapecheck.nn.adaptive import *  # noqa: F403
 from shapecheck.nn.adaptive import __all__ as _adaptive
 from shapecheck.nn.conv import *  # noqa: F403
+from shapecheck.nn.conv import __all__ as _conv
 from shapecheck.nn.dropout import *  # noqa: F403
 from shapecheck.nn.dropout import __all__ as _dropout
-from shapecheck.nn.conv import __all__ as _conv
+from shapecheck.nn.graph import *  # noqa: F403
+from shapecheck.nn.graph import __all__ as _graph
 from shapecheck.nn.linear import *  # noqa: F403
 from shapecheck.nn.linear import __all__ as _linear
 from shapecheck.nn.module import Input, Module, Sequential
@@ -19,6 +21,22 @@ from shapecheck.nn.pool import *  # noqa: F403
 from shapecheck.nn.pool import __all__ as _pool
 from shapecheck.nn.reshape import *  # noqa: F403
 from shapecheck.nn.reshape import __all__ as _reshape
+from shapecheck.nn.tensor_ops import *  # noqa: F403
+from shapecheck.nn.tensor_ops import __all__ as _tensor_ops
 
-
-__all__ = ["Input", "Module", "Sequential", *_activation, *_adaptive, *_conv, *_dropout, *_linear, *_norm, *_padding, *_pool, *_reshape]
+__all__ = [
+    "Input",
+    "Module",
+    "Sequential",
+    *_activation,
+    *_adaptive,
+    *_conv,
+    *_dropout,
+    *_graph,
+    *_linear,
+    *_norm,
+    *_padding,
+    *_pool,
+    *_reshape,
+    *_tensor_ops,
+]

@@ -1,0 +1,223 @@
+"""Combinators: branches applied to the same input, merged by ``+``, ``*`` or ``torch.cat``.
+
+``Add(Sequential(Conv2d(64, 64, 3, padding=1), BatchNorm2d(64)), Identity())`` is ResNet's residual
+sum. Each branch is traced on the combinator's input under the path ``<path>.<i>``, so an error inside
+a branch names that layer; a disagreement between the branches' outputs is raised at the combinator
+and names every branch and its shape. The merge itself is one step of the chain (no parameters, no
+MACs, as torchvision counts an elementwise sum).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shapecheck.checker import Checker
+from shapecheck.dims import Dim, evaluate, find_witness, is_unknown, unknown
+from shapecheck.errors import RuleError
+from shapecheck.nn._args import UNBOUNDED, check_int
+from shapecheck.nn.module import Module
+from shapecheck.rules.reshape import normalize_dim
+from shapecheck.shape import Shape
+from shapecheck.trace import Step, Tracer
+
+__all__ = ["Add", "Concat", "Mul"]
+
+Outputs = Sequence[tuple[str, Shape]]
+"""The branches' outputs: ``(path, shape)`` in branch order."""
+
+
+class _Merge(Module):
+    """The step that merges the branches' outputs; it belongs to (and is located at) its combinator.
+
+    Each combinator class has its own subclass of the same name, so a chain's trail reads ``[6] Add``.
+    """
+
+    def __init__(self, owner: _Branches) -> None:
+        super().__init__()
+        self.owner = owner
+        self.where = owner.where
+
+    def __repr__(self) -> str:
+        owner = self.owner
+        extra = owner.merge_repr()
+        return f"{type(owner).__name__}({len(owner.branches)} branches{', ' + extra if extra else ''})"
+
+
+class _Branches(Module):
+    """A container whose branches all take its input; subclasses merge their outputs."""
+
+    _least = 1
+    _merge_type: type[_Merge] = _Merge
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        cls._merge_type = type(cls.__name__, (_Merge,), {"__module__": cls.__module__, "__doc__": _Merge.__doc__})
+
+    def __init__(self, *branches: Module) -> None:
+        super().__init__()
+        name = type(self).__name__
+        if len(branches) < self._least:
+            raise TypeError(f"{name} needs at least {self._least} branches, got {len(branches)}")
+        for i, branch in enumerate(branches):
+            if not isinstance(branch, Module):
+                kind = type(branch)
+                raise TypeError(f"{name}: branch {i} must be a shapecheck.nn layer, got {kind.__name__} {branch!r}")
+        self.branches = list(branches)
+        self._merge = self._merge_type(self)
+
+    def trace(self, x: Shape, tracer: Tracer, path: str) -> Shape:
+        outs: list[tuple[str, Shape]] = []
+        for i, branch in enumerate(self.branches):
+            where = f"{path}.{i}" if path else str(i)
+            outs.append((where, branch.trace(x, tracer, where)))
+        try:
+            y = self.merge(outs, tracer.check)
+        except RuleError as err:
+            raise tracer.locate(err, self._merge, x, path) from None
+        tracer.steps.append(Step(len(tracer.steps), path, self._merge, x, y))
+        return y
+
+    def merge(self, outs: Outputs, check: Checker) -> Shape:
+        """The combined output of the branches' outputs ``outs``."""
+        raise NotImplementedError
+
+    def merge_repr(self) -> str:
+        return ""
+
+    def children(self) -> list[tuple[str, Module]]:
+        return [(str(i), branch) for i, branch in enumerate(self.branches)]
+
+    def __repr__(self) -> str:
+        extra = self.merge_repr()
+        lines = [f"{type(self).__name__}({extra}" if extra else f"{type(self).__name__}("]
+        for i, branch in enumerate(self.branches):
+            body = repr(branch).replace("\n", "\n  ")
+            lines.append(f"  ({i}): {body}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+def _listing(outs: Outputs) -> str:
+    return "; ".join(f"branch {i} ({p}) gives {s}" for i, (p, s) in enumerate(outs))
+
+
+def _column(s: Shape, j: int) -> Dim | None:
+    """Dim ``-j`` of ``s`` (1-based from the right); None if ``s`` has fewer dims, unknown if they are unknown."""
+    if j <= len(s):
+        return s[-j]
+    return unknown() if s.prefix else None
+
+
+def _index(j: int, width: int, prefix: bool) -> int:
+    """Column ``j`` (1-based from the right) as torch numbers a dim: from the left when the rank is known."""
+    return -j if prefix else width - j
+
+
+def _broadcasts(check: Checker, d: Dim, want: Dim, what: str) -> None:
+    """Require ``d == want`` (neither is the int 1); a symbolic counterexample must have both sides >= 2,
+    since torch broadcasts a side that happens to be 1. Without one, the two always broadcast.
+    """
+    try:
+        check.equal(d, want, what, kind="broadcast")
+    except RuleError as err:
+        if err.witness is None or all(evaluate(e, err.witness) >= 2 for e in (d, want)):
+            raise
+        err.witness = find_witness([(d, want)], [*check.conditions(), (d, 2), (want, 2)], check.lower)
+        if err.witness is not None:
+            raise
+
+
+class _Broadcast(_Branches):
+    """Elementwise ``+``/``*`` of the branches under torch's broadcasting.
+
+    Shapes are aligned from the right; a missing dim counts as 1; in each column the dims other than
+    ``1`` must all be equal and the output takes that dim (``1`` when there is none). A symbolic dim
+    broadcasts only against itself: named dims hold for every value, including those other than 1.
+    """
+
+    _least = 2
+
+    def merge(self, outs: Outputs, check: Checker) -> Shape:
+        name = type(self).__name__
+        shapes = [s for _, s in outs]
+        width = max(len(s) for s in shapes)
+        prefix = any(s.prefix for s in shapes)
+        dims: list[Dim] = []
+        for j in range(width, 0, -1):
+            present = [(i, d) for i, s in enumerate(shapes) if (d := _column(s, j)) is not None]
+            sized = [(i, d) for i, d in present if d != 1]
+            known = [(i, d) for i, d in sized if not is_unknown(d)]
+            for i, d in known[1:]:
+                first, want = known[0]
+                _broadcasts(
+                    check,
+                    d,
+                    want,
+                    f"{name}: the branches' outputs do not broadcast at dim {_index(j, width, prefix)}: "
+                    f"branch {first} has {want}, branch {i} has {d} ({_listing(outs)})",
+                )
+            dims.append(known[0][1] if known else sized[0][1] if sized else 1)
+        return Shape(dims, prefix)
+
+
+class Add(_Broadcast):
+    """The sum of the branches' outputs, broadcast as torch: ``Add(residual, Identity())``."""
+
+
+class Mul(_Broadcast):
+    """The product of the branches' outputs, broadcast as torch: ``Mul(Identity(), gate)`` (squeeze-excitation)."""
+
+
+class Concat(_Branches):
+    """``torch.cat`` of the branches' outputs along ``dim``.
+
+    All outputs have the same rank; dims other than ``dim`` are equal; the output's ``dim`` is the sum
+    of the branches' ``dim``. With unknown leading dims, a non-negative ``dim`` cannot be located
+    and the output is unknown.
+    """
+
+    def __init__(self, *branches: Module, dim: int = 1) -> None:
+        super().__init__(*branches)
+        self.dim = check_int("Concat", "dim", dim, minimum=UNBOUNDED)
+
+    def merge(self, outs: Outputs, check: Checker) -> Shape:
+        shapes = [s for _, s in outs]
+        ranks = {s.rank for s in shapes if s.rank is not None}
+        longest = max(len(s) for s in shapes)
+        if len(ranks) > 1 or ranks and longest > min(ranks):
+            raise RuleError(
+                f"Concat: the branches' outputs have different ranks ({_listing(outs)})",
+                kind="rank",
+            )
+        rank = next(iter(ranks), None)
+        if rank is None:
+            if self.dim >= 0 or -self.dim > min(len(s) for s in shapes):
+                return Shape.unknown()
+            width, at = min(len(s) for s in shapes), -self.dim
+        else:
+            width, at = rank, rank - normalize_dim(self.dim, rank, "Concat")
+        dims: list[Dim] = []
+        for j in range(width, 0, -1):
+            column = [d for s in shapes if (d := _column(s, j)) is not None]
+            if j == at:
+                total: Dim = 0
+                for d in column:
+                    total = total + d
+                dims.append(total)
+                continue
+            known = [(i, d) for i, d in enumerate(column) if not is_unknown(d)]
+            for i, d in known[1:]:
+                first, want = known[0]
+                check.equal(
+                    d,
+                    want,
+                    f"Concat: sizes must match except in dim {self.dim}, but at dim {_index(j, width, rank is None)} "
+                    f"branch {first} has {want}, "
+                    f"branch {i} has {d} ({_listing(outs)})",
+                    kind="concat",
+                )
+            dims.append(known[0][1] if known else column[0])
+        return Shape(dims, rank is None)
+
+    def merge_repr(self) -> str:
+        return f"dim={self.dim}"
