@@ -9,7 +9,6 @@ from shapecheck.errors import RuleError, ShapeError
 from shapecheck.shape import Shape
 
 if TYPE_CHECKING:
-    from shapecheck.nn.module import Module
     from shapecheck.trace import Step, Tracer
 
 __all__ = ["chain_fixes", "derivation"]
@@ -55,12 +54,12 @@ def _name(step: Step, short: bool = False) -> str:
     return f"[{step.position}] {layer}"
 
 
-def chain_fixes(err: RuleError, tracer: Tracer, layer: Module, path: str) -> list[str]:
+def chain_fixes(err: RuleError, tracer: Tracer, lineage: list[Step], path: str) -> list[str]:
     """Fixes outside the failing layer: adaptive pooling before a Flatten, or another input size."""
     if err.kind != "features" or not isinstance(err.expected, int):
         return []
     fixes = []
-    pool = _adaptive_pool_fix(tracer.steps, err.expected)
+    pool = _adaptive_pool_fix(lineage, err.expected)
     if pool:
         fixes.append(pool)
     size = _input_size_fix(tracer, path, err.expected)

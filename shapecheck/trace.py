@@ -53,36 +53,60 @@ def format_location(loc: Location | None) -> str | None:
 
 @dataclass(frozen=True)
 class Step:
-    """One leaf layer applied: where it sits, what came in and what went out."""
+    """One leaf layer applied: where it sits, what came in and what went out.
+
+    ``source`` is the position of the step whose output came in (None for the model's input): the
+    data path, which differs from the order of steps inside branches.
+    """
 
     position: int
     path: str
     layer: Module
     input: Shape
     output: Shape
+    source: int | None = None
 
 
 class Tracer:
     """Records the steps of one walk through a model and the input conditions it meets."""
 
-    __slots__ = ("check", "steps", "root")
+    __slots__ = ("check", "steps", "root", "_made")
 
     def __init__(self, root: Module | None = None) -> None:
         self.check = Checker()
         self.steps: list[Step] = []
         self.root = root  # the model walked; set when fixes may re-walk it with another input
+        self._made: dict[int, int] = {}  # id of a step's output shape -> that step's position
 
     def leaf(self, layer: Module, x: Shape, path: str) -> Shape:
         try:
             y = layer.infer(x, self.check)
         except RuleError as err:
             raise self.locate(err, layer, x, path) from None
-        self.steps.append(Step(len(self.steps), path, layer, x, y))
+        self.record(layer, path, x, y)
         return y
+
+    def record(self, layer: Module, path: str, x: Shape, y: Shape) -> None:
+        """Append the step ``layer: x -> y`` (containers record their own merging steps here)."""
+        position = len(self.steps)
+        self.steps.append(Step(position, path, layer, x, y, self._made.get(id(x))))
+        self._made[id(y)] = position  # steps keep their shapes alive, so ids stay unique
+
+    def lineage(self, x: Shape) -> list[Step]:
+        """The steps along the data path that produced ``x``, oldest first (skipping sibling branches)."""
+        out: list[Step] = []
+        position = self._made.get(id(x))
+        while position is not None:
+            step = self.steps[position]
+            out.append(step)
+            position = step.source
+        out.reverse()
+        return out
 
     def locate(self, err: RuleError, layer: Module, x: Shape, path: str) -> ShapeError:
         from shapecheck.hints import chain_fixes, derivation
 
+        lineage = self.lineage(x)
         return ShapeError(
             problem=err.problem,
             layer=repr(layer),
@@ -93,9 +117,9 @@ class Tracer:
             actual=None if err.actual is None else str(err.actual),
             raw_expected=err.expected,
             raw_actual=err.actual,
-            derivation=derivation(self.steps, x, err.index),
+            derivation=derivation(lineage, x, err.index),
             holds_when=err.holds_when,
             witness=err.witness,
-            fixes=[*err.fixes, *chain_fixes(err, self, layer, path)],
+            fixes=[*err.fixes, *chain_fixes(err, self, lineage, path)],
             kind=err.kind,
         )

@@ -509,3 +509,16 @@ def test_reshape_symbolic() -> None:
     with pytest.raises(sc.ShapeError, match="invalid for input") as info:
         nn.Sequential(nn.Input("B", 3, "H"), nn.Reshape("B", 2, -1))
     assert info.value.witness is not None and 3 * info.value.witness["H"] % 2 == 1
+
+
+def test_derivation_follows_the_data_path_not_the_sibling_branch() -> None:
+    left = nn.Sequential(nn.Conv2d(4, 8, 3, padding=1), nn.ReLU())
+    right = nn.Sequential(nn.Conv2d(4, 8, 1, stride=2), nn.Conv2d(8, 8, 5))
+    with pytest.raises(sc.ShapeError) as info:
+        nn.Sequential(nn.Input(1, 4, 8, 8), nn.Add(left, right))
+    err = info.value
+    assert err.path == "0.1.1"
+    trail = "\n".join(err.derivation)
+    assert "[2] Conv2d -> (1, 8, 4, 4)" in trail
+    assert "ReLU" not in trail, trail  # branch 0 ran before, but did not feed this layer
+    assert trail.startswith("4 = (8 + 2*0 - 1*(1 - 1) - 1)//2 + 1 by [2] Conv2d")

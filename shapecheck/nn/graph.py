@@ -18,7 +18,7 @@ from shapecheck.nn._args import UNBOUNDED, check_int
 from shapecheck.nn.module import Module
 from shapecheck.rules.reshape import normalize_dim
 from shapecheck.shape import Shape
-from shapecheck.trace import Step, Tracer
+from shapecheck.trace import Tracer
 
 __all__ = ["Add", "Concat", "Mul"]
 
@@ -74,7 +74,7 @@ class _Branches(Module):
             y = self.merge(outs, tracer.check)
         except RuleError as err:
             raise tracer.locate(err, self._merge, x, path) from None
-        tracer.steps.append(Step(len(tracer.steps), path, self._merge, x, y))
+        tracer.record(self._merge, path, x, y)
         return y
 
     def merge(self, outs: Outputs, check: Checker) -> Shape:
