@@ -60,16 +60,16 @@ def main() -> None:
     model = vgg16().with_input("B", 3, 224, 224)
     print(shapecheck.summary(model, B=1))
 
+    # MACs as torchvision publishes them (conv and linear, no bias): per image, and for any batch.
+    print(f"MACs per 224x224 image: {shapecheck.count_macs(model, B=1):,} (torchvision: 15.47 GMACs)")
+    print(f"MACs for a batch of B:  {shapecheck.count_macs(model)}")
+    print(f"with bias additions:    {shapecheck.count_macs(model, bias=True, B=1):,} (torchinfo's convention)")
+
     # The breakdown people derive by hand: k*k*in*out weights + out biases.
     conv1, fc1 = model["features"][0], model["classifier"][0]
     print(f"conv3-64 (features.0): 3*3*3*64 + 64     = {shapecheck.count_params(conv1):>11,}")
     print(f"fc1 (classifier.0):    25088*4096 + 4096 = {shapecheck.count_params(fc1):>11,}")
     print(f"total parameters:                          {shapecheck.count_params(model):>11,}")
-
-    # MACs as torchvision publishes them (conv and linear, no bias): per image, and for any batch.
-    print(f"MACs per 224x224 image: {shapecheck.count_macs(model, B=1):,} (torchvision: 15.47 GMACs)")
-    print(f"MACs for a batch of B:  {shapecheck.count_macs(model)}")
-    print(f"with bias additions:    {shapecheck.count_macs(model, bias=True, B=1):,} (torchinfo's convention)")
 
 
 if __name__ == "__main__":
