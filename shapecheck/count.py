@@ -27,6 +27,7 @@ class Checked(Protocol):
 
     def parameter_count(self) -> int: ...
     def buffer_count(self) -> int: ...
+    def children(self) -> list[tuple[str, Module]]: ...
 
 
 def count_params(model: Module) -> int:
@@ -94,7 +95,7 @@ def _check_bindings(model: Checked, bindings: Mapping[str, int]) -> None:
 
 @dataclass(frozen=True)
 class Row:
-    """One leaf layer of the summary."""
+    """One leaf layer of the summary, or (``last`` > ``position``) a block of them, totalled."""
 
     position: int
     path: str
@@ -102,6 +103,7 @@ class Row:
     output: Shape
     params: int
     macs: Dim
+    last: int | None = None
 
 
 @dataclass(frozen=True)
@@ -122,10 +124,15 @@ class Summary:
         return _render(self)
 
 
-def summary(model: Checked, **bindings: int) -> Summary:
-    """Per-layer output shapes, parameters and MACs, totals, and the input conditions."""
+def summary(model: Checked, depth: int | None = None, **bindings: int) -> Summary:
+    """Per-layer output shapes, parameters and MACs, totals, and the input conditions.
+
+    ``depth=2`` shows one row per block two levels down the paths (``layer3.1``), with subtotals.
+    """
     _require_input(model, "summary")
     _check_bindings(model, bindings)
+    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 1):
+        raise ValueError(f"summary: depth must be a positive int, got {depth!r}")
     rows = [
         Row(
             s.position,
@@ -138,7 +145,7 @@ def summary(model: Checked, **bindings: int) -> Summary:
         for s in model.steps
     ]
     return Summary(
-        rows=rows,
+        rows=rows if depth is None else _blocks(model, rows, depth),
         input_shape=model.input_shape.bind(bindings),
         output_shape=model.output_shape.bind(bindings),
         params=model.parameter_count(),
@@ -148,6 +155,37 @@ def summary(model: Checked, **bindings: int) -> Summary:
         activation_bytes=_memory(model, _FLOAT32, bindings),
         conditions=list(model.conditions),
     )
+
+
+def _blocks(model: Checked, rows: Sequence[Row], depth: int) -> list[Row]:
+    """Consecutive rows whose paths share their first ``depth`` parts, merged into one with subtotals."""
+    out: list[Row] = []
+    group: list[Row] = []
+    for row in [*rows, None]:
+        if group and (row is None or _prefix(row.path, depth) != _prefix(group[0].path, depth)):
+            first, end = group[0], group[-1]
+            if len(group) == 1:
+                out.append(first)
+            else:
+                path = _prefix(first.path, depth)
+                label = f"{type(_child(model, path)).__name__} ({len(group)} layers)"
+                macs: Dim = sum((r.macs for r in group), start=0)
+                out.append(Row(first.position, path, label, end.output, sum(r.params for r in group), macs, end.position))
+            group = []
+        if row is not None:
+            group.append(row)
+    return out
+
+
+def _prefix(path: str, depth: int) -> str:
+    return ".".join(path.split(".")[:depth])
+
+
+def _child(model: Checked, path: str) -> Checked | Module:
+    node: Checked | Module = model
+    for name in path.split("."):
+        node = dict(node.children()).get(name, node)
+    return node
 
 
 _NUMBER = re.compile(r"\d{4,}")
@@ -185,7 +223,7 @@ def _render(s: Summary) -> str:
     for r in s.rows:
         body.append(
             (
-                f"[{r.position}] {compact(r.layer)}",
+                f"[{r.position}-{r.last}] {r.layer}" if r.last is not None else f"[{r.position}] {compact(r.layer)}",
                 r.path if nested else "",
                 str(r.output),
                 f"{r.params:,}",

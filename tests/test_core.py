@@ -158,3 +158,21 @@ def test_kernel_larger_than_the_padded_input_reads_as_sizes() -> None:
     assert err.position == 1
     assert "input H 3 padded by 2 is smaller than the kernel (7)" in str(err)
     assert (err.expected, err.actual) == (">= 7", "5")
+
+
+def test_summary_depth_totals_blocks() -> None:
+    from shapecheck import models
+
+    model = models.resnet50(shape=(1, 3, 224, 224))
+    flat, blocks = sc.summary(model), sc.summary(model, depth=2)
+    assert len(flat.rows) == len(model.steps) and len(blocks.rows) == 4 + 16 + 3
+    block = next(r for r in blocks.rows if r.path == "layer3.0")
+    inside = [r for r in flat.rows if r.path.startswith("layer3.0.")]
+    assert (block.position, block.last) == (inside[0].position, inside[-1].position)
+    assert block.params == sum(r.params for r in inside) == sc.count_params(model.children()[6][1][0])  # type: ignore[index]
+    assert block.output == inside[-1].output == (1, 1024, 14, 14)
+    assert sum(r.params for r in blocks.rows) == blocks.params == 25_557_032
+    assert sum(r.macs for r in blocks.rows) == blocks.macs  # type: ignore[misc]
+    assert "[83-94] Sequential (12 layers)" in str(blocks)
+    with pytest.raises(ValueError, match="depth must be a positive int"):
+        sc.summary(model, depth=0)
