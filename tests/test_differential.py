@@ -20,7 +20,10 @@ transposed convolutions that the reference path rejects:
   and lets some outputs of size 0 through;
 * ``Softmax``, ``LogSoftmax``, ``Softmin``: meta accepts any ``dim`` (checked on a tensor of ones of the
   same rank);
-* ``Upsample``/``UpsamplingBilinear2d`` in the linear modes: meta returns size-0 outputs;
+* ``Upsample``/``UpsamplingBilinear2d`` in the linear modes: meta returns size-0 outputs; in the nearest
+  modes meta rejects any empty input (CPU takes a batch of 0);
+* ``AdaptiveAvgPool*`` on an input with an empty dim: meta accepts it; CPU rejects empty spatial dims
+  unless every output size is 1;
 * ``BatchNorm*(momentum=None)``: meta cannot call ``.item()`` on ``num_batches_tracked``; it runs as
   ``momentum=0.1``, which has the same shapes.
 """
@@ -92,6 +95,10 @@ def _where(spec: LayerSpec, shape: Sequence[int]) -> str:
         "nearest",
         "nearest-exact",
     ):
+        return "cpu"
+    if name.startswith("Upsampl") and 0 in tuple(shape):  # meta's nearest kernels reject any empty dim
+        return "cpu"
+    if name.startswith("AdaptiveAvgPool") and 0 in tuple(shape):  # meta accepts empty dims, CPU does not
         return "cpu"
     if name.startswith("BatchNorm") and "momentum" in spec.kwargs and spec.kwargs["momentum"] is None:
         return "twin"

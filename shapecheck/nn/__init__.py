@@ -21,6 +21,10 @@ from shapecheck.nn.pool import *  # noqa: F403
 from shapecheck.nn.pool import __all__ as _pool
 from shapecheck.nn.reshape import *  # noqa: F403
 from shapecheck.nn.reshape import __all__ as _reshape
+from shapecheck.nn.resample import *  # noqa: F403
+from shapecheck.nn.resample import __all__ as _resample
+from shapecheck.nn.sparse import *  # noqa: F403
+from shapecheck.nn.sparse import __all__ as _sparse
 from shapecheck.nn.tensor_ops import *  # noqa: F403
 from shapecheck.nn.tensor_ops import __all__ as _tensor_ops
 
@@ -38,5 +42,7 @@ __all__ = [
     *_padding,
     *_pool,
     *_reshape,
+    *_resample,
+    *_sparse,
     *_tensor_ops,
 ]

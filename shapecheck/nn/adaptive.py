@@ -30,12 +30,18 @@ OutputSize = Union[int, None, Sequence[Union[int, None]]]
 class _AdaptivePoolNd(Module):
     """``(*, C, *spatial) -> (*, C, *output_size)``, batched or not.
 
-    ``_nonempty``: torch's max variants reject empty spatial dims, and an empty channel dim when batched
-    (the mean variants accept both, measured on torch 2.13).
+    Empty dims (measured on torch 2.13, CPU): the max variants reject empty spatial dims, and an empty
+    channel dim when batched; the mean variants accept anything when every output size is 1 (they
+    take a plain mean), else reject empty spatial dims, and AdaptiveAvgPool3d also an empty channel dim
+    when batched.
     """
 
     _n = 0
-    _nonempty = False
+
+    def _nonempty(self) -> tuple[bool, bool]:
+        """Whether torch rejects empty (spatial dims, channels of a batched input)."""
+        strict = any(t != 1 for t in self._sizes)
+        return strict, strict and self._n == 3
 
     def __init__(self, output_size: OutputSize) -> None:
         super().__init__()
@@ -56,12 +62,13 @@ class _AdaptivePoolNd(Module):
     def infer(self, x: Shape, check: Checker) -> Shape:
         n, name = self._n, type(self).__name__
         lead, spatial = split_core(x, n, (n + 1, n + 2), name)
-        if self._nonempty:
+        spatial_nonempty, channels_nonempty = self._nonempty()
+        if spatial_nonempty:
             for i, size in enumerate(spatial):
                 axis = _AXES[3 - n + i]
                 check.at_least(size, 1, f"{name} expects a non-empty input, got {axis} = {size}", index=-(n - i))
-            if not x.prefix and len(x) == n + 2:
-                check.at_least(x[1], 1, f"{name} expects a non-empty input, got {x[1]} channels", index=-(n + 1))
+        if channels_nonempty and not x.prefix and len(x) == n + 2:
+            check.at_least(x[1], 1, f"{name} expects a non-empty input, got {x[1]} channels", index=-(n + 1))
         out = [adaptive_output_size(t, size) for t, size in zip(self._sizes, spatial)]
         return Shape((*lead, *out), x.prefix)
 
@@ -70,7 +77,8 @@ class _AdaptivePoolNd(Module):
 
 
 class _AdaptiveMaxPool(_AdaptivePoolNd):
-    _nonempty = True
+    def _nonempty(self) -> tuple[bool, bool]:
+        return True, True
 
     def __init__(self, output_size: OutputSize, return_indices: bool = False) -> None:
         super().__init__(output_size)

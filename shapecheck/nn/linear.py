@@ -6,12 +6,13 @@ from math import prod
 
 from shapecheck.checker import Checker
 from shapecheck.dims import Dim, unknown
+from shapecheck.errors import RuleError
 from shapecheck.nn._args import check_int
 from shapecheck.nn.module import Module
 from shapecheck.rules.linear import linear_macs, linear_params
 from shapecheck.shape import Shape
 
-__all__ = ["Identity", "Linear"]
+__all__ = ["Bilinear", "Identity", "Linear"]
 
 
 class Identity(Module):
@@ -65,7 +66,49 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias}"
 
 
-def _rank_error(x: Shape) -> Exception:
-    from shapecheck.errors import RuleError
+class Bilinear(Module):
+    """``y = x1^T A x2 + b`` over two inputs ``(*, in1_features)`` and ``(*, in2_features)`` -> ``(*, out_features)``.
 
+    A chain has one input, so in a ``Sequential`` it is an error; it still counts its parameters
+    (``in1*in2*out`` weights plus ``out`` biases) for models that call it in their ``forward``.
+    """
+
+    def __init__(
+        self,
+        in1_features: int,
+        in2_features: int,
+        out_features: int,
+        bias: bool = True,
+        device: object = None,
+        dtype: object = None,
+    ) -> None:
+        super().__init__()
+        self.in1_features = check_int("Bilinear", "in1_features", in1_features, minimum=1)
+        self.in2_features = check_int("Bilinear", "in2_features", in2_features)
+        self.out_features = check_int("Bilinear", "out_features", out_features)
+        self.bias = bool(bias)
+
+    def infer(self, x: Shape, check: Checker) -> Shape:
+        raise RuleError(
+            f"Bilinear needs two inputs (input1 (*, {self.in1_features}), input2 (*, {self.in2_features})); "
+            "a chain passes one tensor from layer to layer",
+            fixes=[
+                "call it in a forward() with both tensors, outside the Sequential",
+                f"Linear({self.in1_features}, {self.out_features}) if the second input is not needed",
+            ],
+            kind="rank",
+        )
+
+    def parameter_count(self) -> int:
+        """As a ``Linear`` over the ``in1*in2`` products of the two inputs' features."""
+        return linear_params(self.in1_features * self.in2_features, self.out_features, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias}"
+        )
+
+
+def _rank_error(x: Shape) -> Exception:
     return RuleError(f"Linear expects at least a 1D input, got a 0D input {x}", kind="rank")
