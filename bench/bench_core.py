@@ -23,12 +23,15 @@ import pstats
 import statistics
 import sys
 import time
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 import shapecheck
 from shapecheck import nn
+
+warnings.filterwarnings("ignore", message="Failed to initialize NumPy")  # torch without numpy
 
 VGG16_CFG: list[int | str] = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
 
