@@ -37,7 +37,8 @@ ZOO = sorted(name for name in models.__all__ if name in TABLE)
 
 def test_zoo_covers_the_required_models() -> None:
     required = {"alexnet", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "squeezenet1_0",
-                "mobilenet_v2", "densenet121", "vgg11", "vgg16", "vgg19"}  # fmt: skip
+                "mobilenet_v2", "densenet121", "vgg11", "vgg16", "vgg19", "mobilenet_v3_large", "efficientnet_b0",
+                "convnext_tiny", "googlenet", "inception_v3"}  # fmt: skip
     assert required <= set(ZOO)
 
 
@@ -51,16 +52,31 @@ def test_published_params_and_macs(name: str) -> None:
     macs = sc.count_macs(model)
     assert isinstance(macs, int)
     assert f"{macs / 1e9:.3f}" == f"{float(row['gmacs']):.3f}"
-    symbolic = getattr(models, name)()
+    if name in FIXED_SIZE:
+        symbolic = getattr(models, name)(shape=("B", 3, side, side))
+        assert sc.count_macs(symbolic, B=1) == macs
+    else:
+        symbolic = getattr(models, name)()
+        assert sc.count_macs(symbolic, B=1, H=side, W=side) == macs
     assert str(symbolic.output_shape) == "(B, 1000)"
-    assert sc.count_macs(symbolic, B=1, H=side, W=side) == macs
     assert sc.count_params(symbolic) == sc.count_params(model)
 
 
 _SIDE = re.compile(r"^([HW]) >= (\d+)$")
+FIXED_SIZE = {"vit_b_16"}  # torchvision's ViT asserts H == W == image_size: min_size is the only size
 
 
-@pytest.mark.parametrize("name", ZOO)
+@pytest.mark.parametrize("name", sorted(FIXED_SIZE))
+def test_fixed_size_models_refuse_other_sizes(name: str) -> None:
+    side = int(TABLE[name]["min_size"])
+    assert side == int(TABLE[name]["resolution"])
+    getattr(models, name)(shape=(2, 3, side, side))
+    for other in [(2, 3, side - 1, side), (2, 3, side, side + 16), (2, 3, "H", "W")]:
+        with pytest.raises(ValueError, match=f"{side}x{side}"):
+            getattr(models, name)(shape=other)
+
+
+@pytest.mark.parametrize("name", sorted(set(ZOO) - FIXED_SIZE))
 def test_input_conditions_give_min_size(name: str) -> None:
     """``H >= min_size`` and ``W >= min_size`` (none when it is 1); one less is rejected.
 

@@ -44,7 +44,9 @@ from shapecheck._mypy.constants import UNKNOWN, constant
 __all__ = ["Finding", "Opaque", "check_call", "check_with_input", "layer_class"]
 
 _SHAPECHECK_NN: Final = "shapecheck.nn"
-_TORCH_NN: Final = ("torch.nn.", "torch.nn.modules.")
+_TORCH_NN: Final = "torch.nn"
+_TORCH_MODULES: Final = "torch.nn.modules."
+_IGNORED: Final = frozenset({"device", "dtype"})  # accepted and ignored by every layer: unknown is fine
 _ALIASES: Final = {"shapecheck.torch.Input": nn.Input}
 _MAPPINGS: Final = frozenset({"collections.OrderedDict", "typing.OrderedDict", "builtins.dict"})
 _NOT_LAYERS: Final = frozenset({"Module", "Input"})
@@ -68,8 +70,9 @@ class Opaque(nn.Module):
 def layer_class(fullname: str) -> type[nn.Module] | None:
     """The ``shapecheck.nn`` class a callee's full name stands for, or None.
 
-    ``shapecheck.nn.conv.Conv2d`` is itself; ``torch.nn.modules.conv.Conv2d`` is its shapecheck twin
-    (same name, same parameters); ``shapecheck.torch.Input`` is ``shapecheck.nn.Input``.
+    ``shapecheck.nn.conv.Conv2d`` is itself; ``torch.nn.modules.conv.Conv2d`` (or ``torch.nn.Conv2d``
+    in the stubs) is its shapecheck twin (same name, same parameters); ``shapecheck.torch.Input`` is
+    ``shapecheck.nn.Input``. Nothing else under ``torch.nn`` (functional, quantized, qat) is a twin.
     """
     if fullname in _ALIASES:
         return _ALIASES[fullname]
@@ -79,7 +82,7 @@ def layer_class(fullname: str) -> type[nn.Module] | None:
         return None
     if module == _SHAPECHECK_NN or module.startswith(_SHAPECHECK_NN + "."):
         return cls if f"{cls.__module__}.{cls.__qualname__}" == fullname else None
-    if (module + ".").startswith(_TORCH_NN) and name not in _NOT_LAYERS:
+    if (module == _TORCH_NN or module.startswith(_TORCH_MODULES)) and name not in _NOT_LAYERS:
         return cls
     return None
 
@@ -158,6 +161,8 @@ class _Builder:
         keywords: dict[str, object] = {}
         for expr, kind, name in zip(call.args, call.arg_kinds, call.arg_names):
             value = self.part(expr) if _callee_class(expr) is not None else constant(expr)
+            if value is UNKNOWN and kind == ARG_NAMED and name in _IGNORED:
+                continue
             if value is UNKNOWN or kind not in (ARG_POS, ARG_NAMED):
                 return None
             if kind == ARG_NAMED and name is not None:
