@@ -139,7 +139,10 @@ class _Builder:
                 except ShapeError:
                     raise
                 except (TypeError, ValueError) as err:
-                    raise _Invalid(err) from None
+                    if any(isinstance(v, Opaque) for v in [*positional, *keywords.values()]):
+                        module = Opaque(cls.__name__)  # it may be a part we could not build: stay silent
+                    else:
+                        raise _Invalid(err) from None
         self.nodes[id(module)] = call
         self._keep.append(module)
         return module

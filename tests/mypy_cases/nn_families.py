@@ -26,3 +26,22 @@ add = nn.Sequential(nn.Input("B", 3, 8, 8), nn.Add(nn.Conv2d(3, 8, 3), nn.Conv2d
 concat_ok = nn.Sequential(nn.Input("B", 3, 8, 8), nn.Concat(nn.Conv2d(3, 8, 1), nn.Conv2d(3, 4, 3, padding=1)), nn.Conv2d(12, 2, 1))
 reshape = nn.Sequential(nn.Input("B", 12), nn.Reshape(-1, 5))  # E:44: Reshape: shape [-1, 5] is invalid for input (B, 12) of 12*B elements
 permute = nn.Sequential(nn.Input("B", 3, 4), nn.Permute(0, 2, 1), nn.Linear(4, 2))  # E:67: Linear expects 4 input features, got 3
+
+# a ResNet bottleneck written out, one width wrong inside the residual branch: reported at that line
+bottleneck = nn.Sequential(
+    nn.Input("B", 256, 56, 56),
+    nn.Add(
+        nn.Sequential(
+            nn.Conv2d(256, 64, 1, bias=False),
+            nn.BatchNorm2d(64),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(64, 64, 3, padding=1, bias=False),
+            nn.BatchNorm2d(64),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(128, 256, 1, bias=False),  # E:13: Conv2d expects 128 input channels, got 64
+            nn.BatchNorm2d(256),
+        ),
+        nn.Identity(),
+    ),
+    nn.ReLU(inplace=True),
+)

@@ -45,3 +45,8 @@ def make() -> nn.Module:
 factory = nn.Sequential(make(), nn.Conv2d(5, 8, 3))
 unrelated = shapecheck.Shape((1, 2))
 ok: Final = nn.Sequential(nn.Input("B", 3, "H", "W"), nn.Conv2d(3, 8, 3), nn.MaxPool2d(2))
+
+
+def attention_of(width: int) -> nn.Module:
+    # the attention's arguments are not literals: a Pick of it must not be judged
+    return nn.Pick(nn.MultiheadAttention(width, 12, batch_first=True), 0, need_weights=False)
