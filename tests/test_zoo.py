@@ -220,3 +220,15 @@ def test_resnet50_summary_paths() -> None:
     assert "layer3.1.residual.0.conv2" in paths and "layer1.0.residual.1.0" in paths  # main path, downsample conv
     assert paths[-3:] == ["avgpool", "flatten", "fc"]
     assert sum(r.params for r in rows) == 25_557_032
+
+
+def test_readme_parity_table_is_what_shapecheck_computes() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    rows = [line.split("|")[1:-1] for line in readme.splitlines() if line.startswith("| ") and line.split("|")[1].strip() in TABLE]
+    assert {r[0].strip() for r in rows} == set(TABLE)
+    for cells in rows:
+        name, params, published_params, gmacs, published_gmacs = (c.strip() for c in cells[:5])
+        side = int(TABLE[name]["resolution"])
+        model = getattr(models, name)(shape=(1, 3, side, side))
+        assert params == published_params == f"{sc.count_params(model):,}"
+        assert gmacs == published_gmacs == f"{sc.count_macs(model) / 1e9:.3f}"  # type: ignore[operator]
