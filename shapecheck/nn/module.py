@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 from shapecheck.checker import Checker
 from shapecheck.dims import Dim, DimLike
 from shapecheck.errors import RuleError, ShapeError
 from shapecheck.shape import Shape
 from shapecheck.trace import Location, Step, Tracer, caller_location
+
+if TYPE_CHECKING:
+    from shapecheck.guard import Contract
 
 __all__ = ["Input", "Module", "Sequential"]
 
@@ -152,6 +155,12 @@ class Sequential(Module):
 
     def children(self) -> list[tuple[str, Module]]:
         return list(self._layers)
+
+    def contract(self) -> Contract:
+        """The proven contract as jaxtyping annotations: ``Float[Tensor, "B 3 224 224"] -> Float[Tensor, "B 1000"]``."""
+        from shapecheck.guard import contract
+
+        return contract(self)
 
     def with_input(self, *dims: DimLike) -> Sequential:
         """This chain checked on an input of the given shape: ``model.with_input("B", 3, 224, 224)``."""

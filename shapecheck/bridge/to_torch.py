@@ -1,0 +1,116 @@
+"""``to_torch(model)``: the ``torch.nn`` module tree of a checked shapecheck model.
+
+Layers map by class name to ``torch.nn`` with the constructor arguments the shapecheck layer stores
+(every layer keeps torch's arguments under torch's names); ``Sequential`` keeps its children's names;
+combinators, tensor ops, ``Pick`` and the learned tokens become the small modules of
+``shapecheck.bridge._modules``. torch is imported when the function is called.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections import OrderedDict
+from typing import Any
+
+from shapecheck.dims import Expr, Symbol
+from shapecheck.nn.module import Input, Module, Sequential
+
+__all__ = ["to_torch"]
+
+
+def to_torch(model: Module) -> Any:
+    """The equivalent ``torch.nn.Module``: same parameter count, same output shapes on real tensors.
+
+    ``Sequential(Input("B", 3, 32, 32), Conv2d(3, 8, 3), ...)`` becomes ``torch.nn.Sequential``
+    with children ``0, 1, ...`` (the ``Input`` is dropped, as the children's numbering already
+    assumes); symbols of the ``Input`` used by a ``Reshape`` take their values from each call's input.
+    """
+    from shapecheck.bridge import _modules
+
+    bindings = None
+    if isinstance(model, Sequential) and model.input is not None:
+        names = {i: _symbol(d) for i, d in enumerate(model.input.shape)}
+        bindings = _modules.Bindings({i: n for i, n in names.items() if n is not None})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's advice on nested tensors and the like
+        out = _Converter(bindings).convert(model)
+    if bindings is not None and bindings.names:
+        out.register_forward_pre_hook(bindings.hook)
+    return out
+
+
+def _symbol(d: object) -> str | None:
+    """The name of a dim that is one bare symbol (``B``), else None."""
+    if isinstance(d, Expr) and d.const == 0 and len(d.terms) == 1:
+        mono, coeff = d.terms[0]
+        if coeff == 1 and len(mono) == 1 and isinstance(mono[0], Symbol) and not mono[0].unknown:
+            return mono[0].name
+    return None
+
+
+class _Converter:
+    def __init__(self, bindings: Any) -> None:
+        self.bindings = bindings
+
+    def convert(self, layer: Module) -> Any:
+        import torch
+
+        from shapecheck.bridge import _modules as m
+        from shapecheck.nn import graph, outputs, scale, tensor_ops
+        from shapecheck.nn.attention import ClassToken, MultiheadAttention, PositionalEmbedding
+
+        name = type(layer).__name__
+        if isinstance(layer, Sequential):
+            return torch.nn.Sequential(OrderedDict((n, self.convert(c)) for n, c in layer.children()))
+        if isinstance(layer, Input):
+            return torch.nn.Identity()
+        if isinstance(layer, (graph.Add, graph.Mul)):
+            merge: Any = m.Add if isinstance(layer, graph.Add) else m.Mul
+            return merge([self.convert(b) for b in layer.branches])
+        if isinstance(layer, graph.Concat):
+            return m.Concat([self.convert(b) for b in layer.branches], layer.dim)
+        if isinstance(layer, outputs.Pick):
+            return m.Pick(self.convert(layer.layer), layer.index, layer._options())
+        if isinstance(layer, MultiheadAttention):
+            return self._leaf(layer, m.SelfAttention)
+        if isinstance(layer, tensor_ops.Reshape):
+            return (m.View if isinstance(layer, tensor_ops.View) else m.Reshape)(layer.shape, self.bindings)
+        if isinstance(layer, tensor_ops.Permute):
+            return m.Permute(layer.dims)
+        if isinstance(layer, tensor_ops.Transpose):
+            return m.Transpose(layer.dim0, layer.dim1)
+        if isinstance(layer, tensor_ops.Select):
+            return m.Select(layer.dim, layer.index)
+        if isinstance(layer, tensor_ops.Mean):
+            return m.Mean(layer.dim, layer.keepdim)
+        if isinstance(layer, tensor_ops.Chunk):
+            return m.Chunk(layer.chunks, layer.dim, layer.index)
+        if isinstance(layer, tensor_ops.Split):
+            return m.Split(layer.split_size_or_sections, layer.dim, layer.index)
+        if isinstance(layer, ClassToken):
+            return m.ClassToken(layer.dim)
+        if isinstance(layer, PositionalEmbedding):
+            return m.PositionalEmbedding(layer.seq_len, layer.dim)
+        if isinstance(layer, scale.Scale):
+            return m.Scale(layer.shape)
+        if name == "TrainingOnly":
+            return m.TrainingOnly(self.convert(layer.children()[0][1]))
+        cls = getattr(torch.nn, name, None)
+        if not isinstance(cls, type) or not issubclass(cls, torch.nn.Module):
+            raise TypeError(f"to_torch: no torch module for {name} ({layer!r})")
+        return self._leaf(layer, cls)
+
+    def _leaf(self, layer: Module, cls: Any) -> Any:
+        """``cls(**arguments)``, the arguments read from the layer's attributes of the same names."""
+        kwargs: dict[str, Any] = {}
+        for p in list(inspect.signature(type(layer).__init__).parameters.values())[1:]:
+            if p.name in ("device", "dtype") or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                continue
+            if not hasattr(layer, p.name):
+                if p.default is p.empty:
+                    raise TypeError(f"to_torch: {type(layer).__name__} does not keep its argument {p.name}")
+                continue
+            value = getattr(layer, p.name)
+            kwargs[p.name] = self.convert(value) if isinstance(value, Module) else value
+        return cls(**kwargs)
