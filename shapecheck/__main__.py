@@ -1,0 +1,7 @@
+"""``python -m shapecheck``: the ``shapecheck`` command."""
+
+import sys
+
+from shapecheck.cli import main
+
+sys.exit(main())
