@@ -15,11 +15,32 @@ from shapecheck import nn
 from vgg16 import CFG_D, make_layers  # the VGG16 trunk of examples/vgg16.py
 
 
-def cifar_vgg16(num_classes: int = 10) -> nn.Sequential:
-    """VGG16 for CIFAR-10, as too many tutorials first write it: the trunk, then the ImageNet head."""
+def cifar_vgg16() -> nn.Sequential:
+    """VGG16 for CIFAR-10, as too many tutorials first write it: the trunk, then the ImageNet head.
+
+    Written out layer by layer, so that ``mypy`` with the shapecheck plugin (or ``shapecheck check
+    examples/``) flags the same line before anything runs.
+    """
     return nn.Sequential(
         nn.Input("B", 3, 32, 32),  # a batch of CIFAR-10 images
-        make_layers(CFG_D),
+        nn.Conv2d(3, 64, 3, padding=1), nn.ReLU(True),
+        nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(True),
+        nn.MaxPool2d(2, 2),  # 16x16
+        nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(True),
+        nn.Conv2d(128, 128, 3, padding=1), nn.ReLU(True),
+        nn.MaxPool2d(2, 2),  # 8x8
+        nn.Conv2d(128, 256, 3, padding=1), nn.ReLU(True),
+        nn.Conv2d(256, 256, 3, padding=1), nn.ReLU(True),
+        nn.Conv2d(256, 256, 3, padding=1), nn.ReLU(True),
+        nn.MaxPool2d(2, 2),  # 4x4
+        nn.Conv2d(256, 512, 3, padding=1), nn.ReLU(True),
+        nn.Conv2d(512, 512, 3, padding=1), nn.ReLU(True),
+        nn.Conv2d(512, 512, 3, padding=1), nn.ReLU(True),
+        nn.MaxPool2d(2, 2),  # 2x2
+        nn.Conv2d(512, 512, 3, padding=1), nn.ReLU(True),
+        nn.Conv2d(512, 512, 3, padding=1), nn.ReLU(True),
+        nn.Conv2d(512, 512, 3, padding=1), nn.ReLU(True),
+        nn.MaxPool2d(2, 2),  # 1x1: 512 features
         nn.Flatten(),
         nn.Linear(512 * 7 * 7, 4096),  # copied from the 224x224 model
         nn.ReLU(True),
@@ -27,8 +48,8 @@ def cifar_vgg16(num_classes: int = 10) -> nn.Sequential:
         nn.Linear(4096, 4096),
         nn.ReLU(True),
         nn.Dropout(),
-        nn.Linear(4096, num_classes),
-    )
+        nn.Linear(4096, 10),
+    )  # fmt: skip
 
 
 def fixed_cifar_vgg16(num_classes: int = 10) -> nn.Sequential:
