@@ -227,35 +227,36 @@ def _describe(expr: Expression) -> str:
     return expr.name if isinstance(expr, (NameExpr, MemberExpr)) else "layer"
 
 
-def check_call(call: CallExpr, fullname: str) -> Finding | None:
-    """The error of constructing the ``shapecheck.nn`` twin of ``call`` (a layer or a chain), if any."""
+def check_call(call: CallExpr, fullname: str) -> tuple[Finding | None, nn.Module | None]:
+    """The error of constructing the ``shapecheck.nn`` twin of ``call`` (a layer or a chain), or the twin."""
     cls = layer_class(fullname)
     if cls is None:
-        return None
+        return None, None
     builder = _Builder()
     try:
-        builder.build(call, cls)
+        module = builder.build(call, cls)
     except _Invalid as err:
-        return Finding(call, str(err), wrong_type=err.wrong_type)
+        return Finding(call, str(err), wrong_type=err.wrong_type), None
     except ShapeError as err:
-        return _finding(err, _first_node(builder, call, err.path))
-    return None
+        return _finding(err, _first_node(builder, call, err.path)), None
+    return None, module
 
 
-def check_with_input(call: CallExpr, model_expr: Expression, dims: list[Expression]) -> Finding | None:
-    """The error of ``Sequential(...).with_input(*dims)``, when the chain alone is fine."""
+def check_with_input(
+    call: CallExpr, model_expr: Expression, dims: list[Expression]
+) -> tuple[Finding | None, nn.Module | None]:
+    """The error of ``Sequential(...).with_input(*dims)``, when the chain alone is fine, or the chain."""
     builder = _Builder()
     model = builder.part(model_expr)
     values = [constant(d) for d in dims]
     if not isinstance(model, nn.Sequential) or any(v is UNKNOWN for v in values):
-        return None
+        return None, None
     try:
-        model.with_input(*values)  # type: ignore[arg-type]
+        return None, model.with_input(*values)  # type: ignore[arg-type]
     except ShapeError as err:
-        return _finding(err, _node_at(builder, model, err.path.split(".")) or call)
+        return _finding(err, _node_at(builder, model, err.path.split(".")) or call), None
     except (TypeError, ValueError) as err:
-        return Finding(call, str(err), wrong_type=isinstance(err, TypeError))
-    return None
+        return Finding(call, str(err), wrong_type=isinstance(err, TypeError)), None
 
 
 def _first_node(builder: _Builder, call: CallExpr, path: str) -> Expression:

@@ -1,5 +1,8 @@
 """The mypy hooks: every layer and chain call is checked by building its ``shapecheck.nn`` twin.
 
+A checked chain's type carries its shapes (``types``); calling it checks the argument and the
+annotation the result must meet (``annotations``) and gives the result the output shape.
+
 Hooks never raise: an internal failure becomes one ``[shape]`` note naming the plugin bug, the call
 keeps its default type and the rest of mypy's run is unaffected.
 """
@@ -9,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
+from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
-from mypy.nodes import CallExpr, FuncDef, MemberExpr
+from mypy.nodes import ARG_POS, CallExpr, FuncDef, MemberExpr, TypeInfo
 from mypy.plugin import FunctionContext, MethodContext, Plugin, ReportConfigContext
 from mypy.subtypes import is_subtype
-from mypy.types import CallableType, Instance, Type, get_proper_type
+from mypy.types import AnyType, CallableType, Instance, Type, get_proper_type
 
+from shapecheck._mypy.annotations import CallSite
 from shapecheck._mypy.chain import Finding, check_call, check_with_input, layer_class
+from shapecheck._mypy.types import Mismatch, ModelCall, call_result, model_type, tensor_pattern
 
 __all__ = ["SHAPE", "ShapecheckPlugin"]
 
@@ -23,12 +29,24 @@ SHAPE: Final = ErrorCode("shape", "Tensor shapes checked by shapecheck", "shapec
 
 _PREFIXES: Final = ("shapecheck.", "torch.nn.")
 _WITH_INPUT: Final = "shapecheck.nn.module.Sequential.with_input"
+_MODEL_CALLS: Final = frozenset(
+    {
+        "shapecheck.nn.module.Sequential.__call__",
+        "torch.nn.modules.container.Sequential.__call__",
+        "torch.nn.Sequential.__call__",  # stubs/
+    }
+)
+_TENSORS: Final = ("torch._tensor.Tensor", "torch.Tensor")
 
 _Context = FunctionContext | MethodContext
 
 
 class ShapecheckPlugin(Plugin):
-    """Reports shape errors of ``shapecheck.nn`` and ``torch.nn`` layers and chains at the offending call."""
+    """Reports shape errors of ``shapecheck.nn`` and ``torch.nn`` layers and chains at the offending call.
+
+    A checked chain's type carries its input and output shapes, a call of it checks its argument and
+    the annotation its result must meet, and its result carries the output shape (see ``types``).
+    """
 
     fingerprint: str = ""
 
@@ -45,13 +63,18 @@ class ShapecheckPlugin(Plugin):
         return _guarded(_check_layer(fullname)) if known else None
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
-        return _guarded(_check_with_input) if fullname == _WITH_INPUT else None
+        if fullname == _WITH_INPUT:
+            return _guarded(_check_with_input)
+        return _guarded(_check_model_call) if fullname in _MODEL_CALLS else None
 
 
-def _check_layer(fullname: str) -> Callable[[_Context], None]:
-    def check(ctx: _Context) -> None:
-        if isinstance(ctx.context, CallExpr):
-            _report(ctx, check_call(ctx.context, fullname))
+def _check_layer(fullname: str) -> Callable[[_Context], Type | None]:
+    def check(ctx: _Context) -> Type | None:
+        if not isinstance(ctx.context, CallExpr):
+            return None
+        finding, module = check_call(ctx.context, fullname)
+        _report(ctx, finding)
+        return model_type(ctx.default_return_type, module, _str_type(ctx))
 
     return check
 
@@ -75,10 +98,40 @@ def _formal_types(ctx: _Context, call: CallExpr) -> list[Type] | None:
     return callee.arg_types if isinstance(callee, CallableType) else None
 
 
-def _check_with_input(ctx: _Context) -> None:
+def _check_with_input(ctx: _Context) -> Type | None:
     call = ctx.context
     if isinstance(call, CallExpr) and isinstance(call.callee, MemberExpr) and isinstance(call.callee.expr, CallExpr):
-        _report(ctx, check_with_input(call, call.callee.expr, call.args))
+        finding, module = check_with_input(call, call.callee.expr, call.args)
+        _report(ctx, finding)
+        return model_type(ctx.default_return_type, module, _str_type(ctx))
+    return None
+
+
+def _check_model_call(ctx: _Context) -> Type | None:
+    """``model(x)``: ``x`` against the model's input, the result against its annotation; the result's shape."""
+    call, checker = ctx.context, ctx.api
+    if not isinstance(ctx, MethodContext) or not isinstance(call, CallExpr) or not isinstance(checker, TypeChecker):
+        return None
+    if len(call.args) != 1 or call.arg_kinds[0] != ARG_POS:
+        return None
+    model = ModelCall.of(ctx.type)
+    if model is None:
+        return None
+    site = CallSite.of(checker)
+    actuals = [t for types in ctx.arg_types for t in types]
+    arg = (tensor_pattern(actuals[0]) if len(actuals) == 1 else None) or site.argument(call.args[0])
+    try:
+        if arg is not None:
+            model.fit(arg)
+    except Mismatch as err:
+        _report(ctx, Finding(call.args[0], err.message, err.notes))
+        return None
+    for declared, what, node in site.results(call):
+        try:
+            model.check_result(declared, site.known(), what)
+        except Mismatch as err:
+            _report(ctx, Finding(node, err.message, err.notes))
+    return call_result(model.output(), _tensor_type(ctx, checker), _str_type(ctx))
 
 
 def _report(ctx: _Context, finding: Finding | None) -> None:
@@ -91,12 +144,28 @@ def _report(ctx: _Context, finding: Finding | None) -> None:
         ctx.api.msg.note(note, finding.node, code=SHAPE, parent_error=error)
 
 
-def _guarded(check: Callable[[_Context], None]) -> Callable[[_Context], Type]:
-    """``check`` as a hook that returns mypy's own type and turns any exception into one note."""
+def _str_type(ctx: _Context) -> Instance:
+    return ctx.api.named_generic_type("builtins.str", [])
+
+
+def _tensor_type(ctx: MethodContext, checker: TypeChecker) -> Instance | None:
+    """The tensor type ``model(x)`` returns: mypy's if it is one, else torch's ``Tensor`` when mypy knows it."""
+    default = get_proper_type(ctx.default_return_type)
+    if isinstance(default, Instance):
+        return default if default.type.fullname in _TENSORS else None
+    if not isinstance(default, AnyType):
+        return None
+    torch = checker.modules.get("torch")
+    sym = torch.names.get("Tensor") if torch is not None else None
+    return Instance(sym.node, []) if sym is not None and isinstance(sym.node, TypeInfo) and sym.node.fullname in _TENSORS else None
+
+
+def _guarded(check: Callable[[_Context], Type | None]) -> Callable[[_Context], Type]:
+    """``check`` as a hook that returns mypy's type unless it has a better one, and turns any exception into one note."""
 
     def hook(ctx: _Context) -> Type:
         try:
-            check(ctx)
+            return check(ctx) or ctx.default_return_type
         except Exception as exc:
             _bug_note(ctx, exc)
         return ctx.default_return_type
