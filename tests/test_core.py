@@ -176,3 +176,15 @@ def test_summary_depth_totals_blocks() -> None:
     assert "[83-94] Sequential (12 layers)" in str(blocks)
     with pytest.raises(ValueError, match="depth must be a positive int"):
         sc.summary(model, depth=0)
+
+
+def test_bindings_must_meet_the_input_conditions_and_decide_them() -> None:
+    from shapecheck import models
+
+    model = models.vgg16()
+    assert model.conditions == ["H >= 32", "W >= 32"]
+    with pytest.raises(ValueError, match=r"cannot bind B=1, H=16, W=224: the model's input must satisfy H >= 32"):
+        sc.count_macs(model, B=1, H=16, W=224)
+    assert sc.summary(model, B=1, H=224, W=224).conditions == []
+    assert sc.summary(model, H=64).conditions == ["W >= 32"]
+    assert sc.count_macs(model, B=1, H=224, W=224) == 15_470_264_320

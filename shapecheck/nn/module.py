@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, overload
 
 from shapecheck.checker import Checker
-from shapecheck.dims import Dim, DimLike
+from shapecheck.dims import Condition, Dim, DimLike
 from shapecheck.errors import RuleError, ShapeError
 from shapecheck.shape import Shape
 from shapecheck.trace import Location, Step, Tracer, caller_location
@@ -115,6 +115,7 @@ class Sequential(Module):
     input_shape: Shape
     output_shape: Shape
     conditions: list[str]
+    requirements: list[Condition]
 
     def __init__(self, *args: Module | Mapping[str, Module]) -> None:
         super().__init__()
@@ -147,6 +148,7 @@ class Sequential(Module):
         self.input_shape = start
         self.output_shape = out
         self.conditions = tracer.check.describe()
+        self.requirements = tracer.check.conditions()
 
     def trace(self, x: Shape, tracer: Tracer, path: str) -> Shape:
         for name, layer in self._layers:
