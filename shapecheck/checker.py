@@ -7,7 +7,8 @@ anything that depends on an undeclared dim is left alone: silence beats a false 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Union
 
 from shapecheck.dims import (
     Condition,
@@ -25,7 +26,14 @@ from shapecheck.dims import (
 )
 from shapecheck.errors import RuleError
 
-__all__ = ["Checker"]
+__all__ = ["Checker", "Message"]
+
+Message = Union[str, Callable[[], str]]
+"""What a check is about: a string, or a function building it, called only when the check fails."""
+
+
+def _text(what: Message) -> str:
+    return what if isinstance(what, str) else what()
 
 
 class Checker:
@@ -61,22 +69,24 @@ class Checker:
         """The multi-symbol conditions that the lower bounds alone do not imply."""
         return [(e, b) for e, b in self.others.values() if not self.implied(e, b)]
 
-    def at_least(self, d: Dim, bound: int, what: str, *, index: int | None = None, fixes: Sequence[str] = ()) -> None:
+    def at_least(self, d: Dim, bound: int, what: Message, *, index: int | None = None, fixes: Sequence[str] = ()) -> None:
         """Require ``d >= bound``: an error if ``d`` is an int below it, an input condition if symbolic."""
         if isinstance(d, int):
             if d < bound:
-                raise RuleError(what, expected=f">= {bound}", actual=d, index=index, fixes=fixes, kind="size")
+                raise RuleError(_text(what), expected=f">= {bound}", actual=d, index=index, fixes=fixes, kind="size")
             return
         if is_unknown(d):
             return
         syms = symbols_of(d)
         if len(syms) == 1 and is_monotone(d):
             name = next(iter(syms)).name
+            current = self.lower.get(name, 1)
+            if evaluate(d, {name: current}) >= bound:  # monotone: the current lower bound already implies it
+                return
             least = least_value(d, name, bound)
             if least is None:
-                raise RuleError(what, expected=f">= {bound}", actual=d, index=index, fixes=fixes, kind="size")
-            if least > self.lower.get(name, 1):
-                self.lower[name] = least
+                raise RuleError(_text(what), expected=f">= {bound}", actual=d, index=index, fixes=fixes, kind="size")
+            self.lower[name] = least
             return
         if not self.implied(d, bound):
             self.others.setdefault((d.key(), bound), (d, bound))
@@ -85,7 +95,7 @@ class Checker:
         self,
         actual: Dim,
         expected: Dim,
-        what: str,
+        what: Message,
         *,
         index: int | None = None,
         fixes: Sequence[str] = (),
@@ -95,14 +105,14 @@ class Checker:
         if actual == expected:
             return
         if isinstance(actual, int) and isinstance(expected, int):
-            raise RuleError(what, expected=expected, actual=actual, index=index, fixes=fixes, kind=kind)
+            raise RuleError(_text(what), expected=expected, actual=actual, index=index, fixes=fixes, kind=kind)
         if is_unknown(actual) or is_unknown(expected):
             return
         witness = find_witness([(actual, expected)], self.conditions(), self.lower)
         if witness is None:
             return
         raise RuleError(
-            what,
+            _text(what),
             expected=expected,
             actual=actual,
             index=index,

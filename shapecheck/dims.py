@@ -77,12 +77,13 @@ class Symbol:
 class Floor:
     """``num // den`` with ``den >= 2``, ``num`` non-constant with coefficients in ``[0, den)``."""
 
-    __slots__ = ("num", "den", "_key")
+    __slots__ = ("num", "den", "_key", "_hash")
 
     def __init__(self, num: Expr, den: int) -> None:
         self.num = num
         self.den = den
         self._key: _Key = (2, num.key(), den)
+        self._hash = hash(self._key)  # the key nests: hash it once, not at every dict lookup
 
     def key(self) -> _Key:
         return self._key
@@ -91,7 +92,7 @@ class Floor:
         return isinstance(other, Floor) and self._key == other._key
 
     def __hash__(self) -> int:
-        return hash(self._key)
+        return self._hash
 
     def __str__(self) -> str:
         num = self.num
@@ -113,6 +114,7 @@ class Expr:
     """``sum(coeff * monomial) + const`` in normal form; immutable and hashable.
 
     Arithmetic with ints and other expressions returns a ``Dim`` (an ``int`` when symbols cancel).
+    The comparison key is computed on first use: most intermediate results are never compared.
     """
 
     __slots__ = ("terms", "const", "_key", "_hash", "_symbols")
@@ -120,20 +122,24 @@ class Expr:
     def __init__(self, terms: tuple[tuple[Monomial, int], ...], const: int) -> None:
         self.terms = terms
         self.const = const
-        self._key: _Key = (tuple((_mono_key(m), c) for m, c in terms), const)
-        self._hash = hash(self._key)
+        self._key: _Key | None = None
+        self._hash = 0
         self._symbols: frozenset[Symbol] | None = None
 
     def key(self) -> _Key:
+        if self._key is None:
+            self._key = (tuple((_mono_key(m), c) for m, c in self.terms), self.const)
+            self._hash = hash(self._key)
         return self._key
 
     # -- comparisons -------------------------------------------------------------------------
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Expr):
-            return self._hash == other._hash and self._key == other._key
+            return self is other or self.key() == other.key()
         return False  # an Expr is never an int: normal form turns constants into ints
 
     def __hash__(self) -> int:
+        self.key()
         return self._hash
 
     # -- arithmetic --------------------------------------------------------------------------
@@ -207,7 +213,8 @@ def _make(acc: Mapping[Monomial, int], const: int) -> Dim:
     items = [(m, c) for m, c in acc.items() if c]
     if not items:
         return const
-    items.sort(key=lambda mc: _mono_key(mc[0]))
+    if len(items) > 1:
+        items.sort(key=lambda mc: _mono_key(mc[0]))
     return Expr(tuple(items), const)
 
 
@@ -216,10 +223,14 @@ def _parts(d: Dim) -> tuple[tuple[tuple[Monomial, int], ...], int]:
 
 
 def _add(a: Dim, b: Dim) -> Dim:
-    if isinstance(a, int) and isinstance(b, int):
-        return a + b
+    if isinstance(a, int):
+        if isinstance(b, int):
+            return a + b
+        a, b = b, a  # addition commutes: the expression first
     if isinstance(a, _Unknown):
         return a
+    if isinstance(b, int):  # a constant only shifts the constant term
+        return Expr(a.terms, a.const + b) if b else a
     if isinstance(b, _Unknown):
         return b
     ta, ca = _parts(a)
@@ -266,6 +277,8 @@ def _mul(a: Dim, b: Dim) -> Dim:
 
 def floor_div(a: DimLike, k: int) -> Dim:
     """``a // k`` for a positive int ``k``, normalised (see the module docstring)."""
+    if type(a) is int and type(k) is int and k > 0:  # the common case, concrete sizes
+        return a // k
     if not isinstance(k, int) or isinstance(k, bool) or k <= 0:
         raise ValueError(f"can only divide a dimension by a positive int, got {k!r}")
     d = as_dim(a)
@@ -303,6 +316,8 @@ def ceil_div(a: DimLike, k: int) -> Dim:
 
 def as_dim(x: DimLike) -> Dim:
     """An int, a symbol name (``"B"``) or an ``Expr`` as a ``Dim``."""
+    if type(x) is int or isinstance(x, Expr):  # already a Dim (a bool is an int too, but not a dim)
+        return x
     if isinstance(x, bool):
         raise TypeError(f"a dimension must be an int or a symbol name, got {x!r}")
     if isinstance(x, (int, Expr)):
@@ -322,6 +337,15 @@ class _Unknown(Expr):
     """A dimension nobody declared. Arithmetic on it gives it back: what depends on it is unknown too."""
 
     __slots__ = ()
+
+    def _absorb(self, other: DimLike) -> Dim:
+        as_dim(other)  # the other operand is still validated
+        return self
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _absorb
+
+    def __neg__(self) -> Dim:
+        return self
 
     def __str__(self) -> str:
         return "?"
@@ -350,7 +374,7 @@ def format_dim(d: Dim) -> str:
 
 def substitute(d: Dim, values: Mapping[str, int]) -> Dim:
     """Replace the named symbols by ints; the result is normalised (an int if nothing is left)."""
-    if isinstance(d, (int, _Unknown)):
+    if isinstance(d, (int, _Unknown)) or not values:
         return d
     total: Dim = d.const
     for mono, coeff in d.terms:

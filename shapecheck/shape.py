@@ -17,16 +17,26 @@ class Shape:
     (``Shape((8, 1000)) == (8, 1000)``). ``rank`` is None when the leading dims are unknown.
     """
 
-    __slots__ = ("dims", "prefix")
+    __slots__ = ("dims", "prefix", "_numel")
 
     def __init__(self, dims: Iterable[DimLike] = (), prefix: bool = False) -> None:
-        self.dims: tuple[Dim, ...] = tuple(as_dim(d) for d in dims)
+        self.dims: tuple[Dim, ...] = tuple(map(as_dim, dims))
         self.prefix = prefix
+        self._numel: Dim | None = None
+
+    @classmethod
+    def of(cls, dims: tuple[Dim, ...], prefix: bool = False) -> Shape:
+        """A shape of dims that are already ``Dim``s, as rules compute them: nothing to convert."""
+        shape = cls.__new__(cls)
+        shape.dims = dims
+        shape.prefix = prefix
+        shape._numel = None
+        return shape
 
     @classmethod
     def unknown(cls) -> Shape:
         """A shape about which nothing is known: ``(...)``."""
-        return cls((), prefix=True)
+        return cls.of((), prefix=True)
 
     @property
     def rank(self) -> int | None:
@@ -38,22 +48,27 @@ class Shape:
         return not self.prefix and not any(is_unknown(d) for d in self.dims)
 
     def numel(self) -> Dim:
-        total: Dim = 1
-        for d in self.dims:
-            total = total * d
-        return total if not self.prefix else unknown() * total
+        """The product of the dims (unknown with an unknown prefix); computed once, counters ask often."""
+        if self._numel is None:
+            total: Dim = 1
+            for d in self.dims:
+                total = total * d
+            self._numel = total if not self.prefix else unknown() * total
+        return self._numel
 
     def replace(self, index: int, dim: Dim) -> Shape:
         dims = list(self.dims)
         dims[index] = dim
-        return Shape(dims, self.prefix)
+        return Shape.of(tuple(dims), self.prefix)
 
     def with_tail(self, keep: int, tail: Iterable[Dim]) -> Shape:
         """The first ``keep`` dims (and the unknown prefix, if any) followed by ``tail``."""
-        return Shape((*self.dims[:keep], *tail), self.prefix)
+        return Shape.of((*self.dims[:keep], *tail), self.prefix)
 
     def bind(self, values: Mapping[str, int]) -> Shape:
-        return Shape((substitute(d, values) for d in self.dims), self.prefix)
+        if not values:
+            return self
+        return Shape.of(tuple(substitute(d, values) for d in self.dims), self.prefix)
 
     def __len__(self) -> int:
         return len(self.dims)

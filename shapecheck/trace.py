@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from shapecheck.checker import Checker
 from shapecheck.errors import RuleError, ShapeError
@@ -51,12 +50,12 @@ def format_location(loc: Location | None) -> str | None:
     return f"{filename}:{line}"
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One leaf layer applied: where it sits, what came in and what went out.
 
     ``source`` is the position of the step whose output came in (None for the model's input): the
-    data path, which differs from the order of steps inside branches.
+    data path, which differs from the order of steps inside branches. An immutable record (a named
+    tuple: one is made per layer per walk, and it is cheaper to build than a frozen dataclass).
     """
 
     position: int

@@ -22,6 +22,8 @@ def check_int(layer: str, name: str, value: object, *, minimum: int = 0) -> int:
 
 def ntuple(layer: str, name: str, value: object, n: int, *, minimum: int = 0) -> tuple[int, ...]:
     """An int or a sequence of ``n`` ints, as ``torch.nn.modules.utils._ntuple`` reads it, validated."""
+    if isinstance(value, int):  # the usual case first: an ABC check (Sequence) is slow
+        return (check_int(layer, name, value, minimum=minimum),) * n
     if isinstance(value, Sequence) and not isinstance(value, str):
         if len(value) != n:
             raise ValueError(f"{layer}: {name} must be an int or a tuple of {n} ints, got {value!r}")

@@ -88,7 +88,7 @@ class _ConvNd(Module):
         check.equal(
             channels,
             self.in_channels,
-            f"{name} expects {self.in_channels} input channels, got {channels}",
+            lambda: f"{name} expects {self.in_channels} input channels, got {channels}",
             index=-(n + 1),
             fixes=[self._changed(in_channels=channels)] if isinstance(channels, int) and channels != self.in_channels else [],
             kind="channels",
@@ -96,9 +96,9 @@ class _ConvNd(Module):
         if not (lead and lead[0] == 0):  # torch: "Only zero batch or zero channel inputs"
             for i, size in enumerate(spatial):
                 axis = _AXES[3 - n + i]
-                check.at_least(size, 1, f"{name} expects a non-empty input, got {axis} = {size}", index=-(n - i))
+                check.at_least(size, 1, lambda: f"{name} expects a non-empty input, got {axis} = {size}", index=-(n - i))
         out = [self._axis(check, i, size) for i, size in enumerate(spatial)]
-        return Shape((*lead, self.out_channels, *out), x.prefix)
+        return Shape.of((*lead, self.out_channels, *out), x.prefix)
 
     def _axis(self, check: Checker, i: int, size: Dim) -> Dim:
         k, s, d = self.kernel_size[i], self.stride[i], self.dilation[i]
@@ -107,20 +107,20 @@ class _ConvNd(Module):
         index = -(self._n - i)
         if self._transposed:
             out = conv_transpose_output_size(size, k, s, left, self.output_padding[i], d)
-            check.at_least(out, 1, f"{type(self).__name__} output {axis} {out} is not positive", index=index)
+            check.at_least(out, 1, lambda: f"{type(self).__name__} output {axis} {out} is not positive", index=index)
             return out
         effective = d * (k - 1) + 1
         check.at_least(
             size + left + right,
             effective,
-            f"input {axis} {size} padded by {left + right} is smaller than the kernel"
+            lambda: f"input {axis} {size} padded by {left + right} is smaller than the kernel"
             + (f" ({k} dilated by {d} spans {effective})" if d > 1 else f" ({k})"),
             index=index,
         )
         if self.padding_mode == "reflect" and max(left, right) > 0:
-            check.at_least(size, max(left, right) + 1, f"reflect padding {max(left, right)} needs input {axis} > it", index=index)
+            check.at_least(size, max(left, right) + 1, lambda: f"reflect padding {max(left, right)} needs input {axis} > it", index=index)
         if self.padding_mode == "circular" and max(left, right) > 0:
-            check.at_least(size, max(left, right), f"circular padding {max(left, right)} needs input {axis} >= it", index=index)
+            check.at_least(size, max(left, right), lambda: f"circular padding {max(left, right)} needs input {axis} >= it", index=index)
         if left == right:
             return conv_output_size(size, k, s, left, d)
         return conv_output_size(size + left + right - 2 * left, k, s, left, d)

@@ -50,16 +50,16 @@ class _PoolNd(Module):
             k, s, p, d = self._kernel[i], self._stride[i], self._padding[i], self._dilation[i]
             o = pool_output_size(size, k, s, p, d, self.ceil_mode)
             axis = _AXES[3 - n + i]
-            check.at_least(size, 1, f"{name} expects a non-empty input, got {axis} = {size}", index=-(n - i))
+            check.at_least(size, 1, lambda: f"{name} expects a non-empty input, got {axis} = {size}", index=-(n - i))
             check.at_least(
-                o, 1, f"{name} output {axis} would be {o}: input {axis} {size} is too small for kernel {k}", index=-(n - i)
+                o, 1, lambda: f"{name} output {axis} would be {o}: input {axis} {size} is too small for kernel {k}", index=-(n - i)
             )
             if self._covers_kernel:
-                check.at_least(size, k, f"{name} needs input {axis} >= kernel {k}, padding aside; got {size}", index=-(n - i))
+                check.at_least(size, k, lambda: f"{name} needs input {axis} >= kernel {k}, padding aside; got {size}", index=-(n - i))
             out.append(o)
         if n + 1 <= len(x) and not x.prefix:
-            check.at_least(x[-(n + 1)], 1, f"{name} expects a non-empty input, got {x}", index=-(n + 1))
-        return Shape((*lead, *out), x.prefix)
+            check.at_least(x[-(n + 1)], 1, lambda: f"{name} expects a non-empty input, got {x}", index=-(n + 1))
+        return Shape.of((*lead, *out), x.prefix)
 
     def explain(self, x: Shape, y: Shape, index: int) -> str | None:
         axis = index % len(y) - (len(y) - self._n)
