@@ -7,8 +7,7 @@ anything that depends on an undeclared dim is left alone: silence beats a false 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Union
+from collections.abc import Sequence
 
 from shapecheck.dims import (
     Condition,
@@ -26,14 +25,13 @@ from shapecheck.dims import (
 )
 from shapecheck.errors import RuleError
 
-__all__ = ["Checker", "Message"]
-
-Message = Union[str, Callable[[], str]]
-"""What a check is about: a string, or a function building it, called only when the check fails."""
+__all__ = ["Checker"]
 
 
-def _text(what: Message) -> str:
-    return what if isinstance(what, str) else what()
+def _text(what: str, args: tuple[object, ...]) -> str:
+    """A check's message: ``what``, or with ``args`` a ``str.format`` template filled in only when the
+    check fails (as ``logging`` defers its formatting: checks run once per layer per walk and pass)."""
+    return what.format(*args) if args else what
 
 
 class Checker:
@@ -69,11 +67,11 @@ class Checker:
         """The multi-symbol conditions that the lower bounds alone do not imply."""
         return [(e, b) for e, b in self.others.values() if not self.implied(e, b)]
 
-    def at_least(self, d: Dim, bound: int, what: Message, *, index: int | None = None, fixes: Sequence[str] = ()) -> None:
+    def at_least(self, d: Dim, bound: int, what: str, *args: object, index: int | None = None, fixes: Sequence[str] = ()) -> None:
         """Require ``d >= bound``: an error if ``d`` is an int below it, an input condition if symbolic."""
         if isinstance(d, int):
             if d < bound:
-                raise RuleError(_text(what), expected=f">= {bound}", actual=d, index=index, fixes=fixes, kind="size")
+                raise RuleError(_text(what, args), expected=f">= {bound}", actual=d, index=index, fixes=fixes, kind="size")
             return
         if is_unknown(d):
             return
@@ -85,7 +83,7 @@ class Checker:
                 return
             least = least_value(d, name, bound)
             if least is None:
-                raise RuleError(_text(what), expected=f">= {bound}", actual=d, index=index, fixes=fixes, kind="size")
+                raise RuleError(_text(what, args), expected=f">= {bound}", actual=d, index=index, fixes=fixes, kind="size")
             self.lower[name] = least
             return
         if not self.implied(d, bound):
@@ -95,8 +93,8 @@ class Checker:
         self,
         actual: Dim,
         expected: Dim,
-        what: Message,
-        *,
+        what: str,
+        *args: object,
         index: int | None = None,
         fixes: Sequence[str] = (),
         kind: str = "shape",
@@ -105,14 +103,14 @@ class Checker:
         if actual == expected:
             return
         if isinstance(actual, int) and isinstance(expected, int):
-            raise RuleError(_text(what), expected=expected, actual=actual, index=index, fixes=fixes, kind=kind)
+            raise RuleError(_text(what, args), expected=expected, actual=actual, index=index, fixes=fixes, kind=kind)
         if is_unknown(actual) or is_unknown(expected):
             return
         witness = find_witness([(actual, expected)], self.conditions(), self.lower)
         if witness is None:
             return
         raise RuleError(
-            _text(what),
+            _text(what, args),
             expected=expected,
             actual=actual,
             index=index,

@@ -31,10 +31,17 @@ def caller_location() -> Location | None:
     frame = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not filename.startswith(_PACKAGE_DIR) or filename.startswith(_USER_CODE_DIRS):
+        outside = _OUTSIDE.get(filename)
+        if outside is None:
+            outside = _OUTSIDE[filename] = not filename.startswith(_PACKAGE_DIR) or filename.startswith(_USER_CODE_DIRS)
+        if outside:
             return filename, frame.f_lineno
         frame = frame.f_back  # type: ignore[assignment]
     return None
+
+
+_OUTSIDE: dict[str, bool] = {}
+"""Whether a file lies outside shapecheck's machinery, decided once per file."""
 
 
 def format_location(loc: Location | None) -> str | None:
@@ -66,6 +73,9 @@ class Step(NamedTuple):
     source: int | None = None
 
 
+_new_step = tuple.__new__  # Step(...) without the named tuple's Python-level __new__: once per layer per walk
+
+
 class Tracer:
     """Records the steps of one walk through a model and the input conditions it meets."""
 
@@ -88,7 +98,7 @@ class Tracer:
     def record(self, layer: Module, path: str, x: Shape, y: Shape) -> None:
         """Append the step ``layer: x -> y`` (containers record their own merging steps here)."""
         position = len(self.steps)
-        self.steps.append(Step(position, path, layer, x, y, self._made.get(id(x))))
+        self.steps.append(_new_step(Step, (position, path, layer, x, y, self._made.get(id(x)))))
         self._made[id(y)] = position  # steps keep their shapes alive, so ids stay unique
 
     def lineage(self, x: Shape) -> list[Step]:

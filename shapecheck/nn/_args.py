@@ -12,6 +12,8 @@ UNBOUNDED = -(1 << 62)
 
 def check_int(layer: str, name: str, value: object, *, minimum: int = 0) -> int:
     """``value`` as an int ``>= minimum``: TypeError for a non-int, ValueError below the minimum."""
+    if type(value) is int and value >= minimum:  # the usual case, decided in one test
+        return value
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{layer}: {name} must be an int, got {type(value).__name__} {value!r}")
     if value < minimum:
@@ -22,8 +24,8 @@ def check_int(layer: str, name: str, value: object, *, minimum: int = 0) -> int:
 
 def ntuple(layer: str, name: str, value: object, n: int, *, minimum: int = 0) -> tuple[int, ...]:
     """An int or a sequence of ``n`` ints, as ``torch.nn.modules.utils._ntuple`` reads it, validated."""
-    if isinstance(value, int):  # the usual case first: an ABC check (Sequence) is slow
-        return (check_int(layer, name, value, minimum=minimum),) * n
+    if type(value) is int and value >= minimum:  # the usual case first: an ABC check (Sequence) is slow
+        return (value,) * n
     if isinstance(value, Sequence) and not isinstance(value, str):
         if len(value) != n:
             raise ValueError(f"{layer}: {name} must be an int or a tuple of {n} ints, got {value!r}")

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from shapecheck.checker import Checker
-from shapecheck.dims import Dim
+from shapecheck.dims import Dim, is_unknown
 from shapecheck.nn._args import UNBOUNDED, check_choice, check_int, ntuple
 from shapecheck.nn.module import Module
 from shapecheck.rules.conv import (
@@ -88,7 +88,10 @@ class _ConvNd(Module):
         check.equal(
             channels,
             self.in_channels,
-            lambda: f"{name} expects {self.in_channels} input channels, got {channels}",
+            "{} expects {} input channels, got {}",
+            name,
+            self.in_channels,
+            channels,
             index=-(n + 1),
             fixes=[self._changed(in_channels=channels)] if isinstance(channels, int) and channels != self.in_channels else [],
             kind="channels",
@@ -96,31 +99,36 @@ class _ConvNd(Module):
         if not (lead and lead[0] == 0):  # torch: "Only zero batch or zero channel inputs"
             for i, size in enumerate(spatial):
                 axis = _AXES[3 - n + i]
-                check.at_least(size, 1, lambda: f"{name} expects a non-empty input, got {axis} = {size}", index=-(n - i))
+                check.at_least(size, 1, "{} expects a non-empty input, got {} = {}", name, axis, size, index=-(n - i))
         out = [self._axis(check, i, size) for i, size in enumerate(spatial)]
         return Shape.of((*lead, self.out_channels, *out), x.prefix)
 
     def _axis(self, check: Checker, i: int, size: Dim) -> Dim:
+        if is_unknown(size):  # nothing to check, and the output is unknown too
+            return size
         k, s, d = self.kernel_size[i], self.stride[i], self.dilation[i]
         left, right = self._pads[i]
         axis = _AXES[3 - self._n + i]
         index = -(self._n - i)
         if self._transposed:
             out = conv_transpose_output_size(size, k, s, left, self.output_padding[i], d)
-            check.at_least(out, 1, lambda: f"{type(self).__name__} output {axis} {out} is not positive", index=index)
+            check.at_least(out, 1, "{} output {} {} is not positive", type(self).__name__, axis, out, index=index)
             return out
         effective = d * (k - 1) + 1
         check.at_least(
             size + left + right,
             effective,
-            lambda: f"input {axis} {size} padded by {left + right} is smaller than the kernel"
-            + (f" ({k} dilated by {d} spans {effective})" if d > 1 else f" ({k})"),
+            "input {} {} padded by {} is smaller than the kernel ({})",
+            axis,
+            size,
+            left + right,
+            f"{k} dilated by {d} spans {effective}" if d > 1 else k,
             index=index,
         )
         if self.padding_mode == "reflect" and max(left, right) > 0:
-            check.at_least(size, max(left, right) + 1, lambda: f"reflect padding {max(left, right)} needs input {axis} > it", index=index)
+            check.at_least(size, max(left, right) + 1, "reflect padding {} needs input {} > it", max(left, right), axis, index=index)
         if self.padding_mode == "circular" and max(left, right) > 0:
-            check.at_least(size, max(left, right), lambda: f"circular padding {max(left, right)} needs input {axis} >= it", index=index)
+            check.at_least(size, max(left, right), "circular padding {} needs input {} >= it", max(left, right), axis, index=index)
         if left == right:
             return conv_output_size(size, k, s, left, d)
         return conv_output_size(size + left + right - 2 * left, k, s, left, d)

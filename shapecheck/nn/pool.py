@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shapecheck.checker import Checker
+from shapecheck.dims import is_unknown
 from shapecheck.errors import RuleError
 from shapecheck.nn._args import check_int, ntuple
 from shapecheck.nn.module import Module
@@ -47,18 +48,29 @@ class _PoolNd(Module):
         lead, spatial = split_core(x, n, (n + 1, n + 2), name)
         out = []
         for i, size in enumerate(spatial):
+            if is_unknown(size):  # nothing to check, and the output is unknown too
+                out.append(size)
+                continue
             k, s, p, d = self._kernel[i], self._stride[i], self._padding[i], self._dilation[i]
             o = pool_output_size(size, k, s, p, d, self.ceil_mode)
             axis = _AXES[3 - n + i]
-            check.at_least(size, 1, lambda: f"{name} expects a non-empty input, got {axis} = {size}", index=-(n - i))
+            check.at_least(size, 1, "{} expects a non-empty input, got {} = {}", name, axis, size, index=-(n - i))
             check.at_least(
-                o, 1, lambda: f"{name} output {axis} would be {o}: input {axis} {size} is too small for kernel {k}", index=-(n - i)
+                o,
+                1,
+                "{0} output {1} would be {2}: input {1} {3} is too small for kernel {4}",
+                name,
+                axis,
+                o,
+                size,
+                k,
+                index=-(n - i),
             )
             if self._covers_kernel:
-                check.at_least(size, k, lambda: f"{name} needs input {axis} >= kernel {k}, padding aside; got {size}", index=-(n - i))
+                check.at_least(size, k, "{} needs input {} >= kernel {}, padding aside; got {}", name, axis, k, size, index=-(n - i))
             out.append(o)
         if n + 1 <= len(x) and not x.prefix:
-            check.at_least(x[-(n + 1)], 1, lambda: f"{name} expects a non-empty input, got {x}", index=-(n + 1))
+            check.at_least(x[-(n + 1)], 1, "{} expects a non-empty input, got {}", name, x, index=-(n + 1))
         return Shape.of((*lead, *out), x.prefix)
 
     def explain(self, x: Shape, y: Shape, index: int) -> str | None:

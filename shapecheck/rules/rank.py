@@ -25,15 +25,17 @@ def split_core(x: Shape, core: int, ranks: Collection[int], op: str) -> tuple[tu
 
     When the leading dims are unknown (``x.prefix``), missing core dims are unknown too.
     """
+    dims = x.dims
+    rank = len(dims)
     if x.prefix:
-        if len(x) >= core:
-            return x.dims[: len(x) - core], x.dims[len(x) - core :]
-        return (), (*(unknown() for _ in range(core - len(x))), *x.dims)
-    if len(x) not in ranks:
+        if rank >= core:
+            return dims[: rank - core], dims[rank - core :]
+        return (), (*(unknown() for _ in range(core - rank)), *dims)
+    if rank not in ranks:
         raise RuleError(
             f"{op} expects a {describe_ranks(ranks, core)} input, got a {len(x)}D input {x}",
             expected=describe_ranks(ranks, core),
             actual=f"{len(x)}D {x}",
             kind="rank",
         )
-    return x.dims[: len(x) - core], x.dims[len(x) - core :]
+    return dims[: rank - core], dims[rank - core :]
