@@ -3,26 +3,62 @@
 Build a model from ``shapecheck.nn`` (the ``torch.nn`` names and arguments) and it is checked as
 it is constructed; :func:`summary`, :func:`count_params` and :func:`count_macs` fold over the
 verified chain. :func:`guard` checks calls against the proven contract; :func:`to_torch` and
-:func:`from_torch` bridge to PyTorch (imported when first used: the core needs no torch).
+:func:`from_torch` bridge to PyTorch (they import torch: the core needs none).
+
+Names are imported when first used, so that the mypy plugin (``shapecheck.mypy``), loaded by every
+mypy run, imports the rules only when a run checks a call.
 """
 
-from shapecheck import nn
-from shapecheck.count import Summary, count_buffers, count_macs, count_memory, count_params, summary
-from shapecheck.dims import Dim, Expr
-from shapecheck.errors import ShapeError
-from shapecheck.guard import Contract, contract, guard  # torch-free
-from shapecheck.shape import Shape
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shapecheck import nn
+    from shapecheck.bridge.from_torch import from_torch
+    from shapecheck.bridge.to_torch import to_torch
+    from shapecheck.count import Summary, count_buffers, count_macs, count_memory, count_params, summary
+    from shapecheck.dims import Dim, Expr
+    from shapecheck.errors import ShapeError
+    from shapecheck.guard import Contract, contract, guard
+    from shapecheck.shape import Shape
 
 __version__ = "0.1.0"
 
+_HOMES = {
+    "nn": "shapecheck",
+    "Summary": "shapecheck.count",
+    "count_buffers": "shapecheck.count",
+    "count_macs": "shapecheck.count",
+    "count_memory": "shapecheck.count",
+    "count_params": "shapecheck.count",
+    "summary": "shapecheck.count",
+    "Dim": "shapecheck.dims",
+    "Expr": "shapecheck.dims",
+    "ShapeError": "shapecheck.errors",
+    "Contract": "shapecheck.guard",
+    "contract": "shapecheck.guard",
+    "guard": "shapecheck.guard",
+    "Shape": "shapecheck.shape",
+    "from_torch": "shapecheck.bridge.from_torch",
+    "to_torch": "shapecheck.bridge.to_torch",
+}
+"""Where each public name lives."""
+
 
 def __getattr__(name: str) -> object:
-    """``to_torch`` and ``from_torch`` import torch when first used."""
-    if name in ("to_torch", "from_torch"):
-        import importlib
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'shapecheck' has no attribute {name!r}")
+    value = importlib.import_module(f"{home}.{name}") if home == __name__ else getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
 
-        return getattr(importlib.import_module(f"shapecheck.bridge.{name}"), name)
-    raise AttributeError(f"module 'shapecheck' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})
+
 
 __all__ = [
     "Contract",

@@ -21,6 +21,7 @@ from mypy.plugin import Plugin
 from mypy.version import __version__ as mypy_version
 
 import shapecheck.mypy
+from shapecheck._mypy import chain as chain_module
 from shapecheck._mypy import plugin as plugin_module
 from shapecheck.errors import ShapeError
 
@@ -192,7 +193,7 @@ def test_a_hook_failure_is_one_note_and_the_run_goes_on(tmp_path: Path, monkeypa
     def broken(*args: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(plugin_module, "check_call", broken)
+    monkeypatch.setattr(chain_module, "check_call", broken)  # the hook imports it from there when it runs
     source = tmp_path / "broken.py"
     source.write_text("from shapecheck import nn\nx: int = 'a'\nm = nn.Linear(3, 4)\n")
     stdout, stderr, status = api.run(["--config-file", str(_ini(tmp_path)), "--no-incremental", "--show-error-codes", str(source)])

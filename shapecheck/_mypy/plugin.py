@@ -10,7 +10,7 @@ keeps its default type and the rest of mypy's run is unaffected.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
@@ -19,9 +19,11 @@ from mypy.plugin import FunctionContext, MethodContext, Plugin, ReportConfigCont
 from mypy.subtypes import is_subtype
 from mypy.types import AnyType, CallableType, Instance, Type, get_proper_type
 
-from shapecheck._mypy.annotations import CallSite
-from shapecheck._mypy.chain import Finding, check_call, check_with_input, layer_class
-from shapecheck._mypy.types import Mismatch, ModelCall, call_result, model_type, tensor_pattern
+if TYPE_CHECKING:
+    from shapecheck._mypy.chain import Finding
+
+# The rules (shapecheck.nn and the modules below) are imported by the hooks, when mypy first checks
+# a call: a run on a warm cache, which checks nothing, pays for the plugin only its own import.
 
 __all__ = ["SHAPE", "ShapecheckPlugin"]
 
@@ -57,6 +59,8 @@ class ShapecheckPlugin(Plugin):
         if not fullname.startswith(_PREFIXES):
             return None
         try:
+            from shapecheck._mypy.chain import layer_class
+
             known = layer_class(fullname) is not None
         except Exception:  # an import-time problem in shapecheck itself: stay out of mypy's way
             return None
@@ -70,6 +74,9 @@ class ShapecheckPlugin(Plugin):
 
 def _check_layer(fullname: str) -> Callable[[_Context], Type | None]:
     def check(ctx: _Context) -> Type | None:
+        from shapecheck._mypy.chain import check_call
+        from shapecheck._mypy.types import model_type
+
         if not isinstance(ctx.context, CallExpr):
             return None
         finding, module = check_call(ctx.context, fullname)
@@ -99,6 +106,9 @@ def _formal_types(ctx: _Context, call: CallExpr) -> list[Type] | None:
 
 
 def _check_with_input(ctx: _Context) -> Type | None:
+    from shapecheck._mypy.chain import check_with_input
+    from shapecheck._mypy.types import model_type
+
     call = ctx.context
     if isinstance(call, CallExpr) and isinstance(call.callee, MemberExpr) and isinstance(call.callee.expr, CallExpr):
         finding, module = check_with_input(call, call.callee.expr, call.args)
@@ -109,6 +119,10 @@ def _check_with_input(ctx: _Context) -> Type | None:
 
 def _check_model_call(ctx: _Context) -> Type | None:
     """``model(x)``: ``x`` against the model's input, the result against its annotation; the result's shape."""
+    from shapecheck._mypy.annotations import CallSite
+    from shapecheck._mypy.chain import Finding
+    from shapecheck._mypy.types import Mismatch, ModelCall, call_result, tensor_pattern
+
     call, checker = ctx.context, ctx.api
     if not isinstance(ctx, MethodContext) or not isinstance(call, CallExpr) or not isinstance(checker, TypeChecker):
         return None
