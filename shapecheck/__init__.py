@@ -12,12 +12,10 @@ mypy run, imports the rules only when a run checks a call.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from shapecheck import nn
-    from shapecheck.bridge.from_torch import from_torch
-    from shapecheck.bridge.to_torch import to_torch
     from shapecheck.count import Summary, count_buffers, count_macs, count_memory, count_params, summary
     from shapecheck.dims import Dim, Expr
     from shapecheck.errors import ShapeError
@@ -47,7 +45,7 @@ _HOMES = {
 """Where each public name lives."""
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> Any:  # to_torch and from_torch stay out of type checking: they import torch
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module 'shapecheck' has no attribute {name!r}")
