@@ -1,6 +1,7 @@
 """Guard cost per call against plain jaxtyping+typeguard, and ``from_torch`` against a meta-device forward.
 
-Run: ``/work/venv/bin/python bench/bench_guard.py`` (needs torch, jaxtyping, typeguard).
+Run: ``python bench/bench_guard.py`` (needs torch, jaxtyping, typeguard; beartype if installed).
+``bench/run_all.py`` reports the same rows with ratios.
 """
 
 from __future__ import annotations
@@ -49,39 +50,44 @@ def per_call(fn: Callable[[], Any], number: int) -> float:
     return min(timeit.repeat(fn, number=number, repeat=5)) / number * 1e6
 
 
-def main() -> None:
+def guard_rows(number: int = 20000) -> list[tuple[str, float]]:
+    """``(what, us per call)``: a bare call, then each checker on one argument and on two with a dtype."""
     model = nn.Sequential(nn.Input("B", 3, "H", "W"), nn.Conv2d(3, 8, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 10))
     x, mask = torch.zeros(4, 3, 32, 32), torch.zeros(4, 32, 32)
 
     def body(x: Any, mask: Any = None) -> Any:
         return x
 
-    @jaxtyped(typechecker=typeguard_checker)
-    def jt_one(x: Float[Tensor, "B 3 H W"]) -> Any:
+    def one(x: Float[Tensor, "B 3 H W"]) -> Any:
         return x
 
-    @jaxtyped(typechecker=typeguard_checker)
-    def jt_two(x: Float[Tensor, "B 3 H W"], mask: Float[Tensor, "B H W"]) -> Any:
+    def two(x: Float[Tensor, "B 3 H W"], mask: Float[Tensor, "B H W"]) -> Any:
         return x
 
+    checkers: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {"jaxtyping+typeguard": typeguard_checker}
+    try:
+        from beartype import beartype
+
+        checkers["jaxtyping+beartype"] = beartype
+    except ImportError:
+        print("  beartype not installed (pip install beartype): its rows are left out")
     sc_one = guard(model)(body)
     sc_two = guard({"x": ("B", 3, "H", "W"), "mask": ("B", "H", "W")}, dtype="Float")(body)
-    n = 20000
-    rows = [
-        ("no check", per_call(lambda: body(x), n), None),
-        ("1 arg: jaxtyping+typeguard", per_call(lambda: jt_one(x), n // 10), None),
-        ("1 arg: shapecheck.guard (+ input conditions)", per_call(lambda: sc_one(x), n), None),
-        ("2 args + dtype: jaxtyping+typeguard", per_call(lambda: jt_two(x, mask), n // 10), None),
-        ("2 args + dtype: shapecheck.guard", per_call(lambda: sc_two(x, mask), n), None),
-    ]
+    rows = [("no check", per_call(lambda: body(x), number))]
+    for label, args, ours in (("1 arg", (x,), sc_one), ("2 args + dtype", (x, mask), sc_two)):
+        for name, checker in checkers.items():
+            theirs = jaxtyped(typechecker=checker)(one if len(args) == 1 else two)
+            rows.append((f"{label}: {name}", per_call(lambda: theirs(*args), number // 10)))
+        rows.append((f"{label}: shapecheck.guard", per_call(lambda: ours(*args), number)))
+    return rows
+
+
+def main() -> None:
+    rows = guard_rows()
     base = rows[0][1]
-    print(f"{'guard cost per call':48s} {'us/call':>9s} {'overhead us':>12s} {'ratio':>7s}")
-    for i, (name, us, _) in enumerate(rows):
-        ratio = ""
-        if i in (2, 4):
-            ratio = f"{(rows[i - 1][1] - base) / (us - base):.1f}x"
-        print(f"{name:48s} {us:9.2f} {us - base:12.2f} {ratio:>7s}")
-    print("ratio: jaxtyping+typeguard overhead / shapecheck.guard overhead\n")
+    print(f"{'guard cost per call':48s} {'us/call':>9s} {'overhead us':>12s}")
+    for name, us in rows:
+        print(f"{name:48s} {us:9.2f} {us - base:12.2f}")
 
     with torch.device("meta"):
         resnet = ResNet([3, 4, 6, 3])
