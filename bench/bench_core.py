@@ -94,20 +94,25 @@ def build_chain(depth: int, *input_dims: int | str) -> None:
 
 
 # -- timing ----------------------------------------------------------------------------------
-def median_us(fn: Callable[[], Any], repeats: int) -> float:
-    """Median wall time of ``fn()`` in microseconds, one warm-up call first, gc paused per call."""
-    fn()
+def median_s(fn: Callable[[], Any], repeats: int, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` in seconds; gc paused during each call, as ``timeit`` does.
+
+    No ``gc.collect()`` between calls: with torch imported it walks a heap of millions of objects and
+    leaves the CPU caches cold, which slowed the small call that follows by ~40% here.
+    """
+    for _ in range(warmup):
+        fn()
+    gc.collect()
     times = []
     for _ in range(repeats):
-        gc.collect()
         gc.disable()
         try:
-            start = time.perf_counter_ns()
+            start = time.perf_counter()
             fn()
-            times.append(time.perf_counter_ns() - start)
+            times.append(time.perf_counter() - start)
         finally:
             gc.enable()
-    return statistics.median(times) / 1000
+    return statistics.median(times)
 
 
 def torch_meta_vgg16() -> Callable[[], Any] | None:
@@ -162,8 +167,8 @@ def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
 
 def bench_vgg16(repeats: int) -> None:
     print(f"VGG16: build + check + count_params + count_macs + summary (median of {repeats})")
-    concrete = median_us(lambda: build_check_count(1, 3, 224, 224), repeats)
-    symbolic = median_us(lambda: build_check_count("B", 3, "H", "W"), repeats)
+    concrete = median_s(lambda: build_check_count(1, 3, 224, 224), repeats) * 1e6
+    symbolic = median_s(lambda: build_check_count("B", 3, "H", "W"), repeats) * 1e6
     rows = [
         ("shapecheck, input (1, 3, 224, 224)", f"{concrete:,.0f}", "1.00x"),
         ("shapecheck, input (B, 3, H, W)", f"{symbolic:,.0f}", f"{symbolic / concrete:.2f}x"),
@@ -174,7 +179,7 @@ def bench_vgg16(repeats: int) -> None:
     else:
         import torch
 
-        meta = median_us(torch_run, max(repeats // 5, 20))
+        meta = median_s(torch_run, max(repeats // 5, 20)) * 1e6
         rows.append((f"torch {torch.__version__}: build on meta + forward", f"{meta:,.0f}", f"{meta / concrete:.2f}x"))
         note = f"torch on the meta device takes {meta / concrete:.1f}x as long as shapecheck on the concrete input"
     print(table(("what", "us", "vs concrete"), rows))
@@ -192,7 +197,7 @@ def bench_chains(depths: list[int]) -> None:
         repeats = max(5, 20_000 // depth)
         cells = [f"{depth:,}"]
         for kind, dims in inputs.items():
-            total = median_us(lambda: build_chain(depth, *dims), repeats)
+            total = median_s(lambda: build_chain(depth, *dims), repeats) * 1e6
             per_layer[kind][depth] = total / depth
             cells += [f"{total / 1000:,.2f}", f"{total / depth:.2f}"]
         cells.append(str(repeats))

@@ -46,6 +46,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 import bench_core  # noqa: E402
+from bench_core import median_s  # noqa: E402
 import bench_mypy  # noqa: E402
 
 import shapecheck  # noqa: E402
@@ -55,27 +56,6 @@ Report = list[str]
 
 
 # -- timing ----------------------------------------------------------------------------------
-def median_s(fn: Callable[[], Any], repeats: int, warmup: int = 1) -> float:
-    """Median wall time of ``fn()`` in seconds; gc paused during each call, as ``timeit`` does.
-
-    No ``gc.collect()`` between calls: with torch imported it walks a heap of millions of objects and
-    leaves the CPU caches cold, which slowed the small call that follows by ~40% here.
-    """
-    for _ in range(warmup):
-        fn()
-    gc.collect()
-    times = []
-    for _ in range(repeats):
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-        finally:
-            gc.enable()
-    return statistics.median(times)
-
-
 def paired_medians(a: Callable[[], Any], b: Callable[[], Any], repeats_a: int, repeats_b: int, rounds: int) -> tuple[float, float, float]:
     """Median times of ``a`` and ``b`` and the median of their per-round ratio ``b / a``, the rounds alternating
     between the two so that a burst of load on the shared machine weighs on both sides alike."""
