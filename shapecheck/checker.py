@@ -15,6 +15,7 @@ from shapecheck.dims import (
     as_dim,
     content,
     divide_exact,
+    dominates,
     evaluate,
     find_witness,
     is_monotone,
@@ -64,8 +65,20 @@ class Checker:
         return is_nondecreasing(d, least) and evaluate(d, least) >= bound
 
     def _independent(self) -> list[Condition]:
-        """The multi-symbol conditions that the lower bounds alone do not imply."""
-        return [(e, b) for e, b in self.others.values() if not self.implied(e, b)]
+        """The multi-symbol conditions that neither the lower bounds nor another of them imply
+        (``e1 >= b1`` implies ``e2 >= b2`` when ``b1 >= b2`` and ``e2 >= e1`` everywhere)."""
+        kept: list[Condition] = []
+        for e, b in self.others.values():
+            if self.implied(e, b) or any(self._stronger(k, (e, b)) for k in kept):
+                continue
+            kept = [k for k in kept if not self._stronger((e, b), k)]
+            kept.append((e, b))
+        return kept
+
+    def _stronger(self, a: Condition, b: Condition) -> bool:
+        """Whether condition ``a`` implies condition ``b`` for every input the lower bounds allow."""
+        (ea, ba), (eb, bb) = a, b
+        return ba >= bb and dominates(eb, ea, self.lower)
 
     def at_least(self, d: Dim, bound: int, what: str, *args: object, index: int | None = None, fixes: Sequence[str] = ()) -> None:
         """Require ``d >= bound``: an error if ``d`` is an int below it, an input condition if symbolic."""

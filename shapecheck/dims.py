@@ -33,6 +33,7 @@ __all__ = [
     "ceil_div",
     "content",
     "divide_exact",
+    "dominates",
     "evaluate",
     "find_witness",
     "floor_div",
@@ -486,6 +487,58 @@ def is_nondecreasing(d: Dim, least: Mapping[str, int]) -> bool:
             ):
                 return False
     return True
+
+
+def dominates(a: Dim, b: Dim, least: Mapping[str, int]) -> bool:
+    """True when ``a >= b`` for all symbols from ``least`` on (1 where absent), proven factor by factor;
+    False when this cannot tell.
+
+    Both must be one product ``c * f1(s1) * f2(s2) ...`` (+ const) of one-symbol atoms ``(k*s + p)//d``
+    over the same symbols, with ``c_a >= c_b > 0``, ``const_a >= const_b``, and each factor of ``b``
+    non-negative and at most the matching factor of ``a``. Two such atoms compared over one period
+    ``lcm(d_a, d_b)`` decide it exactly: their difference repeats, shifted by
+    ``lcm * (k_a/d_a - k_b/d_b)``, which must not be negative. ``B*((H + 31)//32) >= 2`` so implies
+    ``B*((H + 1)//2) >= 2``.
+    """
+    if isinstance(a, int) or isinstance(b, int) or len(a.terms) != 1 or len(b.terms) != 1 or a.const < b.const:
+        return False
+    (mono_a, coeff_a), (mono_b, coeff_b) = a.terms[0], b.terms[0]
+    factors_a, factors_b = _factors(mono_a), _factors(mono_b)
+    if not 0 < coeff_b <= coeff_a or factors_a is None or factors_b is None or factors_a.keys() != factors_b.keys():
+        return False
+    return all(_atom_dominates(factors_a[n], factors_b[n], least.get(n, 1)) for n in factors_a)
+
+
+_Linear = tuple[int, int, int]
+"""``(k, p, d)``: the one-symbol atom ``(k*s + p)//d``."""
+
+_MAX_PERIOD: Final = 4096
+
+
+def _factors(mono: Monomial) -> dict[str, _Linear] | None:
+    """Each symbol's single atom in ``mono`` as ``(k, p, d)``; None if a symbol repeats or an atom is not linear."""
+    out: dict[str, _Linear] = {}
+    for atom in mono:
+        if isinstance(atom, Symbol):
+            name, linear = atom.name, (1, 0, 1)
+        else:
+            num = atom.num
+            if len(num.terms) != 1 or len(num.terms[0][0]) != 1 or not isinstance(num.terms[0][0][0], Symbol):
+                return None
+            name, linear = num.terms[0][0][0].name, (num.terms[0][1], num.const, atom.den)
+        if name in out or linear[0] <= 0:
+            return None
+        out[name] = linear
+    return out
+
+
+def _atom_dominates(a: _Linear, b: _Linear, least: int) -> bool:
+    """``a(s) >= b(s) >= 0`` for every ``s >= least`` (``b`` is non-decreasing, so ``b(least) >= 0`` suffices)."""
+    (ka, pa, da), (kb, pb, db) = a, b
+    period = math.lcm(da, db)
+    if ka * db < kb * da or period > _MAX_PERIOD or (kb * least + pb) // db < 0:
+        return False
+    return all((ka * s + pa) // da >= (kb * s + pb) // db for s in range(least, least + period))
 
 
 def least_value(d: Dim, name: str, bound: int) -> int | None:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import shapecheck as sc
 from shapecheck.dims import (
     Dim,
     as_dim,
     ceil_div,
+    dominates,
     evaluate,
     find_witness,
     floor_div,
@@ -133,3 +136,44 @@ def test_least_value() -> None:
     assert least_value(floor_div(H, 16), "H", 2) == 32
     assert least_value(H + 6 - 6, "H", 7) == 7
     assert least_value(H, "H", 1) == 1
+
+
+def _random_product(rng: random.Random, names: list[str]) -> Dim:
+    """``c * prod((k*s + p)//d for s in names) + const`` with small random constants."""
+    total: Dim = rng.randint(1, 3)
+    for name in names:
+        d = rng.choice([1, 2, 3, 4, 8, 32])
+        total = total * floor_div(rng.randint(1, 2) * as_dim(name) + rng.randint(-3, 40), d) if d > 1 else total * as_dim(name)
+    return total + rng.randint(0, 2)
+
+
+def test_dominates_is_sound_against_brute_force() -> None:
+    rng = random.Random(7)
+    proven = 0
+    for _ in range(3000):
+        names = rng.sample(["B", "H", "W"], rng.randint(1, 3))
+        a, b = _random_product(rng, names), _random_product(rng, names)
+        least = {n: rng.choice([1, 1, 2, 7, 32]) for n in names}
+        if not dominates(a, b, least):
+            continue
+        proven += 1
+        for _ in range(40):
+            values = {n: least[n] + rng.choice([0, 1, 2, 5, 31, 63, rng.randint(0, 500)]) for n in names}
+            assert evaluate(a, values) >= evaluate(b, values), (a, b, least, values)
+    assert proven > 100  # the test exercises the proofs, not only the refusals
+
+
+def test_dominates_the_batchnorm_conditions_of_a_resnet() -> None:
+    assert dominates(B * floor_div(H + 1, 2), B * floor_div(H + 31, 32), {})
+    assert not dominates(B * floor_div(H + 31, 32), B * floor_div(H + 1, 2), {})
+    assert not dominates(floor_div(H, 2), floor_div(H + 1, 2), {})  # 0 < 1 at H = 1
+    assert not dominates(B * H, H, {})  # different symbols: not decided
+
+
+def test_conditions_implied_by_a_stronger_one_are_not_listed() -> None:
+    from shapecheck import models
+
+    assert models.resnet50().conditions == ["B*((H + 31)//32)*((W + 31)//32) >= 2"]
+    with pytest.raises(ValueError, match=r"must satisfy B\*\(\(H \+ 31\)//32\)\*\(\(W \+ 31\)//32\) >= 2"):
+        sc.count_macs(models.resnet50(), B=1, H=32, W=32)
+    assert sc.count_macs(models.resnet50(), B=1, H=33, W=32) > 0
