@@ -26,7 +26,7 @@ warnings.simplefilter("ignore")
 
 from shapecheck import nn  # noqa: E402
 from shapecheck.bridge.from_torch import from_torch  # noqa: E402
-from shapecheck.guard import guard  # noqa: E402
+from shapecheck.guards import guard  # noqa: E402
 from tests.test_zoo import ResNet  # noqa: E402
 
 

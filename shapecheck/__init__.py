@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from shapecheck.count import Summary, count_buffers, count_macs, count_memory, count_params, summary
     from shapecheck.dims import Dim, Expr
     from shapecheck.errors import ShapeError
-    from shapecheck.guard import Contract, contract, guard
+    from shapecheck.guards import Contract, contract, guard
     from shapecheck.shape import Shape
 
 __version__ = "0.1.0"
@@ -35,9 +35,9 @@ _HOMES = {
     "Dim": "shapecheck.dims",
     "Expr": "shapecheck.dims",
     "ShapeError": "shapecheck.errors",
-    "Contract": "shapecheck.guard",
-    "contract": "shapecheck.guard",
-    "guard": "shapecheck.guard",
+    "Contract": "shapecheck.guards",
+    "contract": "shapecheck.guards",
+    "guard": "shapecheck.guards",
     "Shape": "shapecheck.shape",
     "from_torch": "shapecheck.bridge.from_torch",
     "to_torch": "shapecheck.bridge.to_torch",

@@ -190,6 +190,6 @@ def test_sequential_names_kept_and_shared_weights_refused() -> None:
 
 
 def test_core_does_not_import_torch() -> None:
-    code = "import sys, shapecheck, shapecheck.guard, shapecheck.bridge, shapecheck.bridge.to_torch, shapecheck.bridge.from_torch; print('torch' in sys.modules)"
+    code = "import sys, shapecheck, shapecheck.guards, shapecheck.bridge, shapecheck.bridge.to_torch, shapecheck.bridge.from_torch; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -188,3 +188,18 @@ def test_bindings_must_meet_the_input_conditions_and_decide_them() -> None:
     assert sc.summary(model, B=1, H=224, W=224).conditions == []
     assert sc.summary(model, H=64).conditions == ["W >= 32"]
     assert sc.count_macs(model, B=1, H=224, W=224) == 15_470_264_320
+
+
+def test_every_public_name_loads_on_first_use() -> None:
+    """``shapecheck`` imports its names lazily (the mypy plugin must not pay for them): each one in
+    ``__all__`` resolves, to the object its home module defines, and is listed by ``dir``."""
+    import importlib
+
+    names = set(sc.__all__) - {"__version__"}
+    assert names == set(sc._HOMES) and names <= set(dir(sc))
+    for name in sorted(names - {"to_torch", "from_torch"}):  # those import torch: tested in test_bridge
+        home = sc._HOMES[name]
+        expected = importlib.import_module(f"{home}.{name}") if home == "shapecheck" else getattr(importlib.import_module(home), name)
+        assert getattr(sc, name) is expected
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        sc.nope  # noqa: B018

@@ -14,7 +14,7 @@ import torch
 
 import shapecheck as sc
 from shapecheck import models, nn
-from shapecheck.guard import contract, guard
+from shapecheck.guards import contract, guard
 
 MODEL = nn.Sequential(nn.Input("B", 3, "H", "W"), nn.Conv2d(3, 8, 3, stride=2), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 10))
 PAIR = {"x": ("B", 3, "H", "W"), "mask": ("B", "H", "W"), "return": ("B", 10)}

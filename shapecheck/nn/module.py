@@ -12,7 +12,7 @@ from shapecheck.shape import Shape
 from shapecheck.trace import Location, Step, Tracer, caller_location
 
 if TYPE_CHECKING:
-    from shapecheck.guard import Contract
+    from shapecheck.guards import Contract
 
 __all__ = ["Input", "Module", "Sequential"]
 
@@ -119,19 +119,21 @@ class Sequential(Module):
 
     def __init__(self, *args: Module | Mapping[str, Module]) -> None:
         super().__init__()
-        first = args[0] if len(args) == 1 else None
-        named = isinstance(first, Mapping)
-        items: list[tuple[object, object]] = list(first.items()) if isinstance(first, Mapping) else list(enumerate(args))
-        for i, (_, value) in enumerate(items):
-            if not isinstance(value, Module):
-                raise TypeError(_not_a_layer(i, value))
-        head = items[0][1] if items else None
-        self.input = head if isinstance(head, Input) else None
-        if self.input is not None:
-            del items[0]
-        layers: list[tuple[str, Module]] = [
-            (str(key) if named else str(i), layer) for i, (key, layer) in enumerate(items) if isinstance(layer, Module)
-        ]
+        named = len(args) == 1 and isinstance(args[0], Mapping)
+        items: list[tuple[str, object]]
+        if len(args) == 1 and isinstance(args[0], Mapping):
+            items = [(str(k), v) for k, v in args[0].items()]
+        else:
+            items = [(str(i), v) for i, v in enumerate(args)]
+        self.input = None
+        layers: list[tuple[str, Module]] = []
+        for i, (name, layer) in enumerate(items):
+            if not isinstance(layer, Module):
+                raise TypeError(_not_a_layer(i, layer))
+            if isinstance(layer, Input) and i == 0:
+                self.input = layer
+            else:
+                layers.append((name if named else str(len(layers)), layer))
         self._layers = layers
         try:
             self._check()
@@ -158,7 +160,7 @@ class Sequential(Module):
 
     def contract(self) -> Contract:
         """The proven contract as jaxtyping annotations: ``Float[Tensor, "B 3 224 224"] -> Float[Tensor, "B 1000"]``."""
-        from shapecheck.guard import contract
+        from shapecheck.guards import contract
 
         return contract(self)
 
