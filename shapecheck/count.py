@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from shapecheck.dims import Condition, Dim, evaluate, is_nondecreasing, is_unknown, substitute, symbols_of
+from shapecheck.checker import Checker
+from shapecheck.dims import Condition, Dim, evaluate, is_unknown, substitute, symbols_of
 from shapecheck.nn.module import Module
 from shapecheck.shape import Shape
 from shapecheck.trace import Step
@@ -106,13 +107,12 @@ def _open_conditions(model: Checked, bindings: Mapping[str, int]) -> list[str]:
     """The input conditions with ``bindings`` substituted, less those now decided or implied by every symbol >= 1."""
     if not bindings:
         return list(model.conditions)
+    fresh = Checker()  # no lower bounds: what every symbol >= 1 implies
     out = []
     for expr, bound in model.requirements:
         rest = substitute(expr, bindings)
-        least = {s.name: 1 for s in symbols_of(rest)}
-        if isinstance(rest, int) or is_nondecreasing(rest, least) and evaluate(rest, least) >= bound:
-            continue
-        out.append(f"{rest} >= {bound}")
+        if not isinstance(rest, int) and not fresh.implied(rest, bound):
+            out.append(f"{rest} >= {bound}")
     return out
 
 
@@ -156,21 +156,25 @@ def summary(model: Checked, depth: int | None = None, **bindings: int) -> Summar
     _check_bindings(model, bindings)
     if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 1):
         raise ValueError(f"summary: depth must be a positive int, got {depth!r}")
-    layer_macs = [s.layer.macs(s.input, s.output) for s in model.steps]
     rows = [
-        Row(s.position, s.path, repr(s.layer), s.output.bind(bindings), s.layer.parameter_count(), substitute(m, bindings))
-        for s, m in zip(model.steps, layer_macs)
+        Row(
+            s.position,
+            s.path,
+            repr(s.layer),
+            s.output.bind(bindings),
+            s.layer.parameter_count(),
+            substitute(s.layer.macs(s.input, s.output), bindings),
+        )
+        for s in model.steps
     ]
-    macs: Dim = sum(layer_macs, start=0)
-    bias: Dim = sum((s.layer.bias_macs(s.input, s.output) for s in model.steps), start=0)
     return Summary(
         rows=rows if depth is None else _blocks(model, rows, depth),
         input_shape=model.input_shape.bind(bindings),
         output_shape=model.output_shape.bind(bindings),
         params=model.parameter_count(),
         buffers=model.buffer_count(),
-        macs=substitute(macs, bindings),
-        macs_with_bias=substitute(macs + bias, bindings),
+        macs=_macs(model, False, bindings),
+        macs_with_bias=_macs(model, True, bindings),
         activation_bytes=_memory(model, _FLOAT32, bindings),
         conditions=_open_conditions(model, bindings),
     )
