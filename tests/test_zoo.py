@@ -103,6 +103,26 @@ def test_batchnorm_training_condition() -> None:
     models.resnet18(shape=(1, 3, 33, 32))
 
 
+@pytest.mark.parametrize("shape", [(1, 3, 32, 32), (1, 3, 33, 32), (1, 3, 32, 33), (2, 3, 1, 1), (1, 3, 64, 1)])
+def test_resnet50_lists_only_its_strongest_batchnorm_condition_and_it_is_torchs_verdict(shape: tuple[int, ...]) -> None:
+    """Every BatchNorm adds ``B*H'*W' >= 2`` at its own resolution; only the deepest (the strongest) is
+    listed, and binding it answers exactly as torch's training-mode forward does."""
+    model = models.resnet50()
+    condition = "B*((H + 31)//32)*((W + 31)//32) >= 2"
+    assert model.conditions == [condition]
+    try:
+        torch_run(torch_resnet50(), *shape)
+        accepted = True
+    except ValueError:
+        accepted = False
+    b, _, h, w = shape
+    if accepted:
+        assert sc.count_macs(model, B=b, H=h, W=w) > 0
+    else:
+        with pytest.raises(ValueError, match=re.escape(f"must satisfy {condition}")):
+            sc.count_macs(model, B=b, H=h, W=w)
+
+
 # -- ResNet-50 in plain torch.nn, as torchvision/models/resnet.py writes it --------------------
 
 
