@@ -24,46 +24,18 @@ import statistics
 import sys
 import time
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 import shapecheck
-from shapecheck import nn
+from shapecheck import models, nn
 
 warnings.filterwarnings("ignore", message="Failed to initialize NumPy")  # torch without numpy
 
-VGG16_CFG: list[int | str] = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
-
-
 # -- the models ------------------------------------------------------------------------------
 def vgg16(*input_dims: int | str) -> nn.Sequential:
-    """torchvision's VGG16 in shapecheck.nn, checked on ``input_dims``."""
-    layers: list[nn.Module] = []
-    channels = 3
-    for v in VGG16_CFG:
-        if v == "M":
-            layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
-        else:
-            assert isinstance(v, int)
-            layers += [nn.Conv2d(channels, v, kernel_size=3, padding=1), nn.ReLU(inplace=True)]
-            channels = v
-    classifier = nn.Sequential(
-        nn.Linear(512 * 7 * 7, 4096),
-        nn.ReLU(True),
-        nn.Dropout(p=0.5),
-        nn.Linear(4096, 4096),
-        nn.ReLU(True),
-        nn.Dropout(p=0.5),
-        nn.Linear(4096, 1000),
-    )
-    body = OrderedDict(
-        features=nn.Sequential(*layers),
-        avgpool=nn.AdaptiveAvgPool2d((7, 7)),
-        flatten=nn.Flatten(1),
-        classifier=classifier,
-    )
-    return nn.Sequential(OrderedDict([("input", nn.Input(*input_dims)), *body.items()]))
+    """torchvision's VGG16 from the zoo, checked on ``input_dims``."""
+    return models.vgg16(shape=input_dims)
 
 
 def build_check_count(*input_dims: int | str) -> None:
@@ -119,38 +91,13 @@ def torch_meta_vgg16() -> Callable[[], Any] | None:
     """VGG16 in torch.nn built on the meta device plus one forward: torch's way to learn the shapes."""
     try:
         import torch
-        from torch import nn as tnn
+        import torch_models
     except ImportError:
         return None
 
     def run() -> Any:
         with torch.device("meta"):
-            layers: list[tnn.Module] = []
-            channels = 3
-            for v in VGG16_CFG:
-                if v == "M":
-                    layers.append(tnn.MaxPool2d(kernel_size=2, stride=2))
-                else:
-                    assert isinstance(v, int)
-                    layers += [tnn.Conv2d(channels, v, kernel_size=3, padding=1), tnn.ReLU(inplace=True)]
-                    channels = v
-            model = tnn.Sequential(
-                OrderedDict(
-                    features=tnn.Sequential(*layers),
-                    avgpool=tnn.AdaptiveAvgPool2d((7, 7)),
-                    flatten=tnn.Flatten(1),
-                    classifier=tnn.Sequential(
-                        tnn.Linear(512 * 7 * 7, 4096),
-                        tnn.ReLU(True),
-                        tnn.Dropout(p=0.5),
-                        tnn.Linear(4096, 4096),
-                        tnn.ReLU(True),
-                        tnn.Dropout(p=0.5),
-                        tnn.Linear(4096, 1000),
-                    ),
-                )
-            )
-            return model(torch.empty(1, 3, 224, 224)).shape
+            return torch_models.vgg16()(torch.empty(1, 3, 224, 224)).shape
 
     return run
 

@@ -431,7 +431,7 @@ def pyrefly_times(repeat: int) -> str:
         )
         if done.returncode != 0:
             return f"pyrefly is installed but pyrefly-torch-stubs did not install: {done.stderr.strip()[-200:]}"
-    files = [*TORCH_FILES, str(BENCH / "torch_models.py")]
+    files = TORCH_FILES
     with tempfile.TemporaryDirectory() as name:
         work = Path(name)
         for f in files:

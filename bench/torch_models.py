@@ -1,91 +1,33 @@
 """The benchmark's models in plain ``torch.nn``, as torchvision writes them (torchvision itself is not installed).
 
-VGG16, ResNet-50 and ViT-B/16 follow ``torchvision.models``; ``chain`` mirrors ``bench_core.chain``.
-Used by ``run_all.py`` for the meta-device and torchinfo rows and by ``pyrefly check``.
+VGG16 and ResNet-50 are the test suite's torch references; ViT-B/16 follows ``torchvision.models``;
+``chain`` mirrors ``bench_core.chain``. Used by ``run_all.py`` for the meta-device and torchinfo rows.
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 import torch
 from torch import Tensor
 from torch import nn as T
 
-VGG16_CFG: list[int | str] = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.test_counts import CFGS, vgg  # noqa: E402
+from tests.test_zoo import ResNet  # noqa: E402
+
 
 
 def vgg16() -> T.Module:
-    layers: list[T.Module] = []
-    channels = 3
-    for v in VGG16_CFG:
-        if isinstance(v, str):
-            layers.append(T.MaxPool2d(kernel_size=2, stride=2))
-        else:
-            layers += [T.Conv2d(channels, v, kernel_size=3, padding=1), T.ReLU(inplace=True)]
-            channels = v
-    return T.Sequential(
-        T.Sequential(*layers),
-        T.AdaptiveAvgPool2d((7, 7)),
-        T.Flatten(1),
-        T.Sequential(
-            T.Linear(512 * 7 * 7, 4096), T.ReLU(True), T.Dropout(p=0.5),
-            T.Linear(4096, 4096), T.ReLU(True), T.Dropout(p=0.5),
-            T.Linear(4096, 1000),
-        ),
-    )  # fmt: skip
+    """torchvision's VGG16: the reference the counting tests build (tests/test_counts.py)."""
+    return vgg(T, CFGS["vgg16"], batch_norm=False)  # type: ignore[no-any-return]
 
 
-class Bottleneck(T.Module):
-    expansion = 4
-
-    def __init__(self, inplanes: int, planes: int, stride: int = 1, downsample: T.Module | None = None) -> None:
-        super().__init__()
-        self.conv1 = T.Conv2d(inplanes, planes, kernel_size=1, bias=False)
-        self.bn1 = T.BatchNorm2d(planes)
-        self.conv2 = T.Conv2d(planes, planes, kernel_size=3, stride=stride, padding=1, bias=False)
-        self.bn2 = T.BatchNorm2d(planes)
-        self.conv3 = T.Conv2d(planes, planes * 4, kernel_size=1, bias=False)
-        self.bn3 = T.BatchNorm2d(planes * 4)
-        self.relu = T.ReLU(inplace=True)
-        self.downsample = downsample
-
-    def forward(self, x: Tensor) -> Tensor:
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        identity = x if self.downsample is None else self.downsample(x)
-        return self.relu(out + identity)
-
-
-class ResNet50(T.Module):
-    def __init__(self, num_classes: int = 1000) -> None:
-        super().__init__()
-        self.inplanes = 64
-        self.conv1 = T.Conv2d(3, 64, kernel_size=7, stride=2, padding=3, bias=False)
-        self.bn1 = T.BatchNorm2d(64)
-        self.relu = T.ReLU(inplace=True)
-        self.maxpool = T.MaxPool2d(kernel_size=3, stride=2, padding=1)
-        self.layer1 = self._make_layer(64, 3)
-        self.layer2 = self._make_layer(128, 4, stride=2)
-        self.layer3 = self._make_layer(256, 6, stride=2)
-        self.layer4 = self._make_layer(512, 3, stride=2)
-        self.avgpool = T.AdaptiveAvgPool2d((1, 1))
-        self.fc = T.Linear(2048, num_classes)
-
-    def _make_layer(self, planes: int, blocks: int, stride: int = 1) -> T.Sequential:
-        downsample = None
-        if stride != 1 or self.inplanes != planes * 4:
-            downsample = T.Sequential(
-                T.Conv2d(self.inplanes, planes * 4, kernel_size=1, stride=stride, bias=False), T.BatchNorm2d(planes * 4)
-            )
-        layers = [Bottleneck(self.inplanes, planes, stride, downsample)]
-        self.inplanes = planes * 4
-        layers += [Bottleneck(self.inplanes, planes) for _ in range(1, blocks)]
-        return T.Sequential(*layers)
-
-    def forward(self, x: Tensor) -> Tensor:
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
-        return self.fc(torch.flatten(self.avgpool(x), 1))
+def ResNet50() -> T.Module:
+    """torchvision's ResNet-50: the reference the zoo tests build (tests/test_zoo.py)."""
+    return ResNet([3, 4, 6, 3])
 
 
 class EncoderBlock(T.Module):
