@@ -251,14 +251,20 @@ class Guard:
         @functools.wraps(fn)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             bound: dict[str, int] = {}
-            for (name, entries, shape), at in zip(inputs, positions):
-                value = args[at] if at < len(args) else kwargs[name]
-                check_one(name, value, entries, shape, bound)
-            if conditions:
-                guard._check_conditions(bound)
+            try:
+                for (name, entries, shape), at in zip(inputs, positions):
+                    value = args[at] if at < len(args) else kwargs[name]
+                    check_one(name, value, entries, shape, bound)
+                if conditions:
+                    guard._check_conditions(bound)
+            except ShapeError as err:  # the caller's line, not the guard's internals, ends the traceback
+                raise err.with_traceback(None) from None
             out = fn(*args, **kwargs)
             if debug:
-                guard.check_output(out, bound)
+                try:
+                    guard.check_output(out, bound)
+                except ShapeError as err:
+                    raise err.with_traceback(None) from None
             return out
 
         guarded.__shapecheck_contract__ = self.contract  # type: ignore[attr-defined]
