@@ -18,9 +18,12 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shapecheck
+
+if TYPE_CHECKING:
+    from shapecheck.static import FileReport
 
 __all__ = ["CheckError", "Finding", "Result", "find_config", "run"]
 
@@ -63,6 +66,8 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     files: int = 0
     config: str | None = None
+    reports: list[FileReport] = field(default_factory=list)
+    """Per file, what the forward interpreter followed (empty when mypy checked the files)."""
 
 
 def run(

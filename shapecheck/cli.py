@@ -59,15 +59,20 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check",
-        help="run mypy with the shapecheck plugin and report the [shape] errors",
-        description="Run mypy (through mypy.api) with the shapecheck plugin enabled, using the project's mypy "
-        "configuration otherwise, and report only the [shape] errors. Exit status 1 when there are some.",
+        help="find shape errors in source files without running them",
+        description="Read PATHs (files or directories) and check every model in them: torch.nn classes (__init__ and "
+        "forward), shapecheck.nn chains, factories and functions, without importing or running anything, and without "
+        "torch or mypy. Reports the shape errors and what was checked (--verbose: per model, and where tracking was "
+        "lost). With --mypy, run mypy with the shapecheck plugin instead (needs mypy). "
+        "Exit status 1 with shape errors, 2 when a file cannot be checked, 0 otherwise.",
     )
     check.add_argument("paths", nargs="+", metavar="PATH", help="files or directories to check")
+    check.add_argument("-v", "--verbose", action="store_true", help="list every model checked and what was not followed")
+    check.add_argument("--mypy", action="store_true", help="check through mypy with the shapecheck plugin (the project's mypy configuration)")
     check.add_argument("--format", choices=["text", "json", "sarif", "github"], default="text", help="report format (default text)")
     check.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of standard output")
-    check.add_argument("--config-file", metavar="FILE", help="mypy configuration to start from (default: the one mypy finds)")
-    check.add_argument("--cache-dir", metavar="DIR", help="mypy cache (default .mypy_cache/shapecheck)")
+    check.add_argument("--config-file", metavar="FILE", help="with --mypy: the mypy configuration to start from (default: the one mypy finds)")
+    check.add_argument("--cache-dir", metavar="DIR", help="with --mypy: mypy's cache (default .mypy_cache/shapecheck)")
     check.set_defaults(run=_check)
 
     diagram = commands.add_parser(
@@ -167,18 +172,25 @@ def _check(args: argparse.Namespace) -> int:
         print(message, file=sys.stderr, flush=True)
 
     try:
-        result = check.run(args.paths, config_file=args.config_file, cache_dir=args.cache_dir, progress=progress)
+        if args.mypy:
+            result = check.run(args.paths, config_file=args.config_file, cache_dir=args.cache_dir, progress=progress)
+        else:
+            from shapecheck.check_static import run_static
+
+            result = run_static(args.paths, progress=progress)
     except check.CheckError as err:
         print(f"shapecheck check: {err}", file=sys.stderr)
         return 2
-    output = report.FORMATS[args.format](result)
+    output = report.text(result, args.verbose) if args.format == "text" else report.FORMATS[args.format](result)
     if args.output:
         Path(args.output).write_text(output)
         if args.format != "text":
             print(report.text(result).splitlines()[-1], file=sys.stderr)
     else:
         _write(sys.stdout, output)
-    return 1 if result.findings else 0
+    if result.findings:
+        return 1
+    return 2 if any(r.error for r in result.reports) else 0
 
 
 def _write(stream: TextIO, text: str) -> None:

@@ -14,7 +14,8 @@ class RuleError(Exception):
     """Raised by a rule: what is wrong with the input of one layer, before it is located in a model.
 
     ``index`` is the input dim at fault (for tracing back how it came about), ``fixes`` are edits of
-    this layer that would make it fit, ``holds_when`` and ``witness`` explain a symbolic mismatch.
+    this layer that would make it fit, ``holds_when`` and ``witness`` explain a symbolic mismatch,
+    ``never`` why a mismatch holds for no input size.
     """
 
     def __init__(
@@ -27,6 +28,7 @@ class RuleError(Exception):
         fixes: Sequence[str] = (),
         holds_when: str | None = None,
         witness: dict[str, int] | None = None,
+        never: str | None = None,
         kind: str = "shape",
     ) -> None:
         super().__init__(problem)
@@ -37,6 +39,7 @@ class RuleError(Exception):
         self.fixes = list(fixes)
         self.holds_when = holds_when
         self.witness = witness
+        self.never = never
         self.kind = kind
 
 
@@ -58,6 +61,7 @@ class ShapeError(ValueError):
     derivation: list[str] = field(default_factory=list)
     holds_when: str | None = None
     witness: dict[str, int] | None = None
+    never: str | None = None
     fixes: list[str] = field(default_factory=list)
     kind: str = "shape"
     raw_expected: Dim | str | None = field(default=None, repr=False)
@@ -85,6 +89,8 @@ class ShapeError(ValueError):
             bound = ", ".join(f"{k}={v}" for k, v in self.witness.items())
             value = f" it is {evaluate(self.raw_actual, self.witness)}" if isinstance(self.raw_actual, (int, Expr)) else ""
             lines.append(f"  e.g. for {bound}{value}")
+        if self.never:
+            lines.append(f"  for no input size: {self.never}")
         for i, step in enumerate(self.derivation):
             lines.append(("  derived: " if i == 0 else "           ") + step)
         if self.fixes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from shapecheck.dims import Dim, as_dim, evaluate, symbols_of
@@ -17,10 +18,12 @@ _TRAIL = 3
 _MAX_SIDE = 4096
 
 
-def derivation(steps: list[Step], x: Shape, index: int | None) -> list[str]:
+def derivation(steps: list[Step], x: Shape, index: int | None, name: Callable[[Step, bool], str] | None = None) -> list[str]:
     """How ``x`` (the failing layer's input) came about: the formula of the layer that produced the
     offending dim (walking back over layers that pass it through), then the last shapes of the chain.
+    ``name(step, short)`` names a step (default: ``[position] layer``).
     """
+    name = name or _name
     if not steps or steps[-1].output is not x:
         return []
     lines: list[str] = []
@@ -31,8 +34,8 @@ def derivation(steps: list[Step], x: Shape, index: int | None) -> list[str]:
             value = origin.output[index]
             formula = origin.layer.explain(origin.input, origin.output, index)
             how = f"{value} = {formula}" if formula and formula != str(value) else f"{value}"
-            lines.append(f"{how} by {_name(origin)} on {origin.input}")
-    trail = [f"{_name(s, short=True)} -> {s.output}" for s in steps[-_TRAIL:]]
+            lines.append(f"{how} by {name(origin, False)} on {origin.input}")
+    trail = [f"{name(s, True)} -> {s.output}" for s in steps[-_TRAIL:]]
     head = "input " + str(steps[0].input) + (" -> ..." if len(steps) > _TRAIL else "")
     lines.append(" -> ".join([head, *trail]))
     return lines

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 from shapecheck.checker import Checker
@@ -79,10 +80,11 @@ _new_step = tuple.__new__  # Step(...) without the named tuple's Python-level __
 class Tracer:
     """Records the steps of one walk through a model and the input conditions it meets."""
 
-    __slots__ = ("check", "steps", "root", "_made")
+    __slots__ = ("check", "steps", "root", "namer", "_made")
 
     def __init__(self, root: Module | None = None) -> None:
         self.check = Checker()
+        self.namer: Callable[[Step, bool], str] | None = None  # how derivations name a step
         self.steps: list[Step] = []
         self.root = root  # the model walked; set when fixes may re-walk it with another input
         self._made: dict[int, int] = {}  # id of a step's output shape -> that step's position
@@ -126,9 +128,10 @@ class Tracer:
             actual=None if err.actual is None else str(err.actual),
             raw_expected=err.expected,
             raw_actual=err.actual,
-            derivation=derivation(lineage, x, err.index),
+            derivation=derivation(lineage, x, err.index, self.namer),
             holds_when=err.holds_when,
             witness=err.witness,
+            never=err.never,
             fixes=[*err.fixes, *chain_fixes(err, self, lineage, path)],
             kind=err.kind,
         )

@@ -47,47 +47,26 @@ from mypy.nodes import (
 from mypy.types import CallableType, RawExpressionType, Type, UnboundType
 
 from shapecheck._mypy.types import Pattern
+from shapecheck.jaxtyping_spec import DTYPES, parse
 
 __all__ = ["Body", "CallSite", "jaxtyping_pattern", "shape_pattern"]
 
-JAXTYPING_DTYPES: Final = frozenset(
-    {
-        "AbstractDtype", "BFloat16", "Bool", "Complex", "Complex64", "Complex128", "Float", "Float8e4m3b11fnuz",
-        "Float8e4m3fn", "Float8e4m3fnuz", "Float8e5m2", "Float8e5m2fnuz", "Float16", "Float32", "Float64",
-        "Inexact", "Int", "Int2", "Int4", "Int8", "Int16", "Int32", "Int64", "Integer", "Key", "Num", "Real",
-        "Shaped", "UInt", "UInt2", "UInt4", "UInt8", "UInt16", "UInt32", "UInt64",
-    }
-)  # fmt: skip
+JAXTYPING_DTYPES: Final = DTYPES
 """jaxtyping's ``X[array, "shape"]`` annotations (its ``__init__`` under ``TYPE_CHECKING``)."""
 
 _ANNOTATED: Final = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
-_VARIADIC: Final = ("...", "*")
 
 
 def shape_pattern(text: str) -> Pattern | None:
-    """A jaxtyping shape string (``"B 3 224 224"``, ``"*batch 10"``, ``""``) as a pattern.
-
-    Ints are sizes and identifiers names; a variadic part (``...``, ``*name``) makes the dims before
-    it unknown; anything else (``#B`` broadcast, ``_``, ``?x``, ``h+1``) is an unknown dim. Two
-    variadic parts are not a shape: None.
-    """
-    tokens = text.split()
-    variadic = [i for i, t in enumerate(tokens) if t.startswith(_VARIADIC)]
-    if len(variadic) > 1:
+    """A jaxtyping shape string (``"B 3 224 224"``, ``"*batch 10"``, ``""``) as a pattern (see ``jaxtyping_spec.parse``)."""
+    parsed = parse(text)
+    if parsed is None:
         return None
-    if variadic:
-        tokens = tokens[variadic[0] + 1 :]
-    parts = ["..."] * bool(variadic) + tokens
-    text = "(" + ", ".join(parts) + ("," if parts == tokens and len(tokens) == 1 else "") + ")"
-    return Pattern(tuple(_dim(t) for t in tokens), bool(variadic), text)
-
-
-def _dim(token: str) -> ast.expr:
-    if token.isdigit():
-        return ast.Constant(int(token))
-    if token.isidentifier() and not token.startswith("_"):
-        return ast.Name(token)
-    return ast.Constant(None)
+    dims, prefix = parsed
+    tokens = ["?" if d is None else str(d) for d in dims]
+    parts = ["..."] * prefix + tokens
+    text = "(" + ", ".join(parts) + ("," if not prefix and len(tokens) == 1 else "") + ")"
+    return Pattern(tuple(ast.Constant(None) if d is None else ast.Constant(d) if isinstance(d, int) else ast.Name(d) for d in dims), prefix, text)
 
 
 def jaxtyping_pattern(typ: Type | None, names: SymbolTable) -> Pattern | None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Final
 
 from mypy.nodes import (
@@ -39,17 +38,13 @@ from shapecheck import nn
 from shapecheck.checker import Checker
 from shapecheck.errors import ShapeError
 from shapecheck.shape import Shape
+from shapecheck.twins import layer_class
 from shapecheck._mypy.constants import UNKNOWN, constant
 
 __all__ = ["Finding", "Opaque", "check_call", "check_with_input", "layer_class"]
 
-_SHAPECHECK_NN: Final = "shapecheck.nn"
-_TORCH_NN: Final = "torch.nn"
-_TORCH_MODULES: Final = "torch.nn.modules."
 _IGNORED: Final = frozenset({"device", "dtype"})  # accepted and ignored by every layer: unknown is fine
-_ALIASES: Final = {"shapecheck.torch.Input": nn.Input}
 _MAPPINGS: Final = frozenset({"collections.OrderedDict", "typing.OrderedDict", "builtins.dict"})
-_NOT_LAYERS: Final = frozenset({"Module", "Input"})
 
 
 class Opaque(nn.Module):
@@ -64,27 +59,6 @@ class Opaque(nn.Module):
 
     def __repr__(self) -> str:
         return f"{self.name}(?)"
-
-
-@lru_cache(maxsize=None)
-def layer_class(fullname: str) -> type[nn.Module] | None:
-    """The ``shapecheck.nn`` class a callee's full name stands for, or None.
-
-    ``shapecheck.nn.conv.Conv2d`` is itself; ``torch.nn.modules.conv.Conv2d`` (or ``torch.nn.Conv2d``
-    in the stubs) is its shapecheck twin (same name, same parameters); ``shapecheck.torch.Input`` is
-    ``shapecheck.nn.Input``. Nothing else under ``torch.nn`` (functional, quantized, qat) is a twin.
-    """
-    if fullname in _ALIASES:
-        return _ALIASES[fullname]
-    module, _, name = fullname.rpartition(".")
-    cls = getattr(nn, name, None) if name in nn.__all__ else None
-    if not isinstance(cls, type) or not issubclass(cls, nn.Module) or name == "Module":
-        return None
-    if module == _SHAPECHECK_NN or module.startswith(_SHAPECHECK_NN + "."):
-        return cls if f"{cls.__module__}.{cls.__qualname__}" == fullname else None
-    if (module == _TORCH_NN or module.startswith(_TORCH_MODULES)) and name not in _NOT_LAYERS:
-        return cls
-    return None
 
 
 _SIGNATURES: dict[type[nn.Module], inspect.Signature] = {}

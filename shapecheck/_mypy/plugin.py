@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Final
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
 from mypy.nodes import ARG_POS, CallExpr, FuncDef, MemberExpr, TypeInfo
-from mypy.plugin import FunctionContext, MethodContext, Plugin, ReportConfigContext
+from mypy.plugin import ClassDefContext, FunctionContext, MethodContext, Plugin, ReportConfigContext
 from mypy.subtypes import is_subtype
 from mypy.types import AnyType, CallableType, Instance, Type, get_proper_type
 
@@ -70,6 +70,24 @@ class ShapecheckPlugin(Plugin):
         if fullname == _WITH_INPUT:
             return _guarded(_check_with_input)
         return _guarded(_check_model_call) if fullname in _MODEL_CALLS else None
+
+    def get_base_class_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
+        return _interpret_file
+
+
+def _interpret_file(ctx: ClassDefContext) -> None:
+    """A class in a file: the forward interpreter's findings for the whole file (unannotated code too)."""
+    try:
+        from shapecheck._mypy.interpreted import report_file
+
+        path = getattr(getattr(ctx.api, "cur_mod_node", None), "path", None)
+        if isinstance(path, str):
+            report_file(ctx.api, path, SHAPE)
+    except Exception as exc:
+        try:
+            ctx.api.fail(f"shapecheck plugin bug, please report it: {type(exc).__name__}: {exc} (this file was not checked)", ctx.cls, code=SHAPE)
+        except Exception:
+            pass
 
 
 def _check_layer(fullname: str) -> Callable[[_Context], Type | None]:
@@ -153,9 +171,29 @@ def _report(ctx: _Context, finding: Finding | None) -> None:
         return
     if finding.wrong_type and isinstance(ctx.context, CallExpr) and _mypy_rejects_arguments(ctx, ctx.context):
         return
+    if _interpreted_at(ctx, finding.node.line):
+        return
     error = ctx.api.fail(finding.message, finding.node, code=SHAPE)
     for note in finding.notes:
         ctx.api.msg.note(note, finding.node, code=SHAPE, parent_error=error)
+
+
+def _interpreted_at(ctx: _Context, line: int) -> bool:
+    """Whether the interpreter has a finding at ``line`` of this file (it is reported instead: one per line)."""
+    from shapecheck._mypy.interpreted import findings_at
+
+    path = getattr(ctx.api, "path", None)
+    return isinstance(path, str) and bool(findings_at(path, line))
+
+
+def _report_interpreted(ctx: _Context) -> None:
+    """The interpreter's findings at this call's line (a file without classes reports them only here)."""
+    from shapecheck._mypy.interpreted import emit, findings_at
+
+    path = getattr(ctx.api, "path", None)
+    if isinstance(path, str):
+        for finding in findings_at(path, ctx.context.line):
+            emit(ctx.api, finding, SHAPE)
 
 
 def _str_type(ctx: _Context) -> Instance:
@@ -179,6 +217,7 @@ def _guarded(check: Callable[[_Context], Type | None]) -> Callable[[_Context], T
 
     def hook(ctx: _Context) -> Type:
         try:
+            _report_interpreted(ctx)
             return check(ctx) or ctx.default_return_type
         except Exception as exc:
             _bug_note(ctx, exc)

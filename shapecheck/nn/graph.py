@@ -16,6 +16,7 @@ from shapecheck.dims import Dim, evaluate, find_witness, is_unknown, unknown
 from shapecheck.errors import RuleError
 from shapecheck.nn._args import UNBOUNDED, check_int
 from shapecheck.nn.module import Module
+from shapecheck.rules.broadcast import broadcast
 from shapecheck.rules.reshape import normalize_dim
 from shapecheck.shape import Shape
 from shapecheck.trace import Tracer
@@ -142,22 +143,17 @@ class _Broadcast(_Branches):
         shapes = [s for _, s in outs]
         width = max(len(s) for s in shapes)
         prefix = any(s.prefix for s in shapes)
-        dims: list[Dim] = []
-        for j in range(width, 0, -1):
-            present = [(i, d) for i, s in enumerate(shapes) if (d := _column(s, j)) is not None]
-            sized = [(i, d) for i, d in present if d != 1]
-            known = [(i, d) for i, d in sized if not is_unknown(d)]
-            for i, d in known[1:]:
-                first, want = known[0]
-                _broadcasts(
-                    check,
-                    d,
-                    want,
-                    f"{name}: the branches' outputs do not broadcast at dim {_index(j, width, prefix)}: "
-                    f"branch {first} has {want}, branch {i} has {d} ({_listing(outs)})",
-                )
-            dims.append(known[0][1] if known else sized[0][1] if sized else 1)
-        return Shape(dims, prefix)
+
+        def agree(d: Dim, want: Dim, j: int, i: int, first: int) -> None:
+            _broadcasts(
+                check,
+                d,
+                want,
+                f"{name}: the branches' outputs do not broadcast at dim {_index(j, width, prefix)}: "
+                f"branch {first} has {want}, branch {i} has {d} ({_listing(outs)})",
+            )
+
+        return broadcast(shapes, agree)
 
 
 class Add(_Broadcast):

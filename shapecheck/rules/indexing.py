@@ -1,0 +1,133 @@
+"""Basic and advanced indexing, ``x[i, a:b, None, ..., idx]``, as torch computes its shape.
+
+An int removes its dim (``-size <= i < size``); a slice keeps it with Python's length
+``max(0, ceil((stop - start) / step))`` after clamping to the size; ``None`` inserts a dim of 1;
+``...`` stands for the dims not indexed; an integer tensor replaces its dim by the index's shape (a
+boolean mask by an unknown count). Sizes may be symbolic: a slice's length is exact when the bounds
+are known to be in range, else unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from shapecheck.dims import Dim, ceil_div, is_unknown, unknown
+from shapecheck.errors import RuleError
+from shapecheck.shape import Shape
+
+__all__ = ["Everything", "Index", "IndexTensor", "index_shape", "slice_length"]
+
+
+@dataclass(frozen=True)
+class IndexTensor:
+    """An index that is a tensor: its shape, and whether it is a boolean mask."""
+
+    shape: Shape
+    mask: bool = False
+
+
+class Everything:
+    """``...`` in an index."""
+
+
+Index = int | Dim | slice | None | Everything | IndexTensor
+AtLeast = Callable[[Dim, int], bool]
+"""``at_least(d, k)``: whether ``d >= k`` holds for every size allowed."""
+
+
+def slice_length(size: Dim, item: slice, at_least: AtLeast) -> Dim:
+    """Elements ``x[start:stop:step]`` keeps of a dim of ``size`` (ints, or sizes known to be in range)."""
+    step = 1 if item.step is None else item.step
+    if not isinstance(step, int) or step <= 0:
+        raise RuleError(f"slice step must be positive, got {step}", kind="index")
+    if isinstance(size, int) and all(isinstance(p, int) or p is None for p in (item.start, item.stop)):
+        return len(range(*slice(item.start, item.stop, step).indices(size)))
+    if is_unknown(size):
+        return unknown()
+    start = _bound(item.start, size, 0, at_least)
+    stop = _bound(item.stop, size, size, at_least)
+    if start is None or stop is None:
+        return unknown()
+    span = stop - start
+    if isinstance(span, int):
+        return max(0, -(-span // step))
+    return ceil_div(span, step) if at_least(span, 0) else unknown()
+
+
+def _bound(value: object, size: Dim, default: Dim, at_least: AtLeast) -> Dim | None:
+    """A slice bound clamped into ``[0, size]``; None when it cannot be decided symbolically."""
+    if value is None:
+        return default
+    if not isinstance(value, int) and not hasattr(value, "terms"):
+        return None
+    v: Dim = value  # type: ignore[assignment]
+    if isinstance(v, int) and v < 0:
+        return size + v if at_least(size + v, 0) else None
+    return v if at_least(size - v, 0) else size if at_least(v - size, 0) else None
+
+
+def index_shape(x: Shape, items: Sequence[Index], at_least: AtLeast) -> Shape:
+    """The shape of ``x[items]``; raises ``RuleError`` for too many indices or an int out of range."""
+    consumed = sum(1 for i in items if not (i is None or isinstance(i, Everything)) and not (isinstance(i, IndexTensor) and i.mask))
+    consumed += sum(len(i.shape) for i in items if isinstance(i, IndexTensor) and i.mask and not i.shape.prefix)
+    if sum(isinstance(i, Everything) for i in items) > 1:
+        raise RuleError("an index can only have a single ellipsis ('...')", kind="index")
+    if x.prefix:
+        return _with_prefix(x, items, at_least)
+    if consumed > len(x):
+        raise RuleError(f"too many indices for tensor of dimension {len(x)}: {consumed} given", expected=f"at most {len(x)} indices", actual=consumed, kind="index")
+    dims = list(x.dims)
+    out: list[Dim] = []
+    advanced: list[Shape] = []
+    position = 0
+    for n, item in enumerate(items):
+        if isinstance(item, Everything):
+            rest = sum(1 for i in items[n + 1 :] if i is not None)
+            keep = len(dims) - position - rest
+            out.extend(dims[position : position + keep])
+            position += keep
+        elif item is None:
+            out.append(1)
+        elif isinstance(item, IndexTensor):
+            if item.mask:
+                span = 1 if item.shape.prefix else len(item.shape)
+                position += span
+                advanced.append(Shape((unknown(),)))
+                out.append(unknown())
+            else:
+                position += 1
+                advanced.append(item.shape)
+                out.extend(item.shape.dims)
+        elif isinstance(item, slice):
+            out.append(slice_length(dims[position], item, at_least))
+            position += 1
+        else:
+            _check_int(dims[position], item, position, at_least)
+            position += 1
+    out.extend(dims[position:])
+    return Shape(out) if len(advanced) <= 1 else Shape.unknown()
+
+
+def _check_int(size: Dim, item: Dim, dim: int, at_least: AtLeast) -> None:
+    if isinstance(size, int) and isinstance(item, int) and not -size <= item < size:
+        raise RuleError(
+            f"index {item} is out of bounds for dimension {dim} with size {size}",
+            expected=f"an index in [{-size}, {size - 1}]",
+            actual=item,
+            kind="index",
+        )
+
+
+def _with_prefix(x: Shape, items: Sequence[Index], at_least: AtLeast) -> Shape:
+    """Indexing a tensor whose leading dims are unknown: exact only for ``[..., tail]`` forms."""
+    if not items or not isinstance(items[0], Everything):
+        return Shape.unknown()
+    tail = items[1:]
+    if any(isinstance(i, IndexTensor) for i in tail):
+        return Shape.unknown()
+    consumed = sum(1 for i in tail if i is not None)
+    if consumed > len(x):
+        return Shape.unknown()
+    inner = index_shape(Shape.of(x.dims[len(x) - consumed :]), tail, at_least)
+    return Shape.of((*x.dims[: len(x) - consumed], *inner.dims), prefix=True)

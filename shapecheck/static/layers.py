@@ -1,0 +1,188 @@
+"""``torch.nn`` constructors and layer calls in the source, as ``shapecheck.nn`` layers.
+
+``nn.Conv2d(3, 6, 5)`` with known arguments is the ``shapecheck.nn.Conv2d(3, 6, 5)`` the runtime would
+build (same class table as the mypy plugin, ``shapecheck.twins``); an unknown argument makes the layer
+:class:`Opaque` (its output unknown, silence). A constructor that torch would also reject (a
+``ValueError``: ``groups`` not dividing the channels) is a finding at the call. ``nn.Sequential`` of
+layers is a checked ``shapecheck.nn.Sequential``; with the file's own modules in it, a container the
+interpreter applies item by item.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Final
+
+from shapecheck import nn
+from shapecheck.errors import ShapeError
+from shapecheck.nn.module import Module as Layer
+from shapecheck.shape import Shape
+from shapecheck.static.report import Finding, finding_of
+from shapecheck.static.values import (
+    Container,
+    DictValue,
+    LayerValue,
+    ListValue,
+    Opaque,
+    Tensor,
+    Unknown,
+    Value,
+)
+from shapecheck.twins import layer_class
+
+if TYPE_CHECKING:
+    from shapecheck.static.interpreter import Interpreter
+
+__all__ = ["call_layer", "construct", "parameter_tensor", "report_chain_error"]
+
+_IGNORED: Final = frozenset({"device", "dtype"})
+_CONTAINERS: Final = {
+    "torch.nn.ModuleList": "ModuleList",
+    "torch.nn.ModuleDict": "ModuleDict",
+    "torch.nn.ParameterList": "ParameterList",
+    "torch.nn.ParameterDict": "ParameterDict",
+}
+_PARAMETERS: Final = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter"})
+_BUFFERS: Final = frozenset({"torch.nn.Buffer", "torch.nn.parameter.Buffer"})
+
+
+def construct(interp: Interpreter, name: str, args: list[Value], kwargs: dict[str, Value], node: ast.AST) -> Value | None:
+    """The value ``name(*args, **kwargs)`` builds, or None when ``name`` is not a ``torch.nn`` module."""
+    line = getattr(node, "lineno", 0)
+    if name in _CONTAINERS:
+        return _container(interp, _CONTAINERS[name], args, line, node)
+    if name in _PARAMETERS or name in _BUFFERS:
+        data = args[0] if args else kwargs.get("data")
+        if isinstance(data, Tensor):
+            return Tensor(data.shape, data.dtype, parameter=name in _PARAMETERS)
+        return Unknown("a parameter of a shape not known")
+    cls = layer_class(name)
+    if cls is None:
+        return None
+    short = name.rsplit(".", 1)[1]
+    if cls is nn.Sequential:
+        return _sequential(interp, args, kwargs, line, node)
+    plain_args: list[object] = []
+    plain_kwargs: dict[str, object] = {}
+    for key, value in [*((None, a) for a in args), *kwargs.items()]:
+        if key in _IGNORED:
+            continue
+        plain = _plain(value)
+        if plain is _NOT_PLAIN:
+            return Opaque(short, f"{short}() with an argument not known", line)
+        if key is None:
+            plain_args.append(plain)
+        else:
+            plain_kwargs[key] = plain
+    try:
+        layer = cls(*plain_args, **plain_kwargs)
+    except ShapeError as err:
+        interp.report_error(err, node)
+        return Opaque(short, f"{short}() failed", line)
+    except ValueError as err:
+        interp.report(Finding(line, getattr(node, "col_offset", 0), str(err), (f"torch.nn.{short} rejects these arguments too",)))
+        return Opaque(short, f"{short}() rejected its arguments", line)
+    except (TypeError, OverflowError, RecursionError):
+        return Opaque(short, f"{short}() with arguments not understood", line)
+    layer.where = interp.where(node)
+    return LayerValue(layer, line, short)
+
+
+class _NotPlain:
+    pass
+
+
+_NOT_PLAIN: Final = _NotPlain()
+
+
+def _plain(value: Value) -> object:
+    """A constructor argument as Python would pass it: constants, tuples, lists, layers; else not plain."""
+    if isinstance(value, LayerValue):
+        return value.layer
+    if isinstance(value, ListValue):
+        items = [_plain(v) for v in value.items]
+        return _NOT_PLAIN if not value.exact or any(i is _NOT_PLAIN for i in items) else items
+    if isinstance(value, tuple):
+        items = [_plain(v) for v in value]
+        return _NOT_PLAIN if any(i is _NOT_PLAIN for i in items) else tuple(items)
+    if value is None or type(value) in (int, float, str, bool):
+        return value
+    return _NOT_PLAIN
+
+
+def _container(interp: Interpreter, kind: str, args: list[Value], line: int, node: ast.AST) -> Value:
+    if not args:
+        return Container(kind, [], line)
+    source = args[0]
+    if isinstance(source, DictValue):
+        return Container(kind, [(str(k), v) for k, v in source.items.items()], line)
+    items = interp.sequence(source)
+    if items is None:
+        return interp.unknown(node, f"an {kind} of modules not known")
+    return Container(kind, [(str(i), v) for i, v in enumerate(items)], line)
+
+
+def _sequential(interp: Interpreter, args: list[Value], kwargs: dict[str, Value], line: int, node: ast.AST) -> Value:
+    named: list[tuple[str, Value]]
+    if len(args) == 1 and isinstance(args[0], DictValue):
+        named = [(str(k), v) for k, v in args[0].items.items()]
+    else:
+        named = [(str(i), v) for i, v in enumerate(args)]
+    if kwargs or any(isinstance(v, Unknown) for _, v in named):
+        return Container("Sequential", named, line) if not kwargs else Unknown("Sequential() with keywords")
+    if not named or not all(isinstance(v, LayerValue) for _, v in named):
+        return Container("Sequential", named, line)
+    layers = {name: v.layer for name, v in named if isinstance(v, LayerValue)}
+    try:
+        chain = nn.Sequential(layers) if len(args) == 1 and isinstance(args[0], DictValue) else nn.Sequential(*layers.values())
+    except ShapeError as err:
+        report_chain_error(interp, err, node)
+        return Opaque("Sequential", "a Sequential that fails to build", line)
+    chain.where = interp.where(node)
+    return LayerValue(chain, line, "Sequential")
+
+
+def report_chain_error(interp: Interpreter, err: ShapeError, node: ast.AST) -> None:
+    """A chain's error, reported at the line that built the failing layer (else at ``node``)."""
+    tail = (err.location or "").rsplit(":", 1)[-1]
+    if tail.isdigit():
+        stand_in = ast.Pass()
+        stand_in.lineno, stand_in.col_offset = int(tail), 0
+        node = stand_in
+    interp.report_error(err, node)
+
+
+def call_layer(interp: Interpreter, fn: LayerValue, args: list[Value], kwargs: dict[str, Value], node: ast.AST) -> Value:
+    """``layer(x, ...)``: the layer's rule on its input tensor (the query of an attention)."""
+    layer = fn.layer
+    tensors = [a for a in args if isinstance(a, Tensor)]
+    if any(isinstance(a, Unknown) for a in args[:1]):
+        return args[0]
+    if not args:
+        key = next(iter(kwargs), None)
+        args = [kwargs[key]] if key is not None else []
+        if not args:
+            return interp.unknown(node, f"{fn.torch_name} called without an input")
+    x = args[0]
+    if isinstance(layer, nn.MultiheadAttention):
+        if len(tensors) >= 3 and not all(t.shape == tensors[0].shape for t in tensors[:3]):
+            return interp.unknown(node, "attention with key or value of another shape than the query (not followed yet)")
+    elif isinstance(layer, nn.Bilinear):
+        return interp.unknown(node, "Bilinear of two inputs (not followed yet)")
+    return interp.apply_layer(fn, x, node, kwargs)
+
+
+def parameter_tensor(layer: Layer, name: str) -> Tensor | None:
+    """``layer.weight`` / ``layer.bias`` as a parameter tensor of its shape, for the common layers."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    if isinstance(layer, nn.Linear):
+        shapes = {"weight": (layer.out_features, layer.in_features), "bias": (layer.out_features,)}
+    elif isinstance(layer, nn.Embedding):
+        shapes = {"weight": (layer.num_embeddings, layer.embedding_dim)}
+    elif isinstance(layer, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
+        shapes = {"weight": (layer.out_channels, layer.in_channels // layer.groups, *layer.kernel_size), "bias": (layer.out_channels,)}
+    elif isinstance(layer, nn.LayerNorm):
+        shapes = {"weight": tuple(layer.normalized_shape), "bias": tuple(layer.normalized_shape)}
+    shape = shapes.get(name)
+    return Tensor(Shape(shape), "float", parameter=True) if shape is not None else None
+

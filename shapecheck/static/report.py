@@ -1,0 +1,102 @@
+"""What the forward interpreter reports: findings, what it could not follow, and the shapes it saw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shapecheck.errors import ShapeError
+
+__all__ = ["FileReport", "Finding", "Gap", "ModelReport", "finding_of"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A shape error at ``line``/``column`` (1-based line, 0-based column as ``ast`` gives them):
+    the message, and notes with the layer, expected and actual, how the actual came about, fixes."""
+
+    line: int
+    column: int
+    message: str
+    notes: tuple[str, ...] = ()
+    end_line: int | None = None
+    end_column: int | None = None
+    defined_at: int | None = None
+    """The line that constructed the failing layer, when it is not ``line`` (a layer of ``__init__``)."""
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Where the interpreter stopped knowing shapes, and why (``unknown call my_op()``)."""
+
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class ModelReport:
+    """One model (a torch module class, a function) as the interpreter followed it."""
+
+    name: str
+    line: int
+    inputs: str = ""
+    output: str = ""
+    steps: int = 0
+    """Layer calls and tensor operations checked on shapes at least partly known."""
+    gaps: list[Gap] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
+    followed: bool = True
+    """False when the model's forward could not be run at all (``why`` says why)."""
+    why: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return self.followed and not self.gaps
+
+
+@dataclass
+class FileReport:
+    """Everything the interpreter found in one file."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    models: list[ModelReport] = field(default_factory=list)
+    shapes: dict[tuple[int, int], str] = field(default_factory=dict)
+    """The shape of each tensor assigned to a name, at the name's (line, column)."""
+    error: str | None = None
+    """Why the file could not be analysed at all (a syntax error)."""
+
+    def coverage(self) -> str:
+        """``3 models checked (41 steps); 1 partly: Net (line 41: unknown call my_op())``."""
+        if self.error:
+            return f"not checked: {self.error}"
+        if not self.models:
+            return "no torch or shapecheck models found"
+        full = [m for m in self.models if m.complete]
+        partial = [m for m in self.models if m.followed and m.gaps]
+        skipped = [m for m in self.models if not m.followed]
+        steps = sum(m.steps for m in self.models)
+        parts = [f"{len(full)} of {len(self.models)} models checked in full ({steps} steps)"]
+        if partial:
+            parts.append("partly: " + "; ".join(f"{m.name} ({m.gaps[0]})" for m in partial))
+        if skipped:
+            parts.append("not followed: " + "; ".join(f"{m.name} ({m.why})" for m in skipped))
+        return "; ".join(parts)
+
+
+def finding_of(
+    err: ShapeError,
+    line: int,
+    column: int,
+    end: tuple[int | None, int | None] = (None, None),
+    header: str | None = None,
+    defined_at: int | None = None,
+) -> Finding:
+    """A located ``ShapeError`` as a finding: its problem as the message; ``header`` (the layer and where
+    it was defined) and the rest of the error (expected, actual, derivation, fixes) as notes."""
+    lines = err.message(with_location=False).splitlines()
+    notes = [header] if header else []
+    notes.extend(text[2:] if text.startswith("  ") else text for text in lines[2:])
+    return Finding(line, column, err.problem, tuple(notes), end[0], end[1], defined_at)

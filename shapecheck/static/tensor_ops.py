@@ -1,0 +1,913 @@
+"""The op table's tensor handlers: ``torch.*``, ``torch.nn.functional.*`` and tensor methods.
+
+Each handler has the op's own signature (see ``registry``). Ops with a ``shapecheck.nn`` twin apply it
+(``F.max_pool2d`` is ``MaxPool2d``, ``x.view`` is ``View``); the others call the rules in
+``shapecheck.rules`` (broadcasting, ``matmul``, indexing, padding). Nothing here re-states a layer's
+formula.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from math import prod
+from typing import Any, Final
+
+from shapecheck import nn
+from shapecheck.dims import Dim, Expr, ceil_div, is_unknown, unknown
+from shapecheck.errors import RuleError
+from shapecheck.rules.broadcast import broadcast, matmul
+from shapecheck.rules.indexing import Everything, Index, IndexTensor, index_shape
+from shapecheck.rules.pad import pad_bounds, pad_pairs, padded_size
+from shapecheck.rules.reshape import normalize_dim
+from shapecheck.shape import Shape
+from shapecheck.static.registry import Op, Unknowable, function, method
+from shapecheck.static.values import ListValue, Tensor, Unknown, Value
+
+__all__ = ["binary", "index"]
+
+F: Final = "torch.nn.functional."
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def _agree(c: Op, what: str, shapes: Sequence[Shape]) -> Any:
+    """Broadcasting's check: a symbolic pair is compared only when neither side can be 1."""
+    solver = c.solver
+
+    def agree(d: Dim, want: Dim, j: int, i: int, first: int) -> None:
+        if isinstance(d, int) and isinstance(want, int):
+            if d != want:
+                raise RuleError(
+                    f"{what}: shapes {' and '.join(str(s) for s in shapes)} do not broadcast: "
+                    f"dim -{j} is {want} in one and {d} in the other",
+                    expected=want,
+                    actual=d,
+                    index=-j,
+                    kind="broadcast",
+                )
+            return
+        if solver.implied(d, 2) and solver.implied(want, 2):
+            solver.equal(d, want, "{}: shapes {} do not broadcast at dim -{}", what, " and ".join(str(s) for s in shapes), j, index=-j, kind="broadcast")
+
+    return agree
+
+
+def _broadcast(c: Op, what: str, tensors: Sequence[Tensor]) -> Shape:
+    shapes = [t.shape for t in tensors]
+    return c.rule(tensors[0], broadcast, shapes, _agree(c, what, shapes))
+
+
+def _operand(value: Value) -> Shape | None:
+    """The shape an operand of an elementwise op contributes: a tensor's, a number's ``()``."""
+    if isinstance(value, Tensor):
+        return value.shape
+    if isinstance(value, (int, float, bool, Expr)):
+        return Shape(())
+    return None
+
+
+def _dtype(*values: Value) -> str | None:
+    kinds = [v.dtype for v in values if isinstance(v, Tensor)]
+    if "float" in kinds or any(isinstance(v, float) for v in values):
+        return "float"
+    return kinds[0] if kinds else "float"
+
+
+def _elementwise(c: Op, what: str, *values: Value) -> Value:
+    tensors = [v for v in values if isinstance(v, Tensor)]
+    for v in values:
+        if isinstance(v, Unknown):
+            raise Unknowable(v.reason or "an operand not known")
+        if _operand(v) is None:
+            raise Unknowable(f"{what}: an operand that is not a tensor or number")
+    if len(tensors) == 1:
+        return Tensor(tensors[0].shape, _dtype(*values))
+    shape = _broadcast(c, what, tensors)
+    return c.result(tensors[0], shape, _dtype(*values))
+
+
+def binary(c: Op, op: ast.operator, left: Value, right: Value) -> Value:
+    """``left <op> right`` with a tensor on at least one side: broadcasting, or ``@``."""
+    if isinstance(op, ast.MatMult):
+        return _matmul(c, c.tensor(left), c.tensor(right))
+    return _elementwise(c, f"'{_SYMBOLS.get(type(op), '?')}'", left, right)
+
+
+_SYMBOLS: Final = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^"}
+
+
+def _matmul(c: Op, a: Tensor, b: Tensor) -> Value:
+    solver = c.solver
+    shapes = [a.shape, b.shape]
+
+    def inner(ka: Dim, kb: Dim) -> None:
+        solver.equal(
+            ka,
+            kb,
+            "matmul: {} @ {}: the last dim of the first ({}) must equal the {} dim of the second ({})",
+            a.shape,
+            b.shape,
+            ka,
+            "first" if len(b.shape) == 1 else "second-to-last",
+            kb,
+            index=-1,
+            kind="matmul",
+        )
+
+    out, macs = c.rule(a, matmul, a.shape, b.shape, _agree(c, "matmul", shapes), inner)
+    return c.result(a, out, _dtype(a, b), macs)
+
+
+# -- elementwise functions: the shape goes through ------------------------------------------------
+_UNARY: Final = (
+    "relu relu6 gelu silu mish sigmoid tanh elu selu celu hardswish hardsigmoid hardtanh leaky_relu softplus "
+    "softsign tanhshrink logsigmoid exp log log2 log10 log1p expm1 sqrt rsqrt abs neg sin cos tan sign "
+    "floor ceil round trunc reciprocal erf erfc square sigmoid_ relu_ tanh_ exp_ neg_ abs_ clamp clip "
+    "clamp_ clip_ clamp_min clamp_max nan_to_num dropout dropout1d dropout2d dropout3d alpha_dropout "
+    "feature_alpha_dropout gelu_ silu_ hardswish_ hardtanh_ elu_ leaky_relu_ contiguous detach clone "
+    "float double half bfloat16 cpu cuda to type type_as requires_grad_ zero_ fill_ uniform_ normal_ "
+    "bernoulli_ tril triu tril_ triu_ flip fliplr flipud roll pin_memory detach_ logit sgn frac "
+    "relu6_ angle conj"
+).split()
+
+
+def _same_shape(c: Op, input: Value, *args: Any, **kwargs: Any) -> Value:
+    x = c.tensor(input)
+    if c.name.rsplit(".", 1)[-1] in ("long", "int", "bool", "short", "byte"):
+        return Tensor(x.shape, "bool" if c.name.endswith("bool") else "long")
+    return Tensor(x.shape, x.dtype)
+
+
+for _name in _UNARY:
+    function(f"torch.{_name}", f"{F}{_name}")(_same_shape)
+    method(_name)(_same_shape)
+for _name in ("long", "int", "bool", "short", "byte"):
+    method(_name)(_same_shape)
+function("torch.nn.init.kaiming_normal_", "torch.nn.init.kaiming_uniform_", "torch.nn.init.normal_", "torch.nn.init.zeros_", "torch.nn.init.ones_", "torch.nn.init.constant_", "torch.nn.init.xavier_uniform_", "torch.nn.init.xavier_normal_", "torch.nn.init.uniform_", "torch.nn.init.trunc_normal_", "torch.nn.init.orthogonal_")(_same_shape)
+
+
+@function(f"{F}softmax", f"{F}log_softmax", f"{F}softmin", "torch.softmax", "torch.log_softmax")
+@method("softmax", "log_softmax")
+def softmax(c: Op, input: Value, dim: Value = None, _stacklevel: Value = 3, dtype: Value = None) -> Value:
+    x = c.tensor(input)
+    if isinstance(dim, int) and not x.shape.prefix:
+        c.rule(x, normalize_dim, dim, len(x.shape), "softmax")
+    return Tensor(x.shape, "float")
+
+
+@function("torch.add", "torch.sub", "torch.mul", "torch.div", "torch.true_divide", "torch.maximum", "torch.minimum", "torch.pow", "torch.atan2", "torch.fmod", "torch.remainder", "torch.eq", "torch.ne", "torch.lt", "torch.le", "torch.gt", "torch.ge", "torch.logical_and", "torch.logical_or", "torch.max_elementwise", "torch.hypot")
+@method("add", "sub", "mul", "div", "true_divide", "maximum", "minimum", "pow", "fmod", "remainder", "add_", "sub_", "mul_", "div_", "pow_", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "copy_")
+def elementwise(c: Op, input: Value, other: Value, *args: Any, **kwargs: Any) -> Value:
+    result = _elementwise(c, c.name.rsplit(".", 1)[-1], input, other)
+    if c.name.rsplit(".", 1)[-1] in ("eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or") and isinstance(result, Tensor):
+        return Tensor(result.shape, "bool")
+    if c.name.endswith("_") and isinstance(input, Tensor) and isinstance(result, Tensor):
+        return Tensor(input.shape, input.dtype)
+    return result
+
+
+@function("torch.where")
+def where(c: Op, condition: Value, input: Value = None, other: Value = None) -> Value:
+    if input is None:
+        raise Unknowable("torch.where(condition) gives index tensors")
+    return _elementwise(c, "where", condition, input, other)
+
+
+@method("masked_fill", "masked_fill_")
+def masked_fill(c: Op, input: Value, mask: Value, value: Value) -> Value:
+    x, m = c.tensor(input), c.tensor(mask, "mask")
+    shape = _broadcast(c, "masked_fill", [x, m])
+    if not c.name.endswith("_"):
+        return c.result(x, shape, x.dtype)
+    return x
+
+
+@function("torch.lerp", "torch.addcmul", "torch.addcdiv")
+def ternary(c: Op, input: Value, a: Value, b: Value, *args: Any, **kwargs: Any) -> Value:
+    return _elementwise(c, c.name.rsplit(".", 1)[-1], input, a, b)
+
+
+# -- layers with a shapecheck.nn twin --------------------------------------------------------------
+def _max_pool(n: int) -> None:
+    cls = getattr(nn, f"MaxPool{n}d")
+
+    def pool(c: Op, input: Value, kernel_size: Value, stride: Value = None, padding: Value = 0, dilation: Value = 1, ceil_mode: Value = False, return_indices: Value = False) -> Value:
+        layer = cls(c.constant(kernel_size), c.constant(stride), c.constant(padding), c.constant(dilation), c.constant(return_indices), c.constant(ceil_mode))
+        y = c.apply(layer, c.tensor(input))
+        return (y, Tensor(y.shape, "long")) if return_indices and isinstance(y, Tensor) else y
+
+    function(f"{F}max_pool{n}d", f"torch.max_pool{n}d")(pool)
+
+
+def _avg_pool(n: int) -> None:
+    cls = getattr(nn, f"AvgPool{n}d")
+
+    def pool(c: Op, input: Value, kernel_size: Value, stride: Value = None, padding: Value = 0, ceil_mode: Value = False, count_include_pad: Value = True, divisor_override: Value = None) -> Value:
+        args = [c.constant(kernel_size), c.constant(stride), c.constant(padding), c.constant(ceil_mode), c.constant(count_include_pad)]
+        if n > 1:
+            args.append(c.constant(divisor_override))
+        return c.apply(cls(*args), c.tensor(input))
+
+    function(f"{F}avg_pool{n}d", f"torch.avg_pool{n}d")(pool)
+
+
+def _adaptive(kind: str, n: int) -> None:
+    cls = getattr(nn, f"Adaptive{kind}Pool{n}d")
+
+    def pool(c: Op, input: Value, output_size: Value, return_indices: Value = False) -> Value:
+        y = c.apply(cls(c.constant(output_size)), c.tensor(input))
+        return (y, Tensor(y.shape, "long")) if return_indices and isinstance(y, Tensor) else y
+
+    function(f"{F}adaptive_{kind.lower()}_pool{n}d", f"torch.adaptive_{kind.lower()}_pool{n}d")(pool)
+
+
+for _n in (1, 2, 3):
+    _max_pool(_n)
+    _avg_pool(_n)
+    _adaptive("Avg", _n)
+    _adaptive("Max", _n)
+
+
+@function(f"{F}interpolate", f"{F}upsample")
+def interpolate(c: Op, input: Value, size: Value = None, scale_factor: Value = None, mode: Value = "nearest", align_corners: Value = None, recompute_scale_factor: Value = None, antialias: Value = False) -> Value:
+    x = c.tensor(input)
+    if size is not None and not isinstance(size, (int, float)):
+        sizes = c.dims(size)
+        if x.shape.prefix or len(x.shape) < 3:
+            return Tensor(Shape.unknown(), x.dtype)
+        spatial = len(x.shape) - 2
+        if len(sizes) != spatial:
+            c.fail(f"interpolate: size has {len(sizes)} entries for {spatial} spatial dims of {x.shape}", x, kind="rank")
+        return c.result(x, Shape.of((*x.shape.dims[:2], *sizes)), x.dtype)
+    layer = nn.Upsample(c.constant(size), c.constant(scale_factor), c.constant(mode), c.constant(align_corners), c.constant(recompute_scale_factor))
+    return c.apply(layer, x)
+
+
+@function(f"{F}pad")
+def pad(c: Op, input: Value, pad: Value, mode: Value = "constant", value: Value = None) -> Value:
+    x = c.tensor(input)
+    widths = c.ints(pad, "pad")
+    if len(widths) % 2:
+        c.fail(f"F.pad: padding length must be even, got {len(widths)}", x, kind="pad")
+    pairs = pad_pairs(widths)
+    shape = x.shape
+    if len(pairs) > len(shape) and not shape.prefix:
+        c.fail(f"F.pad: padding {list(widths)} pads {len(pairs)} dims of a {len(shape)}D input {shape}", x, kind="rank")
+    if len(pairs) > len(shape):
+        return Tensor(Shape.unknown(), x.dtype)
+    dims = list(shape.dims)
+    first = len(dims) - len(pairs)
+    solver = c.solver
+    for k, (before, after) in enumerate(pairs):
+        i = first + k
+        for expr, bound, why in pad_bounds(str(c.constant(mode)), dims[i], before, after):
+            c.rule(x, solver.at_least, expr, bound, why, index=i - len(dims))
+        dims[i] = padded_size(dims[i], before, after)
+    return c.result(x, Shape.of(tuple(dims), shape.prefix), x.dtype)
+
+
+@function(f"{F}linear")
+def linear(c: Op, input: Value, weight: Value, bias: Value = None) -> Value:
+    x, w = c.tensor(input), c.tensor(weight, "weight")
+    if w.shape.prefix or len(w.shape) not in (1, 2):
+        raise Unknowable("F.linear with a weight of unknown rank")
+    out_features, in_features = (w.shape[0], w.shape[1]) if len(w.shape) == 2 else (None, w.shape[0])
+    features = x.shape[-1] if x.shape.dims else unknown()
+    c.rule(x, c.solver.equal, features, in_features, "F.linear expects {} input features (weight {}), got {}", in_features, w.shape, features, index=-1, kind="features")
+    out = x.shape.with_tail(max(len(x.shape) - 1, 0), () if out_features is None else (out_features,))
+    return c.result(x, out, x.dtype, out.numel() * in_features)
+
+
+@function(f"{F}embedding")
+def embedding(c: Op, input: Value, weight: Value, *args: Any, **kwargs: Any) -> Value:
+    x, w = c.tensor(input), c.tensor(weight, "weight")
+    if w.shape.prefix or len(w.shape) != 2:
+        raise Unknowable("F.embedding with a weight of unknown rank")
+    return c.result(x, Shape.of((*x.shape.dims, w.shape[1]), x.shape.prefix), "float")
+
+
+def _conv(n: int) -> None:
+    def conv(c: Op, input: Value, weight: Value, bias: Value = None, stride: Value = 1, padding: Value = 0, dilation: Value = 1, groups: Value = 1) -> Value:
+        w = c.tensor(weight, "weight")
+        if w.shape.prefix or len(w.shape) != n + 2 or not all(isinstance(d, int) for d in w.shape):
+            raise Unknowable(f"F.conv{n}d with a weight of unknown shape")
+        g = c.int(groups, "groups")
+        out_c, in_per_group, *kernel = w.shape.dims
+        layer = getattr(nn, f"Conv{n}d")(in_per_group * g, out_c, tuple(kernel), c.constant(stride), c.constant(padding), c.constant(dilation), g, bias is not None)
+        return c.apply(layer, c.tensor(input))
+
+    function(f"{F}conv{n}d", f"torch.conv{n}d")(conv)
+
+
+for _n in (1, 2, 3):
+    _conv(_n)
+
+
+@function(f"{F}layer_norm")
+def layer_norm(c: Op, input: Value, normalized_shape: Value, weight: Value = None, bias: Value = None, eps: Value = 1e-5) -> Value:
+    return c.apply(nn.LayerNorm(c.constant(normalized_shape), elementwise_affine=False), c.tensor(input))
+
+
+@function(f"{F}batch_norm", f"{F}instance_norm", f"{F}group_norm", f"{F}local_response_norm", f"{F}normalize", f"{F}rms_norm")
+def norm_same(c: Op, input: Value, *args: Any, **kwargs: Any) -> Value:
+    x = c.tensor(input)
+    return Tensor(x.shape, x.dtype)
+
+
+@function(f"{F}pixel_shuffle", "torch.pixel_shuffle")
+def pixel_shuffle(c: Op, input: Value, upscale_factor: Value) -> Value:
+    return c.apply(nn.PixelShuffle(c.int(upscale_factor)), c.tensor(input))
+
+
+@function(f"{F}pixel_unshuffle", "torch.pixel_unshuffle")
+def pixel_unshuffle(c: Op, input: Value, downscale_factor: Value) -> Value:
+    return c.apply(nn.PixelUnshuffle(c.int(downscale_factor)), c.tensor(input))
+
+
+@function(f"{F}glu")
+@method("glu")
+def glu(c: Op, input: Value, dim: Value = -1) -> Value:
+    return c.apply(nn.GLU(c.int(dim)), c.tensor(input))
+
+
+@function(f"{F}scaled_dot_product_attention")
+def scaled_dot_product_attention(c: Op, query: Value, key: Value, value: Value, attn_mask: Value = None, dropout_p: Value = 0.0, is_causal: Value = False, scale: Value = None, enable_gqa: Value = False) -> Value:
+    """``softmax(Q K^T) V``: ``(..., L, E) x (..., S, E) x (..., S, Ev) -> (..., L, Ev)``."""
+    q, k, v = c.tensor(query, "query"), c.tensor(key, "key"), c.tensor(value, "value")
+    if any(t.shape.prefix or len(t.shape) < 2 for t in (q, k, v)):
+        raise Unknowable("scaled_dot_product_attention on tensors of unknown rank")
+    solver = c.solver
+    c.rule(q, solver.equal, k.shape[-1], q.shape[-1], "scaled_dot_product_attention: key has {} features, query {}", k.shape[-1], q.shape[-1], index=-1, kind="features")
+    c.rule(q, solver.equal, v.shape[-2], k.shape[-2], "scaled_dot_product_attention: value has length {}, key {}", v.shape[-2], k.shape[-2], index=-2)
+    batch = _broadcast(c, "scaled_dot_product_attention", [Tensor(Shape.of(t.shape.dims[:-2])) for t in (q, k, v)])
+    out = Shape.of((*batch.dims, q.shape[-2], v.shape[-1]))
+    macs = q.shape.numel() * k.shape[-2] + out.numel() * k.shape[-2]
+    return c.result(q, out, q.dtype, macs)
+
+
+@function(f"{F}cross_entropy", f"{F}mse_loss", f"{F}l1_loss", f"{F}nll_loss", f"{F}binary_cross_entropy", f"{F}binary_cross_entropy_with_logits", f"{F}smooth_l1_loss", f"{F}kl_div", f"{F}cosine_similarity")
+def loss(c: Op, input: Value, target: Value, *args: Any, **kwargs: Any) -> Value:
+    raise Unknowable(f"{c.name.rsplit('.', 1)[-1]}() is not followed (a loss, not part of the model's forward)")
+
+
+# -- creation ------------------------------------------------------------------------------------
+@function("torch.zeros", "torch.ones", "torch.empty", "torch.randn", "torch.rand")
+def creation(c: Op, *size: Value, out: Value = None, dtype: Value = None, layout: Value = None, device: Value = None, requires_grad: Value = False, pin_memory: Value = False, generator: Value = None, memory_format: Value = None) -> Value:
+    return Tensor(Shape(c.dims(size)), _dtype_of(dtype))
+
+
+@function("torch.full")
+def full(c: Op, size: Value, fill_value: Value, **kwargs: Any) -> Value:
+    return Tensor(Shape(c.dims(size)), _dtype_of(kwargs.get("dtype")) if kwargs.get("dtype") else "long" if isinstance(fill_value, int) and not isinstance(fill_value, bool) else "float")
+
+
+@function("torch.randint")
+def randint(c: Op, *args: Value, **kwargs: Any) -> Value:
+    size = args[-1] if args else kwargs.get("size")
+    return Tensor(Shape(c.dims(size)), "long")
+
+
+@function("torch.zeros_like", "torch.ones_like", "torch.empty_like", "torch.randn_like", "torch.rand_like", "torch.full_like")
+def like(c: Op, input: Value, *args: Any, **kwargs: Any) -> Value:
+    x = c.tensor(input)
+    return Tensor(x.shape, _dtype_of(kwargs.get("dtype")) or x.dtype)
+
+
+@method("new_zeros", "new_ones", "new_empty", "new_full")
+def new_tensor(c: Op, input: Value, *size: Value, **kwargs: Any) -> Value:
+    c.tensor(input)
+    sizes = size[:1] if c.name.endswith("new_full") else size
+    return Tensor(Shape(c.dims(sizes)), _dtype_of(kwargs.get("dtype")) or "float")
+
+
+@function("torch.arange")
+def arange(c: Op, *args: Value, **kwargs: Any) -> Value:
+    """``ceil((end - start) / step)`` elements."""
+    if not 1 <= len(args) <= 3:
+        raise Unknowable("torch.arange() arguments")
+    start, end, step = (0, args[0], 1) if len(args) == 1 else (args[0], args[1], args[2] if len(args) == 3 else 1)
+    if not isinstance(step, int) or isinstance(step, bool) or step <= 0:
+        raise Unknowable("torch.arange() with a step not known")
+    n = c.dim(end, "end") - c.dim(start, "start")
+    dtype = _dtype_of(kwargs.get("dtype")) or ("long" if all(isinstance(a, (int, Expr)) for a in args) else "float")
+    return Tensor(Shape((ceil_div(n, step) if not isinstance(n, int) else max(0, -(-n // step)),)), dtype)
+
+
+@function("torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.FloatTensor", "torch.LongTensor")
+def tensor(c: Op, data: Value, **kwargs: Any) -> Value:
+    shape = _nested_shape(data)
+    if shape is None:
+        raise Unknowable("torch.tensor() of data not known")
+    dtype = _dtype_of(kwargs.get("dtype")) or ("long" if c.name.endswith("LongTensor") else "float")
+    return Tensor(Shape(shape), dtype)
+
+
+def _nested_shape(data: Value) -> tuple[int, ...] | None:
+    if isinstance(data, (int, float, bool)) and not isinstance(data, Expr):
+        return ()
+    items = data.items if isinstance(data, ListValue) else list(data) if isinstance(data, tuple) else None
+    if items is None:
+        return None
+    if not items:
+        return (0,)
+    inner = [_nested_shape(i) for i in items]
+    if any(s is None or s != inner[0] for s in inner):
+        return None
+    return (len(items), *inner[0])  # type: ignore[misc]
+
+
+@function("torch.eye")
+def eye(c: Op, n: Value, m: Value = None, **kwargs: Any) -> Value:
+    return Tensor(Shape((c.dim(n), c.dim(m) if m is not None else c.dim(n))), _dtype_of(kwargs.get("dtype")))
+
+
+@function("torch.linspace", "torch.logspace")
+def linspace(c: Op, start: Value, end: Value, steps: Value, *args: Any, **kwargs: Any) -> Value:
+    return Tensor(Shape((c.dim(steps),)), "float")
+
+
+def _dtype_of(dtype: Value) -> str | None:
+    name = getattr(dtype, "name", "") if dtype is not None else ""
+    if not name:
+        return "float" if dtype is None else None
+    short = name.rsplit(".", 1)[-1]
+    if short in ("long", "int64", "int32", "int", "int16", "int8", "uint8", "short"):
+        return "long"
+    if short == "bool":
+        return "bool"
+    return "float"
+
+
+# -- shape ops ----------------------------------------------------------------------------------
+@method("size")
+def size(c: Op, input: Value, dim: Value = None) -> Value:
+    x = c.tensor(input)
+    if dim is None:
+        if x.shape.prefix:
+            return Unknown("the size of a tensor of unknown rank", True, of_shape=x.shape)
+        return tuple(x.shape.dims)
+    d = c.int(dim, "dim")
+    if x.shape.prefix:
+        if d < 0 and -d <= len(x.shape):
+            return x.shape.dims[d]
+        raise Unknowable("a size of a tensor of unknown rank")
+    at = c.rule(x, normalize_dim, d, len(x.shape), "size")
+    return x.shape.dims[at] if x.shape.dims else 1
+
+
+@method("dim", "ndimension")
+def ndim(c: Op, input: Value) -> Value:
+    x = c.tensor(input)
+    if x.shape.prefix:
+        return Unknown("the rank of a tensor of unknown rank", True)
+    return len(x.shape)
+
+
+@method("numel", "nelement")
+def numel(c: Op, input: Value) -> Value:
+    x = c.tensor(input)
+    if x.shape.prefix:
+        raise Unknowable("numel of a tensor of unknown rank")
+    return x.shape.numel()
+
+
+@function("torch.numel")
+def torch_numel(c: Op, input: Value) -> Value:
+    return numel(c, input)
+
+
+@method("view", "reshape")
+def view(c: Op, input: Value, *shape: Value) -> Value:
+    x = c.tensor(input)
+    if len(shape) == 1 and not isinstance(shape[0], (tuple, ListValue, int, Expr)):
+        raise Unknowable("view() by a dtype or a value not known")
+    sizes = c.dims(shape, "shape")
+    layer = (nn.View if c.name.endswith("view") else nn.Reshape)(*sizes)
+    return c.apply(layer, x)
+
+
+@function("torch.reshape")
+def torch_reshape(c: Op, input: Value, shape: Value) -> Value:
+    return c.apply(nn.Reshape(*c.dims(shape, "shape")), c.tensor(input))
+
+
+@method("view_as", "reshape_as", "expand_as", "type_as")
+def view_as(c: Op, input: Value, other: Value) -> Value:
+    x, y = c.tensor(input), c.tensor(other, "other")
+    if c.name.endswith("expand_as"):
+        return _expand(c, x, y.shape.dims) if not y.shape.prefix else Tensor(y.shape, x.dtype)
+    if c.name.endswith("type_as"):
+        return Tensor(x.shape, y.dtype)
+    return c.apply((nn.View if c.name.endswith("view_as") else nn.Reshape)(*y.shape.dims), x) if not y.shape.prefix else Tensor(Shape.unknown(), x.dtype)
+
+
+@function("torch.flatten")
+@method("flatten")
+def flatten(c: Op, input: Value, start_dim: Value = 0, end_dim: Value = -1) -> Value:
+    return c.apply(nn.Flatten(c.int(start_dim), c.int(end_dim)), c.tensor(input))
+
+
+@function("torch.unflatten")
+@method("unflatten")
+def unflatten(c: Op, input: Value, dim: Value, sizes: Value) -> Value:
+    return c.apply(nn.Unflatten(c.int(dim), c.ints(sizes, "sizes")), c.tensor(input))
+
+
+@function("torch.permute")
+@method("permute")
+def permute(c: Op, input: Value, *dims: Value) -> Value:
+    return c.apply(nn.Permute(*c.ints(dims, "dims")), c.tensor(input))
+
+
+@function("torch.transpose", "torch.swapaxes", "torch.swapdims")
+@method("transpose", "swapaxes", "swapdims", "transpose_")
+def transpose(c: Op, input: Value, dim0: Value, dim1: Value) -> Value:
+    return c.apply(nn.Transpose(c.int(dim0), c.int(dim1)), c.tensor(input))
+
+
+@function("torch.t")
+@method("t")
+def t(c: Op, input: Value) -> Value:
+    x = c.tensor(input)
+    if not x.shape.prefix and len(x.shape) < 2:
+        return x
+    return c.apply(nn.Transpose(0, 1), x)
+
+
+@function("torch.movedim", "torch.moveaxis")
+@method("movedim", "moveaxis")
+def movedim(c: Op, input: Value, source: Value, destination: Value) -> Value:
+    x = c.tensor(input)
+    if x.shape.prefix:
+        raise Unknowable("movedim on a tensor of unknown rank")
+    n = len(x.shape)
+    src = [normalize_dim(d, n, "movedim") for d in c.ints(source)]
+    dst = [normalize_dim(d, n, "movedim") for d in c.ints(destination)]
+    order: list[int | None] = [None] * n
+    for s, d in zip(src, dst):
+        order[d] = s
+    rest = iter(i for i in range(n) if i not in src)
+    return c.apply(nn.Permute(*[o if o is not None else next(rest) for o in order]), x)
+
+
+@function("torch.squeeze")
+@method("squeeze", "squeeze_")
+def squeeze(c: Op, input: Value, dim: Value = None) -> Value:
+    x = c.tensor(input)
+    shape = x.shape
+    if dim is None:
+        if shape.prefix or any(not isinstance(d, int) for d in shape.dims):
+            raise Unknowable("squeeze() of dims that may be 1")
+        return c.result(x, Shape(d for d in shape.dims if d != 1), x.dtype)
+    dims = c.ints(dim, "dim")
+    if shape.prefix and any(d >= 0 for d in dims):
+        raise Unknowable("squeeze() of a tensor of unknown rank")
+    at = {normalize_dim(d, len(shape), "squeeze") if not shape.prefix else len(shape) + d for d in dims}
+    out: list[Dim] = []
+    for i, d in enumerate(shape.dims):
+        if i in at and d != 1:
+            if isinstance(d, int):
+                out.append(d)
+                continue
+            raise Unknowable("squeeze() of a dim that may be 1")
+        if i not in at:
+            out.append(d)
+    return c.result(x, Shape(out, shape.prefix), x.dtype)
+
+
+@function("torch.unsqueeze")
+@method("unsqueeze", "unsqueeze_")
+def unsqueeze(c: Op, input: Value, dim: Value) -> Value:
+    x = c.tensor(input)
+    d = c.int(dim, "dim")
+    shape = x.shape
+    if shape.prefix:
+        if d >= 0:
+            raise Unknowable("unsqueeze() of a tensor of unknown rank")
+        at = len(shape) + d + 1
+        if at < 0:
+            raise Unknowable("unsqueeze() among unknown dims")
+        return c.result(x, Shape.of((*shape.dims[:at], 1, *shape.dims[at:]), True), x.dtype)
+    at = c.rule(x, normalize_dim, d, len(shape) + 1, "unsqueeze")
+    return c.result(x, Shape.of((*shape.dims[:at], 1, *shape.dims[at:])), x.dtype)
+
+
+def _expand(c: Op, x: Tensor, sizes: Sequence[Dim]) -> Value:
+    shape = x.shape
+    if shape.prefix:
+        raise Unknowable("expand() of a tensor of unknown rank")
+    if len(sizes) < len(shape):
+        c.fail(f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({len(shape)})", x, kind="rank")
+    out: list[Dim] = []
+    offset = len(sizes) - len(shape)
+    for i, s in enumerate(sizes):
+        if i < offset:
+            out.append(s)
+            continue
+        have = shape.dims[i - offset]
+        if s == -1:
+            out.append(have)
+        elif have == 1 or have == s:
+            out.append(s)
+        elif isinstance(have, int) and isinstance(s, int):
+            c.fail(f"expand: the expanded size {s} must match the existing size {have} at dim {i}", x, expected=have, actual=s, kind="broadcast")
+        else:
+            c.solver.equal(have, s, "expand: the expanded size {} must match the existing size {} at dim {}", s, have, i)
+            out.append(s)
+    return c.result(x, Shape(out), x.dtype)
+
+
+@method("expand")
+def expand(c: Op, input: Value, *sizes: Value) -> Value:
+    return _expand(c, c.tensor(input), c.dims(sizes))
+
+
+@function("torch.broadcast_to")
+def broadcast_to(c: Op, input: Value, size: Value) -> Value:
+    return _expand(c, c.tensor(input), c.dims(size))
+
+
+@method("repeat")
+def repeat(c: Op, input: Value, *sizes: Value) -> Value:
+    x = c.tensor(input)
+    reps = c.dims(sizes)
+    if x.shape.prefix:
+        raise Unknowable("repeat() of a tensor of unknown rank")
+    if len(reps) < len(x.shape):
+        c.fail(f"repeat: number of repeat dims ({len(reps)}) can not be smaller than the number of dims of the tensor ({len(x.shape)})", x, kind="rank")
+    dims = (1,) * (len(reps) - len(x.shape)) + tuple(x.shape.dims)
+    return c.result(x, Shape(a * b for a, b in zip(dims, reps)), x.dtype)
+
+
+@function("torch.tile")
+@method("tile")
+def tile(c: Op, input: Value, *dims: Value) -> Value:
+    x = c.tensor(input)
+    reps = c.dims(dims)
+    if x.shape.prefix:
+        raise Unknowable("tile() of a tensor of unknown rank")
+    reps = (1,) * (len(x.shape) - len(reps)) + tuple(reps)
+    return repeat(c, x, *reps)
+
+
+@function("torch.narrow")
+@method("narrow")
+def narrow(c: Op, input: Value, dim: Value, start: Value, length: Value) -> Value:
+    x = c.tensor(input)
+    if x.shape.prefix:
+        raise Unknowable("narrow() of a tensor of unknown rank")
+    at = normalize_dim(c.int(dim), len(x.shape), "narrow")
+    n = c.dim(length, "length")
+    c.rule(x, c.solver.at_least, x.shape[at] - n - c.dim(start), 0, "narrow: start + length exceeds the size {} of dim {}", x.shape[at], at, index=at - len(x.shape))
+    return c.result(x, x.shape.replace(at, n), x.dtype)
+
+
+@method("chunk")
+def chunk(c: Op, input: Value, chunks: Value, dim: Value = 0) -> Value:
+    x = c.tensor(input)
+    k = c.int(chunks, "chunks")
+    if k > 64:
+        raise Unknowable("chunk() into many pieces")
+    pieces: list[Value] = []
+    for i in range(k):
+        try:
+            layer = nn.Chunk(k, c.int(dim), index=i)
+            pieces.append(c.apply(layer, x))
+        except Unknowable:
+            raise
+    return tuple(p for p in pieces if p is not None)
+
+
+function("torch.chunk")(chunk)
+
+
+@method("split")
+def split(c: Op, input: Value, split_size_or_sections: Value, dim: Value = 0) -> Value:
+    x = c.tensor(input)
+    d = c.int(dim)
+    sections = c.constant(split_size_or_sections, "split_size")
+    if isinstance(sections, int):
+        size = x.shape[normalize_dim(d, len(x.shape), "split")] if not x.shape.prefix else None
+        if not isinstance(size, int) or sections <= 0:
+            raise Unknowable("split() into a number of pieces not known")
+        count = max(1, -(-size // sections))
+    else:
+        count = len(sections)
+    if count > 64:
+        raise Unknowable("split() into many pieces")
+    return tuple(c.apply(nn.Split(sections, d, index=i), x) for i in range(count))
+
+
+function("torch.split")(split)
+
+
+@function("torch.unbind")
+@method("unbind")
+def unbind(c: Op, input: Value, dim: Value = 0) -> Value:
+    x = c.tensor(input)
+    if x.shape.prefix:
+        raise Unknowable("unbind() of a tensor of unknown rank")
+    at = normalize_dim(c.int(dim), len(x.shape), "unbind")
+    n = x.shape[at]
+    if not isinstance(n, int) or n > 64:
+        raise Unknowable("unbind() into a number of pieces not known")
+    rest = Shape.of((*x.shape.dims[:at], *x.shape.dims[at + 1 :]))
+    return tuple(c.result(x, rest, x.dtype) for _ in range(n))
+
+
+@function("torch.cat", "torch.concat", "torch.concatenate")
+def cat(c: Op, tensors: Value, dim: Value = 0, axis: Value = None, out: Value = None) -> Value:
+    items = c.interp.sequence(tensors)
+    if items is None:
+        raise Unknowable("torch.cat() of tensors not known")
+    parts = [c.tensor(t, "a tensor") for t in items]
+    if not parts:
+        c.fail("torch.cat(): expected a non-empty list of tensors")
+    layer = nn.Concat(*[nn.Identity() for _ in parts], dim=c.int(axis if axis is not None else dim, "dim"))
+    shape = c.rule(parts[0], layer.merge, [(f"tensor {i}", p.shape) for i, p in enumerate(parts)], c.solver)
+    return c.result(parts[0], shape, parts[0].dtype)
+
+
+@function("torch.stack")
+def stack(c: Op, tensors: Value, dim: Value = 0, out: Value = None) -> Value:
+    items = c.interp.sequence(tensors)
+    if items is None:
+        raise Unknowable("torch.stack() of tensors not known")
+    parts = [c.tensor(t, "a tensor") for t in items]
+    if not parts:
+        c.fail("torch.stack(): expected a non-empty list of tensors")
+    first = parts[0].shape
+    for i, p in enumerate(parts[1:], 1):
+        if p.shape.prefix or first.prefix:
+            continue
+        if len(p.shape) != len(first):
+            c.fail(f"torch.stack: tensor 0 is {first} and tensor {i} is {p.shape}: stack expects each tensor to be equal size", parts[0], kind="shape")
+        for j, (a, b) in enumerate(zip(first.dims, p.shape.dims)):
+            c.rule(parts[0], c.solver.equal, b, a, "torch.stack expects each tensor to be equal size: dim {} is {} in tensor 0 and {} in tensor {}", j, a, b, i)
+    d = c.int(dim, "dim")
+    if first.prefix:
+        if d >= 0:
+            return Tensor(Shape.unknown(), parts[0].dtype)
+        at = len(first) + d + 1
+        return c.result(parts[0], Shape.of((*first.dims[:at], len(parts), *first.dims[at:]), True), parts[0].dtype)
+    at = normalize_dim(d, len(first) + 1, "stack")
+    return c.result(parts[0], Shape.of((*first.dims[:at], len(parts), *first.dims[at:])), parts[0].dtype)
+
+
+@function("torch.matmul", "torch.mm", "torch.bmm")
+@method("matmul", "mm", "bmm", "__matmul__")
+def torch_matmul(c: Op, input: Value, other: Value, out: Value = None) -> Value:
+    a, b = c.tensor(input), c.tensor(other, "other")
+    name = c.name.rsplit(".", 1)[-1]
+    want = {"mm": 2, "bmm": 3}.get(name)
+    for t, which in ((a, "self"), (b, "mat2")):
+        if want is not None and not t.shape.prefix and len(t.shape) != want:
+            c.fail(f"{name}: {which} must be a {want}D tensor, got {t.shape}", a, kind="rank")
+    return _matmul(c, a, b)
+
+
+@function("torch.einsum")
+def einsum(c: Op, equation: Value, *operands: Value) -> Value:
+    """``torch.einsum``: each letter one size across operands (broadcast 1s aside); the output's letters."""
+    if not isinstance(equation, str):
+        raise Unknowable("einsum with an equation not known")
+    if len(operands) == 1 and isinstance(operands[0], (ListValue, tuple)):
+        operands = tuple(c.interp.sequence(operands[0]) or ())
+    tensors = [c.tensor(o, "an operand") for o in operands]
+    spec = equation.replace(" ", "")
+    inputs, arrow, output = spec.partition("->")
+    terms = inputs.split(",")
+    if len(terms) != len(tensors) or "." in spec:
+        raise Unknowable("einsum with ellipses or a different number of operands")
+    sizes: dict[str, Dim] = {}
+    for term, t in zip(terms, tensors):
+        if t.shape.prefix:
+            raise Unknowable("einsum of a tensor of unknown rank")
+        if len(term) != len(t.shape):
+            c.fail(f"einsum(): the number of subscripts in the equation ({len(term)}) does not match the number of dimensions ({len(t.shape)}) for operand {terms.index(term)}", t, kind="rank")
+        for letter, d in zip(term, t.shape.dims):
+            if letter in sizes and d != 1 and sizes[letter] != 1:
+                have = sizes[letter]
+                c.rule(t, c.solver.equal, d, have, "einsum(): subscript {} has size {} for an operand, {} for another", letter, d, have)
+            elif letter not in sizes or sizes[letter] == 1:
+                sizes[letter] = d
+    if not arrow:
+        output = "".join(sorted(ch for ch in sizes if inputs.count(ch) == 1))
+    out = Shape(sizes[ch] for ch in output)
+    macs = prod(sizes.values(), start=1) if len(tensors) > 1 else 0
+    return c.result(tensors[0], out, _dtype(*tensors), macs)
+
+
+# -- reductions -----------------------------------------------------------------------------------
+@function("torch.sum", "torch.mean", "torch.prod", "torch.std", "torch.var", "torch.amax", "torch.amin", "torch.logsumexp", "torch.norm", "torch.all", "torch.any", "torch.argmax", "torch.argmin", "torch.count_nonzero", "torch.nansum", "torch.nanmean")
+@method("sum", "mean", "prod", "std", "var", "amax", "amin", "logsumexp", "norm", "all", "any", "argmax", "argmin", "count_nonzero", "nansum", "nanmean")
+def reduce(c: Op, input: Value, dim: Value = None, keepdim: Value = False, *args: Any, **kwargs: Any) -> Value:
+    x = c.tensor(input)
+    name = c.name.rsplit(".", 1)[-1]
+    if name == "norm" and not isinstance(dim, (int, tuple, ListValue)) and dim is not None:
+        dim, keepdim = kwargs.get("dim"), kwargs.get("keepdim", False)
+    keep = c.constant(keepdim, "keepdim")
+    dtype = "long" if name in ("argmax", "argmin", "count_nonzero") else "bool" if name in ("all", "any") else x.dtype
+    if dim is None:
+        if name in ("argmax", "argmin") and keep:
+            raise Unknowable(f"{name}(keepdim=True) without dim")
+        return c.result(x, Shape(()) if not keep or x.shape.prefix else Shape((1,) * len(x.shape)), dtype)
+    dims = c.constant(dim, "dim")
+    return _reduced(c, x, dims, bool(keep), dtype)
+
+
+def _reduced(c: Op, x: Tensor, dims: object, keep: bool, dtype: str | None) -> Tensor:
+    layer = nn.Mean(dims if isinstance(dims, int) else tuple(dims) if isinstance(dims, (tuple, list)) else None, keep)
+    y = c.apply(layer, x)
+    if not isinstance(y, Tensor):
+        raise Unknowable("a reduction")
+    return Tensor(y.shape, dtype)
+
+
+@function("torch.max", "torch.min", "torch.median", "torch.mode")
+@method("max", "min", "median", "mode")
+def max_min(c: Op, input: Value, dim: Value = None, keepdim: Value = False, out: Value = None) -> Value:
+    x = c.tensor(input)
+    if isinstance(dim, Tensor):
+        return _elementwise(c, c.name.rsplit(".", 1)[-1], x, dim)
+    if dim is None:
+        return c.result(x, Shape(()), x.dtype)
+    values = _reduced(c, x, c.int(dim, "dim"), bool(c.constant(keepdim)), x.dtype)
+    return (values, Tensor(values.shape, "long"))
+
+
+@function("torch.topk")
+@method("topk")
+def topk(c: Op, input: Value, k: Value, dim: Value = -1, largest: Value = True, sorted: Value = True) -> Value:
+    x = c.tensor(input)
+    if x.shape.prefix:
+        raise Unknowable("topk() of a tensor of unknown rank")
+    at = normalize_dim(c.int(dim), len(x.shape), "topk")
+    shape = x.shape.replace(at, c.dim(k, "k"))
+    return (c.result(x, shape, x.dtype), Tensor(shape, "long"))
+
+
+@function("torch.cumsum", "torch.cumprod", "torch.sort", "torch.argsort")
+@method("cumsum", "cumprod", "sort", "argsort")
+def along(c: Op, input: Value, dim: Value = -1, *args: Any, **kwargs: Any) -> Value:
+    x = c.tensor(input)
+    if c.name.rsplit(".", 1)[-1] == "sort":
+        return (Tensor(x.shape, x.dtype), Tensor(x.shape, "long"))
+    return Tensor(x.shape, "long" if "argsort" in c.name else x.dtype)
+
+
+@function("torch.index_select")
+@method("index_select")
+def index_select(c: Op, input: Value, dim: Value, index: Value) -> Value:
+    x, i = c.tensor(input), c.tensor(index, "index")
+    if x.shape.prefix or i.shape.prefix or len(i.shape) != 1:
+        raise Unknowable("index_select() with shapes not known")
+    at = normalize_dim(c.int(dim), len(x.shape), "index_select")
+    return c.result(x, x.shape.replace(at, i.shape[0]), x.dtype)
+
+
+@function("torch.gather")
+@method("gather")
+def gather(c: Op, input: Value, dim: Value, index: Value, *args: Any, **kwargs: Any) -> Value:
+    x, i = c.tensor(input), c.tensor(index, "index")
+    return Tensor(i.shape, x.dtype)
+
+
+@function("torch.outer", "torch.ger")
+@method("outer")
+def outer(c: Op, input: Value, vec2: Value) -> Value:
+    a, b = c.tensor(input), c.tensor(vec2, "vec2")
+    if a.shape.prefix or b.shape.prefix or len(a.shape) != 1 or len(b.shape) != 1:
+        raise Unknowable("outer() of tensors that are not vectors")
+    return c.result(a, Shape.of((a.shape[0], b.shape[0])), a.dtype, a.shape[0] * b.shape[0])
+
+
+# -- indexing -------------------------------------------------------------------------------------
+def index(c: Op, x: Tensor, key: Value) -> Value:
+    """``x[key]``: see ``rules.indexing``."""
+    items = list(key) if isinstance(key, tuple) else [key]
+    parts: list[Index] = []
+    for item in items:
+        if isinstance(item, Unknown):
+            raise Unknowable(item.reason or "an index not known")
+        if item is Ellipsis:
+            parts.append(Everything())
+        elif item is None or isinstance(item, slice):
+            if isinstance(item, slice) and any(isinstance(p, Unknown) or (p is not None and not isinstance(p, (int, Expr))) for p in (item.start, item.stop, item.step)):
+                raise Unknowable("a slice with bounds not known")
+            parts.append(item)
+        elif isinstance(item, Tensor):
+            parts.append(IndexTensor(item.shape, item.dtype == "bool"))
+        elif isinstance(item, (int, Expr)) and not isinstance(item, bool):
+            parts.append(item)
+        elif isinstance(item, ListValue) and all(isinstance(v, int) for v in item.items):
+            parts.append(IndexTensor(Shape((len(item.items),))))
+        else:
+            raise Unknowable("an index not followed")
+    solver = c.solver
+
+    def at_least(d: Dim, k: int) -> bool:
+        return not is_unknown(d) and (isinstance(d, int) and d >= k or not isinstance(d, int) and solver.implied(d, k))
+
+    shape = c.rule(x, index_shape, x.shape, parts, at_least)
+    return c.result(x, shape, x.dtype)
