@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
 from shapecheck.checker import Checker
@@ -19,7 +20,7 @@ from shapecheck.shape import Shape
 if TYPE_CHECKING:
     from shapecheck.nn.module import Module
 
-__all__ = ["Step", "Tracer", "caller_location", "format_location"]
+__all__ = ["Step", "Tracer", "building_at", "caller_location", "format_location"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _USER_CODE_DIRS = (os.path.join(_PACKAGE_DIR, "models") + os.sep,)
@@ -28,7 +29,10 @@ Location = tuple[str, int]
 
 
 def caller_location() -> Location | None:
-    """The file and line of the first caller outside shapecheck's own machinery."""
+    """The file and line of the first caller outside shapecheck's own machinery (or, while a front-end
+    builds layers from source, the line of the source it reads: :func:`building_at`)."""
+    if _BUILDING:
+        return _BUILDING[-1]
     frame = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
@@ -43,6 +47,18 @@ def caller_location() -> Location | None:
 
 _OUTSIDE: dict[str, bool] = {}
 """Whether a file lies outside shapecheck's machinery, decided once per file."""
+
+_BUILDING: list[Location] = []
+
+
+@contextmanager
+def building_at(where: Location) -> Iterator[None]:
+    """Layers constructed inside the block were written at ``where`` (a line of source being interpreted)."""
+    _BUILDING.append(where)
+    try:
+        yield
+    finally:
+        _BUILDING.pop()
 
 
 def format_location(loc: Location | None) -> str | None:

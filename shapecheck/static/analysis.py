@@ -75,8 +75,10 @@ class _Analysis:
 
     def run(self) -> None:
         interp = self.interp
-        with self._model("<module>", 1, record=False):
+        with self._model("module level", 1, record=False) as module:
             interp.run_module()
+        if module.steps or module.gaps:
+            self.report.models.append(module)
         for fn in list(interp.functions):
             if _required(fn) == 0:
                 self._entry_function(fn)

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import Any, Final
 
 from shapecheck import nn
-from shapecheck.dims import Dim, Expr, floor_div, is_unknown
+from shapecheck.dims import Dim, Expr, as_dim, evaluate, floor_div, is_unknown, symbols_of
 from shapecheck.errors import RuleError, ShapeError
 from shapecheck.nn.module import Module as Layer
 from shapecheck.shape import Shape
@@ -48,7 +48,7 @@ from shapecheck.static.values import (
     Value,
     is_module,
 )
-from shapecheck.trace import Step, Tracer
+from shapecheck.trace import Step, Tracer, building_at
 
 __all__ = ["Interpreter", "OpStep"]
 
@@ -149,6 +149,8 @@ class Interpreter:
         self._returns: list[list[Value]] = []
         self.loop_imprecise = False
         self.frames: list[tuple[FunctionValue, Scope]] = []
+        self.layer_nodes: dict[int, tuple[Layer, ast.AST]] = {}
+        """The call that built each layer (kept with the layer, so the id stays its own)."""
         self.probe: dict[int, Evidence] | None = None
         """While a forward is probed: the evidence on each parameter, by the id of its shape."""
 
@@ -976,7 +978,8 @@ class Interpreter:
         """Run a handler for the op ``name`` at ``node``: unknown inputs give an unknown result."""
         c = Op(self, node, name)
         try:
-            result = body(c)
+            with building_at(self.where(node)):
+                result = body(c)
         except Unknowable as err:
             return self.unknown(node, err.reason)
         except (TypeError, ValueError, ArithmeticError, IndexError, KeyError) as err:
@@ -1013,7 +1016,6 @@ class Interpreter:
         return Tensor(shape, dtype)
 
     def apply_op_layer(self, layer: Layer, x: Tensor, c: Op) -> Value:
-        layer.where = self.where(c.node)
         return self._apply(layer, x, c.node, self.op_text(c.node, c.name))
 
     def op_failed(self, c: Op, err: RuleError, x: Tensor | None) -> None:
@@ -1028,9 +1030,9 @@ class Interpreter:
             if isinstance(x, Unknown):
                 return x
             return self.unknown(node, f"{value.torch_name} called on a value that is not a tensor")
-        return self._apply(value.layer, x, node, value.path(), extra)
+        return self._apply(value.layer, x, node, value.path(), extra, attribute=value.parent is not None)
 
-    def _apply(self, layer: Layer, x: Tensor, node: ast.AST, path: str, extra: dict[str, Value] | None = None) -> Value:
+    def _apply(self, layer: Layer, x: Tensor, node: ast.AST, path: str, extra: dict[str, Value] | None = None, attribute: bool = False) -> Value:
         from shapecheck.nn.outputs import TupleModule
 
         tracer = self.tracer
@@ -1050,35 +1052,48 @@ class Interpreter:
                 self.checked += 1
                 return _tensors(tree)
             if isinstance(layer, nn.Sequential) and layer.input is not None:
-                self._fit_input(layer.input, x, node)
+                self._fit_input(layer, layer.input, x, node)
             if isinstance(layer, nn.Sequential) or type(layer).trace is not Layer.trace:
                 y = layer.trace(x.shape, tracer, path)
             else:
                 y = tracer.leaf(layer, x.shape, path)
         except ShapeError as err:
-            self.report_error(err, node)
+            self.report_error(err, node, attribute)
             raise Failed() from None
         self.checked += 1
         return Tensor(y, x.dtype if not isinstance(layer, (nn.Embedding,)) else "float")
 
-    def _fit_input(self, declared: nn.Input, x: Tensor, node: ast.AST) -> None:
-        """A chain that declares its input (``Input("B", 3, 32, 32)``) called on ``x``: ``x`` must fit it."""
+    def _fit_input(self, chain: nn.Sequential, declared: nn.Input, x: Tensor, node: ast.AST) -> None:
+        """A chain that declares its input (``Input("B", 3, 32, 32)``) called on ``x``: ``x`` must fit it,
+        and its sizes meet the chain's input conditions. Reported at the argument, as the mypy plugin's
+        type-level check reports it."""
+        at = node.args[0] if isinstance(node, ast.Call) and node.args else node
+        message = f"Argument of shape {x.shape} does not fit the model's input {declared.shape}"
         try:
             declared.infer(x.shape, self.tracer.check)
         except RuleError as err:
-            notes = [f"{err.problem}: expected {err.expected}, got {err.actual}" if err.expected is not None and err.actual is not None else err.problem]
-            message = f"Argument of shape {x.shape} does not fit the model's input {declared.shape}"
-            self.report(Finding(getattr(node, "lineno", 0), getattr(node, "col_offset", 0), message, tuple(notes)))
+            if err.index is not None and err.expected is not None and err.actual is not None:
+                note = f"dim {err.index} differs: the model's input has {err.expected}, the argument {err.actual}"
+            else:
+                note = err.problem
+            self.report(Finding(getattr(at, "lineno", 0), getattr(at, "col_offset", 0), message, (note,)))
             raise Failed() from None
+        bound = _bindings(declared.shape, x.shape)
+        for expr, least in chain.requirements:
+            if symbols_of(expr) and all(s.name in bound for s in symbols_of(expr)) and evaluate(expr, bound) < least:
+                note = f"the model needs {expr} >= {least}; for the argument {expr} is {evaluate(expr, bound)}"
+                self.report(Finding(getattr(at, "lineno", 0), getattr(at, "col_offset", 0), message, (note,)))
+                raise Failed()
 
-    def report_error(self, err: ShapeError, node: ast.AST) -> None:
-        """Report a located error at ``node``, naming the failing layer and the line that built it."""
+    def report_error(self, err: ShapeError, node: ast.AST, attribute: bool = False) -> None:
+        """Report a located error at ``node``, naming the failing layer (``self.fc1`` when the model was
+        reached through an attribute) and, when elsewhere, the line that built it."""
         line = getattr(node, "lineno", 0)
         column = getattr(node, "col_offset", 0)
         end = (getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None))
         if _is_op_text(err.path):
             header = f"in {err.path}: {err.layer}" if err.layer != err.path else None
-        elif err.path and not err.path.split(".")[0].isdigit():
+        elif attribute and err.path:
             header = f"in self.{attribute_path(err.path)} = {err.layer}"
         else:
             header = f"in {err.header()}" if err.header() else None
@@ -1086,6 +1101,19 @@ class Interpreter:
         if header is not None and at is not None and at != line:
             header += f", defined at line {at}"
         self.report(finding_of(err, line, column, end, header, at))
+
+
+def _bindings(declared: Shape, actual: Shape) -> dict[str, int]:
+    """The sizes an argument gives a declared input's names: ``(B, 3, H, W)`` and ``(8, 3, 5, 64)`` give
+    ``B=8, H=5, W=64``."""
+    out: dict[str, int] = {}
+    if actual.prefix or declared.prefix or len(actual) != len(declared):
+        return out
+    for want, got in zip(declared.dims, actual.dims):
+        names = symbols_of(want)
+        if isinstance(got, int) and len(names) == 1 and want == as_dim(next(iter(names)).name):
+            out[next(iter(names)).name] = got
+    return out
 
 
 def _line_of(location: str | None) -> int | None:

@@ -11,6 +11,8 @@ interpreter applies item by item.
 from __future__ import annotations
 
 import ast
+import inspect
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
 from shapecheck import nn
@@ -28,6 +30,7 @@ from shapecheck.static.values import (
     Unknown,
     Value,
 )
+from shapecheck.trace import building_at
 from shapecheck.twins import layer_class
 
 if TYPE_CHECKING:
@@ -75,17 +78,34 @@ def construct(interp: Interpreter, name: str, args: list[Value], kwargs: dict[st
         else:
             plain_kwargs[key] = plain
     try:
-        layer = cls(*plain_args, **plain_kwargs)
+        with building_at(interp.where(node)):
+            layer = cls(*plain_args, **plain_kwargs)
     except ShapeError as err:
         interp.report_error(err, node)
         return Opaque(short, f"{short}() failed", line)
-    except ValueError as err:
-        interp.report(Finding(line, getattr(node, "col_offset", 0), str(err), (f"torch.nn.{short} rejects these arguments too",)))
+    except (ValueError, TypeError) as err:
+        if isinstance(err, TypeError) and (not _binds(cls, plain_args, plain_kwargs) or _typed(plain_args, plain_kwargs)):
+            return Opaque(short, f"{short}() with arguments it does not take", line)
+        interp.report(Finding(line, getattr(node, "col_offset", 0), str(err)))
         return Opaque(short, f"{short}() rejected its arguments", line)
-    except (TypeError, OverflowError, RecursionError):
+    except (OverflowError, RecursionError):
         return Opaque(short, f"{short}() with arguments not understood", line)
-    layer.where = interp.where(node)
+    interp.layer_nodes[id(layer)] = (layer, node)
     return LayerValue(layer, line, short)
+
+
+def _binds(cls: type[Layer], args: list[object], kwargs: dict[str, object]) -> bool:
+    """Whether the arguments fit the constructor's signature (if not, Python itself rejects the call)."""
+    try:
+        inspect.signature(cls).bind(*args, **kwargs)
+    except TypeError:
+        return False
+    return True
+
+
+def _typed(args: list[object], kwargs: dict[str, object]) -> bool:
+    """Whether an argument is a string or a bool: a wrong type there is the type checker's to report."""
+    return any(isinstance(v, (str, bool)) for v in [*args, *kwargs.values()])
 
 
 class _NotPlain:
@@ -134,22 +154,44 @@ def _sequential(interp: Interpreter, args: list[Value], kwargs: dict[str, Value]
         return Container("Sequential", named, line)
     layers = {name: v.layer for name, v in named if isinstance(v, LayerValue)}
     try:
-        chain = nn.Sequential(layers) if len(args) == 1 and isinstance(args[0], DictValue) else nn.Sequential(*layers.values())
+        with building_at(interp.where(node)):
+            chain = nn.Sequential(layers) if len(args) == 1 and isinstance(args[0], DictValue) else nn.Sequential(*layers.values())
     except ShapeError as err:
-        report_chain_error(interp, err, node)
+        report_chain_error(interp, err, node, layers)
         return Opaque("Sequential", "a Sequential that fails to build", line)
-    chain.where = interp.where(node)
+    interp.layer_nodes[id(chain)] = (chain, node)
+    interp.checked += len(chain.steps)
     return LayerValue(chain, line, "Sequential")
 
 
-def report_chain_error(interp: Interpreter, err: ShapeError, node: ast.AST) -> None:
-    """A chain's error, reported at the line that built the failing layer (else at ``node``)."""
-    tail = (err.location or "").rsplit(":", 1)[-1]
-    if tail.isdigit():
-        stand_in = ast.Pass()
-        stand_in.lineno, stand_in.col_offset = int(tail), 0
-        node = stand_in
+def report_chain_error(interp: Interpreter, err: ShapeError, node: ast.AST, parts: Mapping[str, Layer]) -> None:
+    """A chain's error, at the call that built the failing layer when it is written inside the chain's
+    own call (``nn.Sequential(..., nn.Linear(10, 2), ...)``), else at the chain's call. ``parts`` are the
+    chain's children by name (``Sequential`` numbers them after a leading ``Input``)."""
+    items = list(parts.items())
+    if items and items[0][0] == "0" and isinstance(items[0][1], nn.Input):
+        named = {str(i): p for i, (_, p) in enumerate(items[1:])}
+    else:
+        named = dict(items)
+    head, *rest = err.path.split(".") if err.path else [""]
+    found = _node_of(interp, named.get(head), rest)
+    first: int = getattr(node, "lineno", 0)
+    last: int = getattr(node, "end_lineno", None) or first
+    if found is not None and first <= getattr(found, "lineno", 0) <= last:
+        node = found
     interp.report_error(err, node)
+
+
+def _node_of(interp: Interpreter, layer: Layer | None, path: list[str]) -> ast.AST | None:
+    """The call that built the deepest layer along ``path`` below ``layer``."""
+    best = interp.layer_nodes.get(id(layer), (None, None))[1] if layer is not None else None
+    for name in path:
+        if layer is None:
+            break
+        layer = dict(layer.children()).get(name)
+        if layer is not None and id(layer) in interp.layer_nodes:
+            best = interp.layer_nodes[id(layer)][1]
+    return best
 
 
 def call_layer(interp: Interpreter, fn: LayerValue, args: list[Value], kwargs: dict[str, Value], node: ast.AST) -> Value:

@@ -410,7 +410,7 @@ def _with_input(interp: Interpreter, obj: LayerValue, args: list[Value], node: a
     try:
         chain = obj.layer.with_input(*args)  # type: ignore[arg-type]
     except ShapeError as err:
-        report_chain_error(interp, err, node)
+        report_chain_error(interp, err, node, dict(obj.layer.children()))
         return Opaque("Sequential", "a chain that fails on its input", obj.line)
     except (TypeError, ValueError):
         return interp.unknown(node, "with_input() of sizes not understood")

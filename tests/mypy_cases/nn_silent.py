@@ -1,13 +1,9 @@
-"""What the plugin cannot know statically makes it silent: no false positives."""
+"""What cannot be known statically makes the checkers silent: no false positives."""
 
 from typing import Any, Final
 
 import shapecheck
 from shapecheck import nn
-
-layers: list[nn.Module] = [nn.Conv2d(3, 8, 3)]
-options: dict[str, Any] = {}
-width = 64  # not Final: may change
 
 
 def parameters(n: int, k: int, m: nn.Module) -> None:
@@ -19,16 +15,17 @@ def parameters(n: int, k: int, m: nn.Module) -> None:
     nn.Sequential(nn.Input("B", 3, 8, 8), nn.Conv2d(3, 8, k), nn.Flatten(), nn.Linear(5, 1))
 
 
-star = nn.Sequential(nn.Conv2d(3, 8, 3), *layers, nn.Conv2d(4, 8, 3))
-star_args = nn.Sequential(nn.Conv2d(*[3, 8, 3]), nn.Conv2d(4, 8, 3))  # type: ignore[arg-type]
-kwargs = nn.Sequential(nn.Conv2d(3, 8, 3, **options), nn.Conv2d(4, 8, 3))
-mutable = nn.Sequential(nn.Linear(3, width), nn.Linear(10, 1))
-computed = nn.Sequential(nn.Linear(3, len("abcd")), nn.Linear(10, 1))
-huge = nn.Sequential(nn.Linear(3, 10**30), nn.Linear(10, 1))
+def unknown_values(layers: list[nn.Module], options: dict[str, Any], width: int) -> None:
+    nn.Sequential(nn.Conv2d(3, 8, 3), *layers, nn.Conv2d(4, 8, 3))
+    nn.Sequential(nn.Conv2d(*layers), nn.Conv2d(4, 8, 3))  # type: ignore[arg-type]
+    nn.Sequential(nn.Conv2d(3, 8, 3, **options), nn.Conv2d(4, 8, 3))
+    nn.Sequential(nn.Linear(3, width), nn.Linear(10, 1))
+    nn.Sequential(layers[0], nn.Conv2d(5, 8, 3))
+
+
 arity = nn.Sequential(nn.Conv2d(3), nn.Conv2d(5, 8, 3))  # type: ignore[call-arg]
 keyword = nn.Sequential(nn.Conv2d(3, 8, 3, size=1), nn.Conv2d(5, 8, 3))  # type: ignore[call-arg]
 not_a_layer = nn.Sequential(nn.Conv2d(3, 8, 3), 3, nn.Conv2d(5, 8, 3))  # type: ignore[arg-type]
-variable = nn.Sequential(layers[0], nn.Conv2d(5, 8, 3))
 
 
 class Custom(nn.Module):
@@ -36,13 +33,6 @@ class Custom(nn.Module):
 
 
 custom = nn.Sequential(nn.Conv2d(3, 8, 3), Custom(), nn.Conv2d(5, 8, 3))
-
-
-def make() -> nn.Module:
-    return nn.Conv2d(3, 8, 3)
-
-
-factory = nn.Sequential(make(), nn.Conv2d(5, 8, 3))
 unrelated = shapecheck.Shape((1, 2))
 ok: Final = nn.Sequential(nn.Input("B", 3, "H", "W"), nn.Conv2d(3, 8, 3), nn.MaxPool2d(2))
 

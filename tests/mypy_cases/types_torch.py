@@ -44,27 +44,27 @@ def too_small(x: Float[Tensor, "B 3 5 64"]) -> Tensor:
 
 # The result against the return annotation: `return model(x)`, or a name bound once and returned.
 def wrong_classes(x: Float[Tensor, "B 3 32 32"]) -> Float[Tensor, "B 1000"]:
-    return classifier(x)  # E: Return annotation (B, 1000) does not match the model's output (B, 10)
+    return classifier(x)  # E: Return annotation (B, 1000) does not match the returned shape (B, 10)
 
 
 def via_name(x: Float[Tensor, "B 3 224 224"]) -> Float[Tensor, "B 512"]:
     features = backbone(x)
-    if features.numel() == 0:
-        return features  # E: Return annotation (B, 512) does not match the model's output (B, 64)
-    return features
+    if features.mean() > 0:
+        return features  # E: Return annotation (B, 512) does not match the returned shape (B, 64)
+    return features  # E: Return annotation (B, 512) does not match the returned shape (B, 64)
 
 
 def wrong_batch(x: Float[Tensor, "8 3 32 32"]) -> Float[Tensor, "16 10"]:
-    return classifier(x)  # E: Return annotation (16, 10) does not match the model's output (8, 10)
+    return classifier(x)  # E: Return annotation (16, 10) does not match the returned shape (8, 10)
 
 
 def without_input(x: Float[Tensor, "B 3 8 8"]) -> Float[Tensor, "B 3"]:
-    return neighbours(x)  # E: Return annotation (B, 3) does not match the model's output (..., 2)
+    return neighbours(x)  # E: Return annotation (B, 3) does not match the returned shape (B, 2)
 
 
 # An annotated local, and one model's output fed to the next.
 def annotated_local(x: Float[Tensor, "B 3 32 32"]) -> None:
-    logits: Float[Tensor, "B 100"] = classifier(x)  # E: Annotation (B, 100) does not match the model's output (B, 10)
+    logits: Float[Tensor, "B 100"] = classifier(x)  # E: Annotation (B, 100) does not match the value's shape (B, 10)
 
 
 def chained(x: Float[Tensor, "B 3 64 64"]) -> Tensor:
@@ -85,7 +85,7 @@ class Net(nn.Module):
 
     def forward(self, x: Shaped[Tensor, "B 3 32 32"]) -> Float[Tensor, "B 100"]:
         h = self.features(x)
-        return self.head(h)  # E: Return annotation (B, 100) does not match the model's output (B, 10)
+        return self.head(h)  # E: Return annotation (B, 100) does not match the returned shape (B, 10)
 
 
 # Correct code: silent.
