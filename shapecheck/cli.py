@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     _model_arguments(summary)
     summary.add_argument("--depth", type=int, metavar="N", help="one row per block N levels down the paths, with subtotals")
+    summary.add_argument(
+        "--static",
+        action="store_true",
+        help="read the model from source without importing or running anything (FILE.py:Net, FILE.py:'Net(10, depth=3)', FILE.py:resnet18())",
+    )
     summary.set_defaults(run=_summary)
 
     check = commands.add_parser(
@@ -118,6 +123,8 @@ def _summary(args: argparse.Namespace) -> int:
     bindings = _bindings(args.bind)
     if args.depth is not None and args.depth < 1:
         raise UsageError(f"--depth must be a positive int, got {args.depth}")
+    if args.static:
+        return _static_summary(args, bindings)
     source, name = split_target(args.target)
     module = _import(source)
     if module is None:
@@ -151,6 +158,35 @@ def _summary(args: argparse.Namespace) -> int:
     unused = sorted(set(bindings) - used)
     if unused and status == 0:
         raise UsageError(f"--bind {', '.join(unused)}: no model's input has such a symbol")
+    return status
+
+
+def _static_summary(args: argparse.Namespace, bindings: dict[str, int]) -> int:
+    """``summary --static``: the model built and run by the forward interpreter, from source alone."""
+    from shapecheck.static.model import ModelError, build_model, static_candidates
+
+    path, _, target = args.target.partition(":")
+    if not path.endswith(".py") or not Path(path).is_file():
+        raise UsageError(f"{path}: no such Python file (--static reads a file: FILE.py[:NAME])")
+    source = Path(path).read_text(encoding="utf-8", errors="replace")
+    inputs = None if args.input is None else [_input(args.input) or ()]
+    try:
+        targets = [target] if target else static_candidates(source, path)
+    except ModelError as err:
+        raise UsageError(str(err)) from None
+    if not targets:
+        raise UsageError(f"{path} defines no model that can be built without arguments: name one, e.g. {path}:'Net(10)'")
+    status = 0
+    for i, name in enumerate(targets):
+        print(("\n" if i else "") + f"{name} from {path} (read from source, nothing run)")
+        try:
+            model = build_model(source, path, name, inputs)
+        except ModelError as err:
+            print(f"shapecheck summary: {err}", file=sys.stderr)
+            status = 1
+            continue
+        symbols = {s.name for d in model.input_shape for s in symbols_of(d)}
+        print(shapecheck.summary(model, args.depth, **{k: v for k, v in bindings.items() if k in symbols}))  # type: ignore[arg-type]
     return status
 
 

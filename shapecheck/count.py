@@ -191,7 +191,8 @@ def _blocks(model: Checked, rows: Sequence[Row], depth: int) -> list[Row]:
                 out.append(first)
             else:
                 path = _prefix(first.path, depth)
-                label = f"{type(_child(model, path)).__name__} ({len(group)} layers)"
+                node = _child(model, path)
+                label = f"{getattr(node, 'kind', None) or type(node).__name__} ({len(group)} layers)"
                 macs: Dim = sum((r.macs for r in group), start=0)
                 out.append(Row(first.position, path, label, end.output, sum(r.params for r in group), macs, end.position))
             group = []

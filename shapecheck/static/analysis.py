@@ -29,7 +29,7 @@ from shapecheck.static.objects import instantiate
 from shapecheck.static.report import FileReport, ModelReport
 from shapecheck.static.values import ClassValue, External, FunctionValue, Instance, Journal, Tensor, Unknown, Value
 
-__all__ = ["analyze_file", "analyze_source", "mentions_models"]
+__all__ = ["analyze_file", "analyze_source", "infer_inputs", "mentions_models", "prepare", "run_forward"]
 
 _MAX_INSTANCES: Final = 4
 """Instances of one class checked with their own arguments (more add little and cost time)."""
@@ -60,6 +60,7 @@ def analyze_source(source: str, path: str = "<source>") -> FileReport:
         return report
     interp = Interpreter(source, path, tree)
     _Analysis(interp, report).run()
+
     ignored = _ignored_lines(source)
     report.findings = sorted((f for f in interp.findings.values() if f.line not in ignored), key=lambda f: (f.line, f.column, f.message))
     report.shapes = interp.shapes
@@ -117,7 +118,7 @@ class _Analysis:
         with self._model(f"{fn.qualname}()", line, record=False) as model:
             result = self.interp.call_value(fn, [], {}, node)
             model.output = _describe(result)
-        if model.steps or model.gaps and self.interp.tracer.steps:
+        if self.interp.tracer.steps:  # it ran a model on tensors (a factory that only builds one is not)
             self.report.models.append(model)
 
     def _instance(self, obj: Instance, line: int) -> None:
@@ -183,59 +184,14 @@ class _Analysis:
             self.report.models.append(ModelReport(name, line, followed=False, why="no forward()"))
             return
         forward = found[0]
-        params = [*forward.node.args.posonlyargs, *forward.node.args.args][1:]
-        defaults = len(forward.node.args.defaults)
-        required = params[: len(params) - defaults] if defaults else params
-        inputs = self._inputs(obj, forward, required)
+        params = _tensor_parameters(forward)
+        inputs = infer_inputs(interp, forward.bind(obj), params)
         with self._model(name, line) as model:
             if note:
                 interp.gap(forward.node, note)
-            journal = Journal()
-            outer, Journal.active = Journal.active, journal
-            try:
-                result = interp.call_value(forward.bind(obj), list(inputs), {}, forward.node)
-            finally:
-                Journal.active = outer
-                for value, state in journal.before.values():
-                    value.restore(state)
-            model.inputs = ", ".join(f"{p.arg}: {_describe(v)}" for p, v in zip(required, inputs))
+            result = _undone(interp, forward.bind(obj), inputs)
+            model.inputs = ", ".join(f"{p.arg}: {_describe(v)}" for p, v in zip(params, inputs))
             model.output = _describe(result)
-
-    def _inputs(self, obj: Instance, forward: FunctionValue, params: list[ast.arg]) -> list[Value]:
-        interp = self.interp
-        inputs: list[Value] = []
-        probes: dict[int, Evidence] = {}
-        for p in params:
-            annotated = annotated_tensor(p.annotation, lambda n: interp.eval(n, interp.module_scope))
-            if annotated is not None:
-                inputs.append(annotated)
-            else:
-                shape = Shape.unknown()
-                probe = Tensor(shape)
-                probes[id(shape)] = Evidence()
-                inputs.append(probe)
-        if not probes:
-            return inputs
-        with self._model("<probe>", 0, record=False), interp.silenced():
-            interp.probe = probes
-            journal = Journal()
-            outer, Journal.active = Journal.active, journal
-            try:
-                interp.call_value(forward.bind(obj), list(inputs), {}, forward.node)
-            finally:
-                interp.probe = None
-                Journal.active = outer
-                for mutable, state in journal.before.values():
-                    mutable.restore(state)
-        out: list[Value] = []
-        position = 0
-        for value in inputs:
-            if isinstance(value, Tensor) and id(value.shape) in probes:
-                out.append(from_evidence(probes[id(value.shape)], position))
-                position += 1
-            else:
-                out.append(value)
-        return out
 
     def _annotated_function(self, fn: FunctionValue) -> None:
         interp = self.interp
@@ -276,6 +232,90 @@ def _ignored_lines(source: str) -> set[int]:
     """Lines a comment tells every checker to leave alone: ``# type: ignore``, ``# type: ignore[shape]``
     (with any other codes), ``# shapecheck: ignore``. ``# type: ignore[other-code]`` does not."""
     return {i for i, text in enumerate(source.splitlines(), 1) if "#" in text and _IGNORE.search(text)}
+
+
+def prepare(source: str, path: str) -> Interpreter:
+    """An interpreter that has run the module's top level (definitions, constants, module-level models).
+
+    Raises ``ValueError`` for a file that does not parse."""
+    try:
+        tree = ast.parse(source, path)
+    except (SyntaxError, ValueError) as err:
+        line = getattr(err, "lineno", None)
+        raise ValueError(f"{path}: syntax error{f' at line {line}' if line else ''}: {getattr(err, 'msg', err)}") from None
+    interp = Interpreter(source, path, tree)
+    interp.run_module()
+    return interp
+
+
+def run_forward(interp: Interpreter, model: Value, given: list[Tensor] | None = None) -> tuple[Value, list[Tensor]]:
+    """Call ``model`` (an instance of a torch module class, a layer or a chain) on ``given`` tensors, or on
+    the inputs its first layers imply; what the call changes in the model is undone. Returns the result
+    and the inputs used."""
+    if isinstance(model, Instance):
+        found = model.cls.lookup("forward")
+        if found is None or not isinstance(found[0], FunctionValue):
+            return Unknown(f"{model.cls.name} has no forward()"), []
+        callee: Value = found[0].bind(model)
+        params = _tensor_parameters(found[0])
+    else:
+        callee, params = model, [ast.arg("input")]
+    inputs: list[Value] = list(given) if given is not None else infer_inputs(interp, callee, params)
+    tensors = [t for t in inputs if isinstance(t, Tensor)]
+    return _undone(interp, callee, inputs), tensors
+
+
+def infer_inputs(interp: Interpreter, callee: Value, params: list[ast.arg]) -> list[Value]:
+    """The inputs to check ``callee`` on: annotated parameters as annotated, the others probed (see ``inputs``)."""
+    inputs: list[Value] = []
+    probes: dict[int, Evidence] = {}
+    for p in params:
+        annotated = annotated_tensor(p.annotation, lambda n: interp.eval(n, interp.module_scope))
+        if annotated is not None:
+            inputs.append(annotated)
+        else:
+            shape = Shape.unknown()
+            probes[id(shape)] = Evidence()
+            inputs.append(Tensor(shape))
+    if not probes:
+        return inputs
+    saved = (interp.tracer, interp.gaps, interp.checked, interp.steps)
+    interp.tracer, interp.gaps = interp.new_tracer(), []
+    interp.probe = probes
+    try:
+        with interp.silenced():
+            _undone(interp, callee, inputs)
+    except (Exhausted, RecursionError):
+        pass
+    finally:
+        interp.probe = None
+        interp.tracer, interp.gaps, interp.checked, interp.steps = saved
+    out: list[Value] = []
+    for value in inputs:
+        if isinstance(value, Tensor) and id(value.shape) in probes:
+            out.append(from_evidence(probes[id(value.shape)], sum(1 for v in out if isinstance(v, Tensor))))
+        else:
+            out.append(value)
+    return out
+
+
+def _undone(interp: Interpreter, callee: Value, inputs: list[Value]) -> Value:
+    """``callee(*inputs)``, with every change it makes to the values it reaches undone afterwards."""
+    journal = Journal()
+    outer, Journal.active = Journal.active, journal
+    try:
+        return interp.call_value(callee, list(inputs), {}, getattr(callee, "node", interp.tree))
+    finally:
+        Journal.active = outer
+        for mutable, state in journal.before.values():
+            mutable.restore(state)
+
+
+def _tensor_parameters(forward: FunctionValue) -> list[ast.arg]:
+    """The parameters of ``forward`` (after ``self``) without a default: the tensors it is called on."""
+    spec = forward.node.args
+    params = [*spec.posonlyargs, *spec.args][1:]
+    return params[: len(params) - len(spec.defaults)] if spec.defaults else params
 
 
 def _required(fn: FunctionValue) -> int:

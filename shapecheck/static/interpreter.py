@@ -536,6 +536,8 @@ class Interpreter:
             obj = self.eval(target.value, scope)
             if isinstance(obj, Instance):
                 obj.set(target.attr, value)
+            elif isinstance(obj, LayerValue) and isinstance(value, Tensor) and value.parameter:
+                obj.overrides[target.attr] = value
         elif isinstance(target, ast.Subscript):
             obj = self.eval(target.value, scope)
             key = self.eval(target.slice, scope)

@@ -177,9 +177,7 @@ def _dims_tuple(shape: Shape) -> Value:
 
 def _layer_attribute(interp: Interpreter, obj: LayerValue, name: str, node: ast.AST) -> Value:
     layer = obj.layer
-    from shapecheck.static.layers import parameter_tensor
-
-    tensor = parameter_tensor(layer, name)
+    tensor = obj.parameter(name)
     if tensor is not None:
         return tensor
     if name == "with_input" and isinstance(layer, nn.Sequential):

@@ -187,6 +187,19 @@ class LayerValue(Named):
         self.torch_name = torch_name
         self.parent = None
         self.name = ""
+        self.overrides: dict[str, Tensor] = {}
+        """Parameters replaced by assignment (``self.head.weight = self.embed.weight``: tied weights)."""
+        self._parameters: dict[str, Tensor | None] = {}
+
+    def parameter(self, name: str) -> Tensor | None:
+        """The layer's parameter ``name`` (``weight``, ``bias``) as a tensor, the same object each time."""
+        if name in self.overrides:
+            return self.overrides[name]
+        if name not in self._parameters:
+            from shapecheck.static.layers import parameter_tensor
+
+            self._parameters[name] = parameter_tensor(self.layer, name)
+        return self._parameters[name]
 
     def snapshot(self) -> object:
         return None

@@ -1,0 +1,302 @@
+"""The forward interpreter on the code people write: nn.Module classes, unannotated, checked without running.
+
+Each test is a small model file as a user writes it, with the exact finding (or the silence) expected.
+Whether torch agrees is tested on real model files (``test_corpus``) and on random programs
+(``test_static_differential``); here the messages, lines, coverage and bounds are pinned down.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from shapecheck.static import FileReport, analyze_source
+
+
+def analyze(source: str) -> FileReport:
+    return analyze_source(textwrap.dedent(source), "model.py")
+
+
+def line_of(source: str, text: str) -> int:
+    """The 1-based line of the one line of ``source`` containing ``text``."""
+    (line,) = [n for n, t in enumerate(textwrap.dedent(source).splitlines(), 1) if text in t]
+    return line
+
+
+LENET = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 6, 5)
+        self.pool = nn.MaxPool2d(2, 2)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(FEATURES, 10)
+
+    def forward(self, x):
+        x = self.pool(F.relu(self.conv1(x)))
+        x = self.pool(F.relu(self.conv2(x)))
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        x = self.fc3(x)
+        return x
+"""
+
+
+def test_a_wrong_layer_in_an_unannotated_module_is_found_at_the_forward_line() -> None:
+    source = "FEATURES = 85\n" + LENET
+    (finding,) = analyze(source).findings
+    assert (finding.line, finding.message) == (line_of(source, "x = self.fc3(x)"), "Linear expects 85 input features, got 84")
+    defined = line_of(source, "self.fc3 =")
+    assert finding.notes[0] == f"in self.fc3 = Linear(in_features=85, out_features=10, bias=True), defined at line {defined}"
+    assert finding.notes[-1] == "fix: Linear(84, 10)"
+    assert finding.notes[1].startswith("derived: 84 by self.fc2 = Linear(in_features=120, out_features=84, bias=True) on (B, 120)")
+
+
+def test_the_correct_model_is_silent_and_states_its_input_conditions() -> None:
+    report = analyze("FEATURES = 84\n" + LENET)
+    assert report.findings == []
+    (model,) = report.models
+    assert (model.name, model.inputs, model.output) == ("Net", "x: (B, 3, H, W)", "(B, 10)")
+    assert model.complete and model.steps >= 10
+    assert "H >= 16" in model.conditions and "W >= 16" in model.conditions
+
+
+RESNET = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class BasicBlock(nn.Module):
+    expansion = 1
+
+    def __init__(self, in_planes, planes, stride=1):
+        super(BasicBlock, self).__init__()
+        self.conv1 = nn.Conv2d(in_planes, planes, kernel_size=3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, stride=1, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or in_planes != self.expansion * planes:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(in_planes, self.expansion * planes, kernel_size=1, stride=stride, bias=False),
+                nn.BatchNorm2d(self.expansion * planes),
+            )
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out += self.shortcut(x)
+        return F.relu(out)
+
+
+class ResNet(nn.Module):
+    def __init__(self, block, num_blocks, num_classes=10):
+        super(ResNet, self).__init__()
+        self.in_planes = 64
+        self.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.layer1 = self._make_layer(block, 64, num_blocks[0], stride=1)
+        self.layer2 = self._make_layer(block, 128, num_blocks[1], stride=2)
+        self.layer3 = self._make_layer(block, 256, num_blocks[2], stride=2)
+        self.layer4 = self._make_layer(block, 512, num_blocks[3], stride=2)
+        self.linear = nn.Linear(LINEAR * block.expansion, num_classes)
+
+    def _make_layer(self, block, planes, num_blocks, stride):
+        strides = [stride] + [1] * (num_blocks - 1)
+        layers = []
+        for stride in strides:
+            layers.append(block(self.in_planes, planes, stride))
+            self.in_planes = planes * block.expansion
+        return nn.Sequential(*layers)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.layer1(out)
+        out = self.layer2(out)
+        out = self.layer3(out)
+        out = self.layer4(out)
+        out = F.avg_pool2d(out, 4)
+        out = out.view(out.size(0), -1)
+        out = self.linear(out)
+        return out
+
+
+def ResNet18():
+    return ResNet(BasicBlock, [2, 2, 2, 2])
+"""
+
+
+def test_helpers_loops_and_custom_blocks_are_followed() -> None:
+    report = analyze(RESNET.replace("LINEAR", "512"))
+    assert report.findings == []
+    (model,) = report.models
+    assert model.name == f"ResNet (built at line {line_of(RESNET, 'return ResNet(BasicBlock')})"
+    assert (model.inputs, model.output) == ("x: (B, 3, H, W)", "(B, 10)")
+    assert model.complete
+    assert "((H + 7)//32)*((W + 7)//32) == 1" in model.conditions  # avg_pool2d(4) must leave 1x1 for the view
+
+
+def test_a_mismatch_no_input_size_can_fix_is_an_error_with_the_reason() -> None:
+    source = RESNET.replace("LINEAR", "256")
+    (finding,) = analyze(source).findings
+    assert finding.line == line_of(source, "out = self.linear(out)") and finding.message == "Linear expects 256 input features, got 512*((H + 7)//32)*((W + 7)//32)"
+    assert "for no input size: 512*((H + 7)//32)*((W + 7)//32) is a multiple of 512, 256 is not" in finding.notes
+
+
+def test_a_mismatch_some_size_fixes_is_a_condition_unless_the_file_states_the_size() -> None:
+    source = RESNET.replace("LINEAR", "512").replace("F.avg_pool2d(out, 4)", "F.avg_pool2d(out, 8)")
+    assert analyze(source).findings == []  # fits a 64x64 input
+    stated = source + "\n\ndef test():\n    net = ResNet18()\n    return net(torch.randn(1, 3, 32, 32))\n"
+    (finding,) = analyze(stated).findings
+    assert finding.line == line_of(source, "F.avg_pool2d(out, 8)") and finding.message == "AvgPool2d output H would be 0: input H 4 is too small for kernel 8"
+
+
+def test_a_residual_that_does_not_add_up_is_found_in_the_block() -> None:
+    source = RESNET.replace("LINEAR", "512").replace("stride=1, padding=1, bias=False)\n        self.bn2", "stride=2, padding=1, bias=False)\n        self.bn2")
+    stated = source + "\n\ndef test():\n    return ResNet18()(torch.randn(1, 3, 32, 32))\n"
+    (finding,) = analyze(stated).findings
+    assert finding.line == line_of(source, "out += self.shortcut(x)")
+    assert finding.message == "'+': shapes (1, 64, 16, 16) and (1, 64, 32, 32) do not broadcast: dim -2 is 16 in one and 32 in the other"
+
+
+def test_layers_chosen_by_an_unknown_condition_are_joined_never_guessed() -> None:
+    report = analyze(
+        """
+        import torch.nn as nn
+
+        class Head(nn.Module):
+            def __init__(self, wide):
+                super().__init__()
+                if wide:
+                    self.fc = nn.Linear(2048, 10)
+                else:
+                    self.fc = nn.Linear(512, 10)
+                self.proj = nn.Linear(512, 512)
+
+            def forward(self, x):
+                return self.fc(self.proj(x))
+        """
+    )
+    assert report.findings == []
+    (model,) = report.models
+    assert model.gaps and "constructor arguments not known: wide" in model.gaps[0].reason
+
+
+def test_a_config_class_gives_its_defaults() -> None:
+    report = analyze(
+        """
+        from dataclasses import dataclass
+        import torch
+        import torch.nn as nn
+
+        @dataclass
+        class Config:
+            n_embd: int = 64
+            n_head: int = 4
+            vocab_size: int = 100
+            block_size: int = 16
+
+        class Attention(nn.Module):
+            def __init__(self, config):
+                super().__init__()
+                self.qkv = nn.Linear(config.n_embd, 3 * config.n_embd)
+                self.proj = nn.Linear(config.n_embd, config.n_embd)
+                self.n_head = config.n_head
+
+            def forward(self, x):
+                B, T, C = x.size()
+                q, k, v = self.qkv(x).split(C, dim=2)
+                q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+                k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+                v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+                att = q @ k.transpose(-2, -1)
+                y = att @ v
+                y = y.transpose(1, 2).contiguous().view(B, T, C)
+                return self.proj(y)
+
+        class GPT(nn.Module):
+            def __init__(self, config: Config):
+                super().__init__()
+                self.wte = nn.Embedding(config.vocab_size, config.n_embd)
+                self.wpe = nn.Embedding(config.block_size, config.n_embd)
+                self.blocks = nn.ModuleList([Attention(config) for _ in range(2)])
+                self.head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+
+            def forward(self, idx):
+                b, t = idx.size()
+                pos = torch.arange(0, t, dtype=torch.long)
+                x = self.wte(idx) + self.wpe(pos)
+                for block in self.blocks:
+                    x = x + block(x)
+                return self.head(x)
+        """
+    )
+    assert report.findings == []
+    gpt = next(m for m in report.models if m.name == "GPT")
+    assert (gpt.inputs, gpt.output) == ("idx: (B, T)", "(B, T, 100)")
+    assert gpt.complete
+
+
+def test_what_is_not_followed_is_said_with_the_line() -> None:
+    source = """
+        import torch.nn as nn
+        from mylib import fancy_op
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(10, 10)
+
+            def forward(self, x):
+                x = self.fc(x)
+                x = fancy_op(x)
+                return self.fc(x)
+        """
+    report = analyze(source)
+    (model,) = report.models
+    assert not model.complete
+    assert [str(g) for g in model.gaps] == [f"line {line_of(source, 'fancy_op(x)')}: unknown call mylib.fancy_op()"]
+    assert "0 of 1 models checked in full" in report.coverage()
+
+
+def test_comments_that_silence_a_line() -> None:
+    source = "FEATURES = 85\n" + LENET
+    for comment in ("# type: ignore", "# type: ignore[shape]", "# shapecheck: ignore"):
+        assert analyze(source.replace("x = self.fc3(x)", f"x = self.fc3(x)  {comment}")).findings == []
+    assert analyze(source.replace("x = self.fc3(x)", "x = self.fc3(x)  # type: ignore[arg-type]")).findings != []
+
+
+def test_a_syntax_error_is_a_file_not_checked() -> None:
+    report = analyze("import torch\nclass Net(nn.Module:\n    pass\n")
+    assert report.error is not None and report.error.startswith("syntax error at line 2: ")
+    assert report.coverage().startswith("not checked: syntax error")
+
+
+def test_a_file_without_models_is_skipped_fast() -> None:
+    report = analyze("def f(x):\n    return x + 1\n")
+    assert report.models == [] and report.findings == [] and report.error is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "while True:\n    pass",
+        "def f(n):\n    return f(n + 1)\nf(0)",
+        "x = [1]\nfor _ in range(10**9):\n    x.append(x)",
+        "x = 'a' * 10**9",
+        "x = 10 ** 10 ** 10",
+    ],
+)
+def test_hostile_code_costs_a_bounded_time_and_never_raises(body: str) -> None:
+    report = analyze("import torch\n" + body)
+    assert report.findings == []
