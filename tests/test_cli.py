@@ -154,8 +154,10 @@ def test_python_dash_m() -> None:
 # -- check --------------------------------------------------------------------------------------------
 
 
-def test_check_lists_exactly_the_marked_errors(capsys: pytest.CaptureFixture[str], cache: str) -> None:
-    status, out, _ = run(capsys, "check", "--format", "json", "--cache-dir", cache, "tests/mypy_cases/")
+@pytest.mark.parametrize("engine", [[], ["--mypy"]], ids=["interpreter", "mypy"])
+def test_check_lists_exactly_the_marked_errors(capsys: pytest.CaptureFixture[str], cache: str, engine: list[str]) -> None:
+    """The forward interpreter (the default) and mypy with the plugin report the same errors."""
+    status, out, _ = run(capsys, "check", *engine, "--format", "json", "--cache-dir", cache, "tests/mypy_cases/")
     assert status == 1
     report = json.loads(out)
     assert report["files_checked"] == len(list(CASES.glob("*.py")))
@@ -177,7 +179,7 @@ def test_check_text_format(capsys: pytest.CaptureFixture[str], cache: str) -> No
     lines = out.splitlines()
     assert lines[0] == "tests/mypy_cases/cifar_vgg.py:30:5: Linear expects 25088 input features, got 512"
     assert lines[1] == "    in [32] Linear(in_features=25088, out_features=4096, bias=True)"
-    assert lines[-1] == "Found 1 shape error in 1 file (2 files checked)"
+    assert lines[-1].startswith("Found 1 shape error in 1 file (2 files checked); 2 of 2 models checked in full")
 
 
 def test_check_examples_finds_the_cifar_mistake_only(capsys: pytest.CaptureFixture[str], cache: str) -> None:
@@ -185,11 +187,13 @@ def test_check_examples_finds_the_cifar_mistake_only(capsys: pytest.CaptureFixtu
     linear = next(i for i, line in enumerate((ROOT / "examples/cifar_vgg_bug.py").read_text().splitlines(), 1) if "# copied" in line)
     assert status == 1
     assert out.startswith(f"examples/cifar_vgg_bug.py:{linear}:9: Linear expects 25088 input features, got 512\n")
-    assert out.endswith("Found 1 shape error in 1 file (4 files checked)\n")
+    assert out.splitlines()[-1].startswith("Found 1 shape error in 1 file (4 files checked); ")
 
 
 def test_check_clean_tree_exits_0(capsys: pytest.CaptureFixture[str], cache: str) -> None:
     status, out, _ = run(capsys, "check", "--cache-dir", cache, "examples/vgg16.py", "examples/symbolic.py")
+    assert status == 0 and out.startswith("No shape errors (2 files checked); ")
+    status, out, _ = run(capsys, "check", "--mypy", "--cache-dir", cache, "examples/vgg16.py", "examples/symbolic.py")
     assert (status, out) == (0, "No shape errors (2 files checked)\n")
 
 
@@ -281,7 +285,7 @@ def test_plugin_enabled_whatever_the_project_config(capsys: pytest.CaptureFixtur
         written = check.write_config(check.find_config(), tmp_path)
         assert "shapecheck.mypy" in written.read_text()
         assert str(project / "stubs") in written.read_text() or name != "pyproject.toml"
-        status, out, _ = run(capsys, "check", "model.py")
+        status, out, _ = run(capsys, "check", "--mypy", "model.py")
         assert status == 1, name
         assert out.splitlines() == ["model.py:2:43: Conv2d expects 4 input channels, got 8", *out.splitlines()[1:]]
         assert "[assignment]" not in out and "incompatible" not in out.lower()  # only [shape] findings
@@ -290,7 +294,7 @@ def test_plugin_enabled_whatever_the_project_config(capsys: pytest.CaptureFixtur
 
 def test_large_trees_report_progress(capsys: pytest.CaptureFixture[str], cache: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(check, "BATCH", 3)
-    status, out, err = run(capsys, "check", "--format", "json", "--cache-dir", cache, "tests/mypy_cases/")
+    status, out, err = run(capsys, "check", "--mypy", "--format", "json", "--cache-dir", cache, "tests/mypy_cases/")
     assert status == 1
     files = len(list(CASES.glob("*.py")))
     lines = err.splitlines()
@@ -305,12 +309,14 @@ def test_large_trees_report_progress(capsys: pytest.CaptureFixture[str], cache: 
 def test_check_usage_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     status, _, err = run(capsys, "check", "examples/nothere/")
     assert status == 2 and "no such file or directory" in err
-    status, _, err = run(capsys, "check", "--config-file", str(tmp_path / "none.ini"), "examples/")
+    status, _, err = run(capsys, "check", "--mypy", "--config-file", str(tmp_path / "none.ini"), "examples/")
     assert status == 2 and "no such configuration file" in err
     broken = tmp_path / "broken.py"
-    broken.write_text("def f(:\n")
-    status, _, err = run(capsys, "check", str(broken))
+    broken.write_text("import torch\ndef f(:\n")
+    status, _, err = run(capsys, "check", "--mypy", str(broken))
     assert status == 2 and "mypy could not check the files" in err and "[syntax]" in err
+    status, out, _ = run(capsys, "check", str(broken))
+    assert status == 2 and out.splitlines()[-1] == f"No shape errors (1 file checked); no torch or shapecheck models found; 1 file not checked: {broken} (syntax error at line 2: invalid syntax)"
 
 
 def test_pre_commit_hook() -> None:

@@ -63,3 +63,33 @@ def test_dmypy_error_appears_and_disappears(daemon: tuple[Path, list[str]]) -> N
     assert "model.py:7:5: error: Conv2d expects 8 input channels, got 16  [shape]" in out, out
     _write(model, MODEL, 2)
     assert "error" not in _check(tmp, status)
+
+
+UNANNOTATED = """import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 16, 3, padding=1)
+        self.fc = nn.Linear(16 * 8 * 8, 10)
+
+    def forward(self, x):
+        x = F.adaptive_avg_pool2d(F.relu(self.conv(x)), 8)
+        return self.fc(x.flatten(1))
+"""
+
+
+def test_dmypy_follows_an_unannotated_module_edit_by_edit(daemon: tuple[Path, list[str]]) -> None:
+    """The forward interpreter runs where mypy checks nothing (an unannotated forward), also in the daemon."""
+    tmp, status = daemon
+    (tmp / "mypy.ini").write_text(f"[mypy]\nplugins = shapecheck.mypy\nmypy_path = {ROOT / 'stubs'},{ROOT}\n")
+    model = tmp / "model.py"
+    _write(model, UNANNOTATED, 0)
+    assert "error" not in _check(tmp, status)
+    _write(model, UNANNOTATED.replace("nn.Linear(16 * 8 * 8", "nn.Linear(16 * 7 * 7"), 1)
+    out = _check(tmp, status)
+    assert "model.py:13:16: error: Linear expects 784 input features, got 1024  [shape]" in out, out
+    _write(model, UNANNOTATED, 2)
+    assert "error" not in _check(tmp, status)

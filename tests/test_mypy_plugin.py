@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -230,3 +232,49 @@ def test_version_in_cache_key() -> None:
 def test_type_ignore_and_notes_on_the_same_line(cases: Run) -> None:
     line = next(n for n, t in enumerate((CASES / "nn_chains.py").read_text().splitlines(), 1) if t.startswith("ignored ="))
     assert not [m for m in cases.messages if Path(m.path).name == "nn_chains.py" and m.line == line]
+
+
+UNANNOTATED = """import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 6, 5)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(100, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        return self.fc2(x)
+
+
+def build() -> nn.Module:
+    return nn.Sequential(nn.Linear(10, 20), nn.Linear(30, 5))
+"""
+
+
+@pytest.mark.parametrize("untyped", [False, True])
+def test_unannotated_module_in_a_separate_project(tmp_path: Path, untyped: bool) -> None:
+    """A user's project: plain mypy with the plugin reports the unannotated forward's mistake, once, with
+    or without ``check_untyped_defs`` (the call hooks and the interpreter never double an error)."""
+    (tmp_path / "model.py").write_text(UNANNOTATED)
+    config = f"[mypy]\nplugins = shapecheck.mypy\ncheck_untyped_defs = {untyped}\n[mypy-torch.*]\nfollow_imports = skip\n"
+    (tmp_path / "mypy.ini").write_text(config)
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--config-file", "mypy.ini", "--no-incremental", "--show-column-numbers", "--no-error-summary", "model.py"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    errors = [line for line in done.stdout.splitlines() if ": error:" in line]
+    assert errors == [
+        "model.py:19:16: error: Linear expects 100 input features, got 120  [shape]",
+        "model.py:23:45: error: Linear expects 30 input features, got 20  [shape]",
+    ], done.stdout
+    assert "model.py:19:16: note: in self.fc2 = Linear(in_features=100, out_features=10, bias=True), defined at line 12" in done.stdout

@@ -2,10 +2,10 @@
 
 mypy checks no statement in an unannotated function (unless ``check_untyped_defs``), so the plugin's
 call hooks never see most model code: ``__init__`` and ``forward`` are rarely annotated. The
-interpreter needs no type checking: it reads the file's source. The plugin runs it on every file that
-defines a class (mypy's semantic analyser calls the base-class hook for each class, annotated or not)
-and reports all the file's findings there; a file without classes has its findings reported by the
-call hooks, at the line of the call (so only in code mypy checks).
+interpreter needs no type checking: it reads the file's source. The plugin runs it from hooks of mypy's
+semantic analyser, which analyses every statement, annotated or not: the base-class hook (each class)
+and the dynamic-class hook (each assignment of a call, ``model = nn.Sequential(...)``) report all the
+file's findings; the call hooks also report those at their line.
 
 A file is analysed once per content (cached by path, size and modification time), and mypy drops a
 repeated message on a line, so reporting from every class is cheap and never doubles an error.
@@ -17,7 +17,6 @@ import os
 from typing import TYPE_CHECKING, Final
 
 from mypy.errorcodes import ErrorCode
-from mypy.nodes import Context
 
 if TYPE_CHECKING:
     from shapecheck.static import FileReport
@@ -53,6 +52,12 @@ def report_file(api: object, path: str, code: ErrorCode) -> None:
         return
     for finding in report.findings:
         emit(api, finding, code)
+    errors = getattr(api, "errors", None)
+    for model in report.models:
+        if errors is not None and model.followed and model.gaps and model.line > 1:
+            more = f" (and {len(model.gaps) - 1} more; shapecheck check -v lists them)" if len(model.gaps) > 1 else ""
+            text = f"shapecheck followed {model.name} only in part: {model.gaps[0]}{more}"
+            errors.report(model.line, 0, text, code=code, severity="note")
 
 
 def findings_at(path: str, line: int) -> list[object]:
@@ -62,20 +67,16 @@ def findings_at(path: str, line: int) -> list[object]:
 
 
 def emit(api: object, finding: object, code: ErrorCode) -> None:
-    """Report one finding through ``api``: the semantic analyser's plugin interface (``fail``/``note``) or
-    the type checker's (``fail``/``msg.note``)."""
+    """Report one finding through mypy's error list (the semantic analyser's or the type checker's), its
+    notes attached to it. Written to the list directly: the analyser's own ``fail``/``note`` drop what is
+    said inside a function mypy does not check, which is where most model code is."""
     from shapecheck.static import Finding
 
     assert isinstance(finding, Finding)
-    context = Context(line=finding.line, column=finding.column)
-    context.end_line = finding.end_line
-    context.end_column = finding.end_column
-    fail = getattr(api, "fail")
-    note = getattr(api, "note", None)
-    fail(finding.message, context, code=code)
+    errors = getattr(api, "errors", None) or getattr(getattr(api, "msg", None), "errors", None)
+    if errors is None:
+        return
+    where = {"end_line": finding.end_line, "end_column": finding.end_column}
+    error = errors.report(finding.line, finding.column, finding.message, code=code, **where)
     for text in finding.notes:
-        if note is not None:
-            note(text, context, code=code)
-        else:
-            getattr(api, "msg").note(text, context, code=code)
-
+        errors.report(finding.line, finding.column, text, code=code, severity="note", parent_error=error, **where)

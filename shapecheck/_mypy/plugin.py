@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Final
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
 from mypy.nodes import ARG_POS, CallExpr, FuncDef, MemberExpr, TypeInfo
-from mypy.plugin import ClassDefContext, FunctionContext, MethodContext, Plugin, ReportConfigContext
+from mypy.plugin import ClassDefContext, DynamicClassDefContext, FunctionContext, MethodContext, Plugin, ReportConfigContext
 from mypy.subtypes import is_subtype
 from mypy.types import AnyType, CallableType, Instance, Type, get_proper_type
 
@@ -74,8 +74,11 @@ class ShapecheckPlugin(Plugin):
     def get_base_class_hook(self, fullname: str) -> Callable[[ClassDefContext], None] | None:
         return _interpret_file
 
+    def get_dynamic_class_hook(self, fullname: str) -> Callable[[DynamicClassDefContext], None] | None:
+        return _interpret_file
 
-def _interpret_file(ctx: ClassDefContext) -> None:
+
+def _interpret_file(ctx: ClassDefContext | DynamicClassDefContext) -> None:
     """A class in a file: the forward interpreter's findings for the whole file (unannotated code too)."""
     try:
         from shapecheck._mypy.interpreted import report_file
@@ -85,7 +88,8 @@ def _interpret_file(ctx: ClassDefContext) -> None:
             report_file(ctx.api, path, SHAPE)
     except Exception as exc:
         try:
-            ctx.api.fail(f"shapecheck plugin bug, please report it: {type(exc).__name__}: {exc} (this file was not checked)", ctx.cls, code=SHAPE)
+            where = ctx.cls if isinstance(ctx, ClassDefContext) else ctx.call
+            ctx.api.fail(f"shapecheck plugin bug, please report it: {type(exc).__name__}: {exc} (this file was not checked)", where, serious=True, code=SHAPE)
         except Exception:
             pass
 

@@ -18,20 +18,21 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Final
 
+from shapecheck.dims import DimLike, as_dim
 from shapecheck.shape import Shape
 from shapecheck.static.inputs import Evidence, annotated_tensor, from_evidence
 from shapecheck.static.interpreter import Exhausted, Interpreter
 from shapecheck.static.objects import instantiate
 from shapecheck.static.report import FileReport, ModelReport
-from shapecheck.static.values import ClassValue, External, FunctionValue, Instance, Journal, Tensor, Unknown, Value
+from shapecheck.static.values import ClassValue, Container, External, FunctionValue, Instance, Journal, LayerValue, Named, Tensor, Unknown, Value
 
-__all__ = ["analyze_file", "analyze_source", "infer_inputs", "mentions_models", "prepare", "run_forward"]
+__all__ = ["Entry", "analyze_file", "analyze_source", "infer_inputs", "mentions_models", "prepare", "run_forward"]
 
-_MAX_INSTANCES: Final = 4
+_MAX_INSTANCES: Final = 12
 """Instances of one class checked with their own arguments (more add little and cost time)."""
 _MARKERS: Final = ("torch", "shapecheck", "jaxtyping")
 
@@ -41,14 +42,19 @@ def mentions_models(source: str) -> bool:
     return any(m in source for m in _MARKERS)
 
 
-def analyze_file(path: str) -> FileReport:
+def analyze_file(path: str, entries: Sequence[Entry] = ()) -> FileReport:
     with open(path, encoding="utf-8", errors="replace") as f:
         source = f.read()
-    return analyze_source(source, path)
+    return analyze_source(source, path, entries)
 
 
-def analyze_source(source: str, path: str = "<source>") -> FileReport:
-    """Every finding, model and shape the interpreter gets from ``source``."""
+Entry = str | tuple[str, Sequence[Sequence[DimLike]]]
+"""A model to check besides those the file builds: an expression of the file's names (``"ViT(dim=64)"``,
+``"GPT(GPTConfig(n_layer=2))"``), optionally with the input shapes to run it on."""
+
+
+def analyze_source(source: str, path: str = "<source>", entries: Sequence[Entry] = ()) -> FileReport:
+    """Every finding, model and shape the interpreter gets from ``source`` (and from ``entries``)."""
     report = FileReport(path)
     if not mentions_models(source):
         return report
@@ -59,8 +65,7 @@ def analyze_source(source: str, path: str = "<source>") -> FileReport:
         report.error = f"syntax error{f' at line {line}' if line else ''}: {getattr(err, 'msg', err)}"
         return report
     interp = Interpreter(source, path, tree)
-    _Analysis(interp, report).run()
-
+    _Analysis(interp, report).run(entries)
     ignored = _ignored_lines(source)
     report.findings = sorted((f for f in interp.findings.values() if f.line not in ignored), key=lambda f: (f.line, f.column, f.message))
     report.shapes = interp.shapes
@@ -72,14 +77,16 @@ class _Analysis:
         self.interp = interp
         self.report = report
         self.built: set[tuple[int, int]] = set()
-        """The (class, line) of the instances checked: a model built twice at one line is checked once."""
+        """The (class, configuration) of the instances checked: a model built twice alike is checked once."""
 
-    def run(self) -> None:
+    def run(self, entries: Sequence[Entry] = ()) -> None:
         interp = self.interp
         with self._model("module level", 1, record=False) as module:
             interp.run_module()
         if module.steps or module.gaps:
             self.report.models.append(module)
+        for entry in entries:
+            self._entry(entry)
         for fn in list(interp.functions):
             if _required(fn) == 0:
                 self._entry_function(fn)
@@ -112,22 +119,53 @@ class _Analysis:
         if record:
             self.report.models.append(model)
 
+    def _entry(self, entry: Entry) -> None:
+        """A model named by an expression of the file's names, run on the given inputs or the implied ones."""
+        text, shapes = (entry, None) if isinstance(entry, str) else entry
+        interp = self.interp
+        try:
+            expression = ast.parse(text.strip(), mode="eval").body
+        except SyntaxError:
+            self.report.models.append(ModelReport(text, 0, followed=False, why="not a Python expression"))
+            return
+        with self._model(text, 0, record=False):
+            interp.entry = text
+            value = interp.eval(expression, interp.module_scope)
+            interp.entry = ""
+        if not isinstance(value, (Instance, LayerValue, Container)):
+            self.report.models.append(ModelReport(text, 0, followed=False, why=_why(value) if isinstance(value, Unknown) else "not a model"))
+            return
+        given = None if shapes is None else [Tensor(Shape([as_dim(d) for d in dims])) for dims in shapes]
+        line = value.cls.node.lineno if isinstance(value, Instance) else value.line
+        if isinstance(value, Instance):
+            self.built.add((id(value.cls), _fingerprint(value)))
+        with self._model(text, line) as model:
+            result, used = run_forward(interp, value, given)
+            if isinstance(result, Unknown):
+                interp.lost(result, interp.tree)
+            model.inputs = ", ".join(str(t.shape) for t in used)
+            model.output = _describe(result)
+
     def _entry_function(self, fn: FunctionValue) -> None:
         node = fn.node
         line = getattr(node, "lineno", 0)
         with self._model(f"{fn.qualname}()", line, record=False) as model:
+            self.interp.entry = f"{fn.qualname}()"
             result = self.interp.call_value(fn, [], {}, node)
+            self.interp.entry = ""
             model.output = _describe(result)
         if self.interp.tracer.steps:  # it ran a model on tensors (a factory that only builds one is not)
             self.report.models.append(model)
 
     def _instance(self, obj: Instance, line: int) -> None:
-        if not obj.cls.is_module or obj.parent is not None or (id(obj.cls), line) in self.built:
+        if not obj.cls.is_module or obj.parent is not None:
             return
-        if sum(1 for cls, _ in self.built if cls == id(obj.cls)) >= _MAX_INSTANCES:
+        key = (id(obj.cls), _fingerprint(obj))
+        if key in self.built or sum(1 for cls, _ in self.built if cls == id(obj.cls)) >= _MAX_INSTANCES:
             return
-        self.built.add((id(obj.cls), line))
-        self._forward(obj, f"{obj.cls.name} (built at line {line})", obj.cls.node.lineno)
+        self.built.add(key)
+        entry = self.interp.built_by.get(id(obj))
+        self._forward(obj, f"{entry}: {obj.cls.name}" if entry else f"{obj.cls.name} (built at line {line})", obj.cls.node.lineno)
 
     def _class(self, cls: ClassValue) -> None:
         interp = self.interp
@@ -180,16 +218,19 @@ class _Analysis:
     def _forward(self, obj: Instance, name: str, line: int, note: str = "") -> None:
         interp = self.interp
         found = obj.cls.lookup("forward")
-        if found is None or not isinstance(found[0], FunctionValue):
+        if (found is None or not isinstance(found[0], FunctionValue)) and obj.base is None and obj.cls.container_kind != "Sequential":
             self.report.models.append(ModelReport(name, line, followed=False, why="no forward()"))
             return
-        forward = found[0]
-        params = _tensor_parameters(forward)
-        inputs = infer_inputs(interp, forward.bind(obj), params)
+        forward = found[0] if found is not None and isinstance(found[0], FunctionValue) else None
+        params = _tensor_parameters(forward) if forward is not None else [ast.arg("input")]
+        callee: Value = forward.bind(obj) if forward is not None else obj
+        inputs = infer_inputs(interp, callee, params)
         with self._model(name, line) as model:
             if note:
-                interp.gap(forward.node, note)
-            result = _undone(interp, forward.bind(obj), inputs)
+                interp.gap(line, note)
+            result = _undone(interp, callee, inputs)
+            if isinstance(result, Unknown):
+                interp.lost(result, obj.cls.node)
             model.inputs = ", ".join(f"{p.arg}: {_describe(v)}" for p, v in zip(params, inputs))
             model.output = _describe(result)
 
@@ -316,6 +357,19 @@ def _tensor_parameters(forward: FunctionValue) -> list[ast.arg]:
     spec = forward.node.args
     params = [*spec.posonlyargs, *spec.args][1:]
     return params[: len(params) - len(spec.defaults)] if spec.defaults else params
+
+
+def _fingerprint(value: Value, depth: int = 0) -> int:
+    """A hash of a module tree's configuration: the classes and layers in it, in order."""
+    if depth > 64:
+        return 0
+    if isinstance(value, Instance):
+        return hash((value.cls.name, *(hash((k, _fingerprint(v, depth + 1))) for k, v in value.attrs.items() if isinstance(v, Named))))
+    if isinstance(value, Container):
+        return hash((value.kind, *(_fingerprint(v, depth + 1) for _, v in value.items)))
+    if isinstance(value, LayerValue):
+        return hash(repr(value.layer))
+    return 0
 
 
 def _required(fn: FunctionValue) -> int:

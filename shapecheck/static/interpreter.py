@@ -29,7 +29,7 @@ from shapecheck.static.inputs import Evidence
 from shapecheck.static.registry import Op, Unknowable
 from shapecheck.static.report import Finding, Gap, finding_of
 from shapecheck.static.scope import Arm, Break, Continue, Dead, Return, Scope, join, merge_heap
-from shapecheck.static.solver import Solver
+from shapecheck.static.solver import Solver, never_equal
 from shapecheck.static.values import (
     ClassValue,
     Container,
@@ -149,8 +149,11 @@ class Interpreter:
         self._returns: list[list[Value]] = []
         self.loop_imprecise = False
         self.frames: list[tuple[FunctionValue, Scope]] = []
-        self.layer_nodes: dict[int, tuple[Layer, ast.AST]] = {}
-        """The call that built each layer (kept with the layer, so the id stays its own)."""
+        self.entry = ""
+        """The entry point being run (``resnet50()``): the models it builds are named after it."""
+        self.built_by: dict[int, str] = {}
+        self.layer_nodes: dict[int, tuple[Layer, ast.AST, FunctionValue | None]] = {}
+        """The call that built each layer and the function it ran in (kept with the layer, so the id stays its own)."""
         self.probe: dict[int, Evidence] | None = None
         """While a forward is probed: the evidence on each parameter, by the id of its shape."""
 
@@ -190,16 +193,22 @@ class Interpreter:
         if old is None or _general(finding) and not _general(old):
             self.findings[finding.line] = finding
 
-    def gap(self, node: ast.AST, reason: str) -> None:
-        if reason.startswith("after "):
+    def gap(self, node: ast.AST | int, reason: str) -> None:
+        """Record that tracking was lost at ``node`` (a node or a line) for ``reason``."""
+        if reason.startswith("after ") or self.quiet:
             return
-        line = getattr(node, "lineno", 0)
+        line = node if isinstance(node, int) else getattr(node, "lineno", 0)
         if not any(g.line == line and g.reason == reason for g in self.gaps):
             self.gaps.append(Gap(line, reason))
 
+    def lost(self, value: Unknown, node: ast.AST) -> Unknown:
+        """A model needs ``value`` (calls it, runs an op or a layer on it): where it became unknown is a gap."""
+        self.gap(value.line or node, value.reason or "a value not known")
+        return value
+
     def unknown(self, node: ast.AST, reason: str, shape_dependent: bool = False) -> Unknown:
-        self.gap(node, reason)
-        return Unknown(reason, shape_dependent)
+        """An unknown value born at ``node``; it is a gap only if a model needs it (:meth:`lost`)."""
+        return Unknown(reason, shape_dependent, line=getattr(node, "lineno", 0))
 
     @contextmanager
     def silenced(self, on: bool = True) -> Iterator[None]:
@@ -286,15 +295,16 @@ class Interpreter:
         elif truth is False:
             self.exec_block(stmt.orelse, scope)
         else:
-            self.branches([stmt.body, stmt.orelse], scope, isinstance(test, Unknown) and test.shape_dependent, stmt)
+            self.branches([stmt.body, stmt.orelse], scope, isinstance(test, Unknown) and test.shape_dependent, stmt, test)
 
-    def branches(self, arms: list[Sequence[ast.stmt]], scope: Scope, shape_dependent: bool, node: ast.AST) -> None:
+    def branches(self, arms: list[Sequence[ast.stmt]], scope: Scope, shape_dependent: bool, node: ast.AST, condition: Value = None) -> None:
         """Follow each arm from the same state and join the states of those that go on."""
         why = f"differs between the branches at line {getattr(node, 'lineno', 0)}"
         before_vars = dict(scope.vars)
         outer = Journal.active
         journals: list[Journal] = []
         live: list[Arm] = []
+        live_arms: dict[int, Arm] = {}
         for arm in arms:
             journal = Journal()
             journals.append(journal)
@@ -316,11 +326,14 @@ class Interpreter:
                 Journal.active = outer
             if not ended:
                 live.append(Arm(dict(scope.vars), {k: (v, v.snapshot()) for k, (v, _) in journal.before.items()}))
+                live_arms[len(journals) - 1] = live[-1]
             for value, state in journal.before.values():
                 value.restore(state)
         scope.vars = before_vars
         if not live:
             raise Dead()
+        if condition is not None and len(arms) == 2 and len(live) == 1:
+            self.assume(condition, live[0] is live_arms.get(0))
         touched: dict[int, tuple[Any, object]] = {}
         for journal in journals:
             for key, (value, state) in journal.before.items():
@@ -419,7 +432,24 @@ class Interpreter:
             self.report(Finding(stmt.lineno, stmt.col_offset, why, ("the assertion is false for every input size",)))
             raise Dead()
         if truth is None:
-            self.solver.assumptions.append(ast.get_source_segment(self.source, stmt.test) or "")
+            if not self.assume(test, True):
+                self.solver.assumptions.append(ast.get_source_segment(self.source, stmt.test) or "")
+
+    def assume(self, condition: Value, holds: bool) -> bool:
+        """Take a size comparison the code asserts (or a branch that raises rules out) as given:
+        ``h == 224`` fixes ``h`` for the rest of the model's checks. True when it was taken."""
+        relation = condition.relation if isinstance(condition, Unknown) else None
+        if relation is None:
+            return False
+        left, op, right = relation
+        if (op == "==") != holds:
+            return False
+        for name, value in ((left, right), (right, left)):
+            symbols = symbols_of(name) if isinstance(name, (int, Expr)) else frozenset()
+            if len(symbols) == 1 and isinstance(value, int) and name == as_dim(next(iter(symbols)).name):
+                self.solver.fix(next(iter(symbols)).name, value)
+                return True
+        return False
 
     def _function_def(self, stmt: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> None:
         fn = self.make_function(stmt, scope)
@@ -744,6 +774,7 @@ class Interpreter:
                 return isinstance(op, ast.Eq)
             if never_equal(left, right, lower) is not None:
                 return isinstance(op, ast.NotEq)
+            return Unknown("a comparison of sizes", True, relation=(left, "==" if isinstance(op, ast.Eq) else "!=", right))
         return Unknown("a comparison of sizes", True)
 
     def _if_exp(self, node: ast.IfExp, scope: Scope) -> Value:
@@ -773,10 +804,24 @@ class Interpreter:
         return slice(*parts)
 
     def _joined_str(self, node: ast.JoinedStr, scope: Scope) -> Value:
+        """An f-string of known values (``f"stage{i}"``) is that string; anything else is unknown."""
+        parts: list[str] = []
         for value in node.values:
-            if isinstance(value, ast.FormattedValue):
-                self.eval(value.value, scope)
-        return Unknown("a formatted string")
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                parts.append(value.value)
+                continue
+            if not isinstance(value, ast.FormattedValue):
+                return Unknown("a formatted string")
+            item = self.eval(value.value, scope)
+            spec = self.eval(value.format_spec, scope) if value.format_spec is not None else ""
+            if type(item) not in (int, float, str, bool) or not isinstance(spec, str):
+                return Unknown("a formatted string of values not known")
+            converted: object = str(item) if value.conversion == 115 else repr(item) if value.conversion == 114 else ascii(item) if value.conversion == 97 else item
+            try:
+                parts.append(format(converted, spec))
+            except (ValueError, TypeError):
+                return Unknown("a formatted string Python would reject")
+        return "".join(parts)
 
     def _lambda(self, node: ast.Lambda, scope: Scope) -> Value:
         return self.make_function(node, scope)
@@ -983,6 +1028,7 @@ class Interpreter:
             with building_at(self.where(node)):
                 result = body(c)
         except Unknowable as err:
+            self.gap(err.line or node, err.reason)
             return self.unknown(node, err.reason)
         except (TypeError, ValueError, ArithmeticError, IndexError, KeyError) as err:
             return self.unknown(node, f"{_short(name)}: {err}")
@@ -1030,7 +1076,7 @@ class Interpreter:
         """``self.conv1(x)``: the layer's rule on ``x``'s shape, as a step of the current model."""
         if not isinstance(x, Tensor):
             if isinstance(x, Unknown):
-                return x
+                return self.lost(x, node)
             return self.unknown(node, f"{value.torch_name} called on a value that is not a tensor")
         return self._apply(value.layer, x, node, value.path(), extra, attribute=value.parent is not None)
 
@@ -1066,26 +1112,19 @@ class Interpreter:
         return Tensor(y, x.dtype if not isinstance(layer, (nn.Embedding,)) else "float")
 
     def _fit_input(self, chain: nn.Sequential, declared: nn.Input, x: Tensor, node: ast.AST) -> None:
-        """A chain that declares its input (``Input("B", 3, 32, 32)``) called on ``x``: ``x`` must fit it,
-        and its sizes meet the chain's input conditions. Reported at the argument, as the mypy plugin's
-        type-level check reports it."""
+        """A chain that declares its input (``Input("B", 3, 32, 32)``) called on ``x``: ``x`` must fit it
+        (its names bind to the argument's sizes) and meet the chain's input conditions. Reported at the
+        argument, in the words of the mypy plugin's type-level check."""
         at = node.args[0] if isinstance(node, ast.Call) and node.args else node
         message = f"Argument of shape {x.shape} does not fit the model's input {declared.shape}"
-        try:
-            declared.infer(x.shape, self.tracer.check)
-        except RuleError as err:
-            if err.index is not None and err.expected is not None and err.actual is not None:
-                note = f"dim {err.index} differs: the model's input has {err.expected}, the argument {err.actual}"
-            else:
-                note = err.problem
-            self.report(Finding(getattr(at, "lineno", 0), getattr(at, "col_offset", 0), message, (note,)))
-            raise Failed() from None
-        bound = _bindings(declared.shape, x.shape)
-        for expr, least in chain.requirements:
+        problem, bound = _fit(declared.shape, x.shape, self.solver.lower)
+        for expr, least in chain.requirements if problem is None else []:
             if symbols_of(expr) and all(s.name in bound for s in symbols_of(expr)) and evaluate(expr, bound) < least:
-                note = f"the model needs {expr} >= {least}; for the argument {expr} is {evaluate(expr, bound)}"
-                self.report(Finding(getattr(at, "lineno", 0), getattr(at, "col_offset", 0), message, (note,)))
-                raise Failed()
+                problem = f"the model needs {expr} >= {least}; for the argument {expr} is {evaluate(expr, bound)}"
+                break
+        if problem is not None:
+            self.report(Finding(getattr(at, "lineno", 0), getattr(at, "col_offset", 0), message, (problem,)))
+            raise Failed()
 
     def report_error(self, err: ShapeError, node: ast.AST, attribute: bool = False) -> None:
         """Report a located error at ``node``, naming the failing layer (``self.fc1`` when the model was
@@ -1105,17 +1144,28 @@ class Interpreter:
         self.report(finding_of(err, line, column, end, header, at))
 
 
-def _bindings(declared: Shape, actual: Shape) -> dict[str, int]:
-    """The sizes an argument gives a declared input's names: ``(B, 3, H, W)`` and ``(8, 3, 5, 64)`` give
-    ``B=8, H=5, W=64``."""
-    out: dict[str, int] = {}
-    if actual.prefix or declared.prefix or len(actual) != len(declared):
-        return out
-    for want, got in zip(declared.dims, actual.dims):
-        names = symbols_of(want)
-        if isinstance(got, int) and len(names) == 1 and want == as_dim(next(iter(names)).name):
-            out[next(iter(names)).name] = got
-    return out
+def _fit(declared: Shape, actual: Shape, lower: dict[str, int]) -> tuple[str | None, dict[str, int]]:
+    """Whether an argument of shape ``actual`` fits a declared input, and the sizes it gives its names.
+
+    A bare name binds to the argument's size (the same size everywhere it appears); any other dim
+    must not differ for every size. Returns the problem (None when it fits) and the integer bindings.
+    """
+    if actual.prefix:
+        return None, {}
+    if len(actual) != len(declared):
+        return f"the model takes a {len(declared)}D input, the argument is {len(actual)}D", {}
+    names: dict[str, Dim] = {}
+    for i, (want, got) in enumerate(zip(declared.dims, actual.dims)):
+        symbols = symbols_of(want)
+        if len(symbols) == 1 and want == as_dim(next(iter(symbols)).name):
+            name = next(iter(symbols)).name
+            if name not in names:
+                names[name] = got
+                continue
+            want = names[name]
+        if not is_unknown(got) and not is_unknown(want) and never_equal(got, want, lower) is not None:
+            return f"dim {i} differs: the model's input has {want}, the argument {got}", {}
+    return None, {k: v for k, v in names.items() if isinstance(v, int)}
 
 
 def _line_of(location: str | None) -> int | None:

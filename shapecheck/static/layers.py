@@ -90,7 +90,7 @@ def construct(interp: Interpreter, name: str, args: list[Value], kwargs: dict[st
         return Opaque(short, f"{short}() rejected its arguments", line)
     except (OverflowError, RecursionError):
         return Opaque(short, f"{short}() with arguments not understood", line)
-    interp.layer_nodes[id(layer)] = (layer, node)
+    interp.layer_nodes[id(layer)] = (layer, node, interp.frames[-1][0] if interp.frames else None)
     return LayerValue(layer, line, short)
 
 
@@ -159,38 +159,42 @@ def _sequential(interp: Interpreter, args: list[Value], kwargs: dict[str, Value]
     except ShapeError as err:
         report_chain_error(interp, err, node, layers)
         return Opaque("Sequential", "a Sequential that fails to build", line)
-    interp.layer_nodes[id(chain)] = (chain, node)
+    interp.layer_nodes[id(chain)] = (chain, node, interp.frames[-1][0] if interp.frames else None)
     interp.checked += len(chain.steps)
     return LayerValue(chain, line, "Sequential")
 
 
 def report_chain_error(interp: Interpreter, err: ShapeError, node: ast.AST, parts: Mapping[str, Layer]) -> None:
     """A chain's error, at the call that built the failing layer when it is written inside the chain's
-    own call (``nn.Sequential(..., nn.Linear(10, 2), ...)``), else at the chain's call. ``parts`` are the
-    chain's children by name (``Sequential`` numbers them after a leading ``Input``)."""
+    own call (``nn.Sequential(..., nn.Linear(10, 2), ...)``) or earlier in the same function (a
+    ``make_layers(cfg)`` loop), else at the chain's call. ``parts`` are the chain's children by name
+    (``Sequential`` numbers them after a leading ``Input``)."""
     items = list(parts.items())
     if items and items[0][0] == "0" and isinstance(items[0][1], nn.Input):
         named = {str(i): p for i, (_, p) in enumerate(items[1:])}
     else:
         named = dict(items)
     head, *rest = err.path.split(".") if err.path else [""]
-    found = _node_of(interp, named.get(head), rest)
+    found, function = _node_of(interp, named.get(head), rest)
     first: int = getattr(node, "lineno", 0)
     last: int = getattr(node, "end_lineno", None) or first
-    if found is not None and first <= getattr(found, "lineno", 0) <= last:
+    here = interp.frames[-1][0] if interp.frames else None
+    if found is not None and (first <= getattr(found, "lineno", 0) <= last or here is not None and function is here):
         node = found
     interp.report_error(err, node)
 
 
-def _node_of(interp: Interpreter, layer: Layer | None, path: list[str]) -> ast.AST | None:
-    """The call that built the deepest layer along ``path`` below ``layer``."""
-    best = interp.layer_nodes.get(id(layer), (None, None))[1] if layer is not None else None
+def _node_of(interp: Interpreter, layer: Layer | None, path: list[str]) -> tuple[ast.AST | None, object]:
+    """The call that built the deepest layer along ``path`` below ``layer``, and the function it ran in."""
+    best: tuple[ast.AST | None, object] = (None, None)
+    if layer is not None and id(layer) in interp.layer_nodes:
+        best = interp.layer_nodes[id(layer)][1:]
     for name in path:
         if layer is None:
             break
         layer = dict(layer.children()).get(name)
         if layer is not None and id(layer) in interp.layer_nodes:
-            best = interp.layer_nodes[id(layer)][1]
+            best = interp.layer_nodes[id(layer)][1:]
     return best
 
 

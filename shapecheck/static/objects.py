@@ -36,6 +36,7 @@ from shapecheck.static.values import (
     Unknown,
     Value,
     is_module,
+    resolve,
 )
 from shapecheck.twins import layer_class
 
@@ -61,6 +62,31 @@ class Method:
 
 
 @dataclass(eq=False)
+class Partial:
+    """``functools.partial(fn, *args, **kwargs)``."""
+
+    fn: Value
+    args: tuple[Value, ...]
+    kwargs: dict[str, Value]
+
+
+@dataclass(eq=False)
+class RecordType:
+    """``collections.namedtuple(name, fields)``: calling it makes a :class:`Record`."""
+
+    name: str
+    fields: tuple[str, ...]
+
+
+@dataclass(eq=False)
+class Record:
+    """An instance of a named tuple: a tuple whose items are also attributes."""
+
+    kind: RecordType
+    items: tuple[Value, ...]
+
+
+@dataclass(eq=False)
 class Range:
     """``range(start, stop, step)`` with known ints."""
 
@@ -74,6 +100,7 @@ class Range:
 
 # -- attributes ---------------------------------------------------------------------------------
 def attribute(interp: Interpreter, obj: Value, name: str, node: ast.AST) -> Value:
+    obj = resolve(obj)
     if isinstance(obj, Unknown):
         return obj
     if isinstance(obj, External):
@@ -98,6 +125,8 @@ def attribute(interp: Interpreter, obj: Value, name: str, node: ast.AST) -> Valu
         return Method(obj, name)
     if isinstance(obj, Opaque):
         return Unknown(obj.reason)
+    if isinstance(obj, Record):
+        return obj.items[obj.kind.fields.index(name)] if name in obj.kind.fields else Method(tuple(obj.items), name)
     return Unknown(f"attribute {name} of a value not followed")
 
 
@@ -124,9 +153,13 @@ def _instance_attribute(interp: Interpreter, obj: Instance, name: str, node: ast
             bound = value.bind(obj)
             return interp.call_function(bound, [], {}, node) if value.is_property else bound
         return value
+    if obj.base is not None:
+        return _layer_attribute(interp, obj.base, name, node)
+    if obj.cls.container_kind is not None and name in _CONTAINER_METHODS:
+        return Method(obj, name)
     if obj.cls.is_module:
         if name == "training":
-            return Unknown("self.training")
+            return True  # torch builds every module in training mode; .eval() sets it False
         if name in _MODULE_SELF_METHODS or name in _MODULE_NONE_METHODS or name in _MODULE_METHODS:
             return Method(obj, name)
     if name == "__class__":
@@ -183,6 +216,10 @@ def _layer_attribute(interp: Interpreter, obj: LayerValue, name: str, node: ast.
     if name == "with_input" and isinstance(layer, nn.Sequential):
         return Method(obj, name)
     value = getattr(layer, name, None)
+    if isinstance(value, Shape):
+        return Unknown("a shape of unknown rank") if value.prefix else tuple(value.dims)
+    if isinstance(value, list) and all(type(v) in (int, str, float, bool) for v in value):
+        return ListValue(list(value))
     if value is None and name not in vars(layer):
         if isinstance(layer, nn.Sequential):
             for child_name, child in layer.children():
@@ -197,14 +234,20 @@ def _layer_attribute(interp: Interpreter, obj: LayerValue, name: str, node: ast.
 
 # -- subscripts ---------------------------------------------------------------------------------
 def subscript(interp: Interpreter, obj: Value, key: Value, node: ast.AST) -> Value:
+    obj = resolve(obj)
+    if isinstance(obj, Instance) and obj.cls.container_kind is not None and not isinstance(key, Unknown):
+        return _container_item(_as_container(obj), key)
     if isinstance(obj, Tensor):
         from shapecheck.static import tensor_ops
 
-        return interp.run_op("tensor.__getitem__", node, lambda c: tensor_ops.index(c, obj, key))
+        tensor = obj
+        return interp.run_op("tensor.__getitem__", node, lambda c: tensor_ops.index(c, tensor, key))
     if isinstance(obj, Unknown):
         return obj
     if isinstance(key, Unknown):
         return Unknown(key.reason or "an index not known", key.shape_dependent)
+    if isinstance(obj, Record):
+        obj = obj.items
     if isinstance(obj, tuple) or isinstance(obj, ListValue) and obj.exact:
         items = list(obj) if isinstance(obj, tuple) else obj.items
         if isinstance(key, int) and not isinstance(key, (bool, Expr)):
@@ -217,8 +260,11 @@ def subscript(interp: Interpreter, obj: Value, key: Value, node: ast.AST) -> Val
         return obj.items.get(key, Unknown("a dict key not known")) if _hashable(key) else Unknown("a dict key")
     if isinstance(obj, Container):
         return _container_item(obj, key)
-    if isinstance(obj, LayerValue) and isinstance(obj.layer, nn.Sequential) and isinstance(key, int):
+    if isinstance(obj, LayerValue) and isinstance(obj.layer, nn.Sequential) and isinstance(key, (int, str)):
         children = obj.layer.children()
+        if isinstance(key, str):
+            found = [child for name, child in children if name == key]
+            return LayerValue(found[0], obj.line, type(found[0]).__name__) if found else Unknown(f"no layer {key!r} in the Sequential")
         if -len(children) <= key < len(children):
             name, child = children[key]
             return LayerValue(child, obj.line, type(child).__name__)
@@ -259,8 +305,13 @@ def _hashable(value: Value) -> bool:
 
 # -- iteration ----------------------------------------------------------------------------------
 def sequence(interp: Interpreter, value: Value) -> list[Value] | None:
+    value = resolve(value)
+    if isinstance(value, Instance) and value.cls.container_kind is not None:
+        value = _as_container(value)
     if isinstance(value, tuple):
         return list(value)
+    if isinstance(value, Record):
+        return list(value.items)
     if isinstance(value, ListValue):
         return list(value.items) if value.exact else None
     if isinstance(value, Range):
@@ -286,6 +337,7 @@ def sequence(interp: Interpreter, value: Value) -> list[Value] | None:
 
 # -- calls --------------------------------------------------------------------------------------
 def call(interp: Interpreter, fn: Value, args: list[Value], kwargs: dict[str, Value], node: ast.AST) -> Value:
+    fn = resolve(fn)
     if isinstance(fn, FunctionValue):
         return interp.call_function(fn, args, kwargs, node)
     if isinstance(fn, ClassValue):
@@ -297,13 +349,21 @@ def call(interp: Interpreter, fn: Value, args: list[Value], kwargs: dict[str, Va
     if isinstance(fn, Container):
         return _call_container(interp, fn, args, kwargs, node)
     if isinstance(fn, Opaque):
+        interp.gap(fn.line or node, fn.reason)
         return interp.unknown(node, fn.reason)
     if isinstance(fn, Method):
         return _call_method(interp, fn, args, kwargs, node)
+    if isinstance(fn, Partial):
+        return interp.call(fn.fn, [*fn.args, *args], {**fn.kwargs, **kwargs}, node)
+    if isinstance(fn, RecordType):
+        values = [*args, *(kwargs[f] for f in fn.fields[len(args) :] if f in kwargs)]
+        if len(values) != len(fn.fields):
+            return interp.unknown(node, f"{fn.name}() with arguments not understood")
+        return Record(fn, tuple(values))
     if isinstance(fn, External):
         return _call_external(interp, fn.name, args, kwargs, node)
     if isinstance(fn, Unknown):
-        return fn
+        return interp.lost(fn, node)
     return interp.unknown(node, "a call of a value that is not callable")
 
 
@@ -324,6 +384,8 @@ def instantiate(interp: Interpreter, cls: ClassValue, args: list[Value], kwargs:
     if post is not None and isinstance(post[0], FunctionValue):
         interp.call_function(post[0].bind(obj), [], {}, node)
     interp.instances.append((obj, getattr(node, "lineno", 0)))
+    if interp.entry:
+        interp.built_by.setdefault(id(obj), interp.entry)
     return obj
 
 
@@ -346,6 +408,10 @@ def _dataclass_init(interp: Interpreter, obj: Instance, args: list[Value], kwarg
 def _call_instance(interp: Interpreter, obj: Instance, args: list[Value], kwargs: dict[str, Value], node: ast.AST) -> Value:
     name = "forward" if obj.cls.is_module else "__call__"
     found = obj.cls.lookup("__call__") if obj.cls.lookup("__call__") is not None else obj.cls.lookup(name)
+    if found is None and obj.base is not None:
+        return _call_layer(interp, obj.base, args, kwargs, node)
+    if found is None and obj.cls.container_kind == "Sequential":
+        return _call_container(interp, _as_container(obj), args, kwargs, node)
     if found is None or not isinstance(found[0], FunctionValue):
         return interp.unknown(node, f"{obj.cls.name} has no {name}()")
     return interp.call_function(found[0].bind(obj), args, kwargs, node)
@@ -387,6 +453,8 @@ def _call_method(interp: Interpreter, fn: Method, args: list[Value], kwargs: dic
     if isinstance(obj, LayerValue):
         if name == "with_input" and isinstance(obj.layer, nn.Sequential):
             return _with_input(interp, obj, args, node)
+        if isinstance(obj.layer, nn.Sequential) and name in _CHANGES:
+            return _container_method(interp, _unfrozen(obj), name, args, node)
         return obj if name in _MODULE_SELF_METHODS else None if name in _MODULE_NONE_METHODS else Unknown(f"{name}()")
     if isinstance(obj, str):
         return _str_method(obj, name, args)
@@ -500,6 +568,54 @@ def _container_method(interp: Interpreter, obj: Container, name: str, args: list
     return interp.unknown(node, f"{obj.kind}.{name}() is not followed")
 
 
+_CHANGES: Final = frozenset({"append", "extend", "insert", "add_module", "register_module"})
+"""Methods that change a container in place."""
+_CONTAINER_METHODS: Final = frozenset({*_CHANGES, "children", "values", "keys", "items"})
+
+
+def _as_container(obj: Instance) -> Container:
+    """An instance of a container subclass (``class _DenseBlock(nn.ModuleDict)``) seen as its container."""
+    view = Container(obj.cls.container_kind or "Sequential", [], obj.line)
+    view.items = obj.submodules()
+    return view
+
+
+def _unfrozen(obj: LayerValue) -> Container:
+    """A checked chain about to be changed in place, as a container of its layers (the value forwards to it)."""
+    if obj.replaced_by is None:
+        assert isinstance(obj.layer, nn.Sequential)
+        container = Container("Sequential", [(name, LayerValue(child, obj.line, type(child).__name__)) for name, child in obj.layer.children()], obj.line)
+        container.parent, container.name = obj.parent, obj.name
+        obj.replaced_by = container
+    return obj.replaced_by
+
+
+def _base_init(interp: Interpreter, obj: Instance, args: list[Value], kwargs: dict[str, Value], node: ast.AST) -> Value:
+    """``super().__init__(...)`` reaching a torch class: a container's items, or the layer a subclass extends."""
+    from shapecheck.static.layers import construct
+
+    base = obj.cls.torch_base
+    kind = obj.cls.container_kind
+    if kind is not None:
+        if len(args) == 1 and isinstance(args[0], DictValue):
+            items = [(str(k), v) for k, v in args[0].items.items()]
+        else:
+            source = sequence(interp, args[0]) if kind != "Sequential" and args else list(args)
+            if source is None:
+                return interp.unknown(node, f"{kind} of modules not known")
+            items = [(str(i), v) for i, v in enumerate(source)]
+        for key, value in items:
+            obj.set(key, value)
+        return None
+    if base is not None:
+        made = construct(interp, canonical(base), args, kwargs, node)
+        if isinstance(made, LayerValue):
+            obj.base = made
+        elif made is not None:
+            return interp.unknown(node, f"{obj.cls.name} extends {short(base)} with arguments not known")
+    return None
+
+
 _MODULE_METHODS: Final = frozenset(
     {"register_buffer", "register_parameter", "add_module", "register_module", "__base_init__", "parameters", "named_parameters", "modules", "children", "named_modules", "named_children", "buffers", "state_dict", "get_submodule"}
 )
@@ -507,7 +623,14 @@ _MODULE_METHODS: Final = frozenset(
 
 def _module_method(interp: Interpreter, obj: Instance, name: str, args: list[Value], kwargs: dict[str, Value], node: ast.AST) -> Value:
     if name == "__base_init__":
-        return None
+        return _base_init(interp, obj, args, kwargs, node)
+    if obj.cls.container_kind is not None and name in _CONTAINER_METHODS:
+        container = _as_container(obj)
+        result = _container_method(interp, container, name, args, node)
+        for name_, module in container.items:
+            if obj.attrs.get(name_) is not module:
+                obj.set(name_, module)
+        return obj if result is container else result
     if name in ("register_buffer", "register_parameter", "add_module", "register_module"):
         key = args[0] if args else kwargs.get("name")
         value = args[1] if len(args) > 1 else kwargs.get("tensor", kwargs.get("param", kwargs.get("module")))
@@ -516,11 +639,34 @@ def _module_method(interp: Interpreter, obj: Instance, name: str, args: list[Val
                 obj.buffers.add(key)
             obj.set(key, value)
         return None
+    if name in ("eval", "train"):
+        mode = name == "train" and (not args or interp.truth(args[0]) is not False)
+        for module in _instances(obj):
+            module.set("training", mode)
+        return obj
     if name in _MODULE_SELF_METHODS:
         return obj
     if name in _MODULE_NONE_METHODS:
         return None
     return Unknown(f"{obj.cls.name}.{name}()")
+
+
+def _instances(root: Instance) -> list[Instance]:
+    """``root`` and the instances of the file's module classes below it (what ``.eval()`` reaches)."""
+    out: list[Instance] = []
+    stack: list[Value] = [root]
+    seen: set[int] = set()
+    while stack:
+        value = resolve(stack.pop())
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, Instance):
+            out.append(value)
+            stack.extend(v for _, v in value.submodules())
+        elif isinstance(value, Container):
+            stack.extend(v for _, v in value.items)
+    return out
 
 
 def _str_method(obj: str, name: str, args: list[Value]) -> Value:
@@ -548,6 +694,23 @@ def _call_external(interp: Interpreter, name: str, args: list[Value], kwargs: di
     math_fn = _MATH.get(name)
     if math_fn is not None:
         return _math(math_fn, args)
+    if name in _PASS_SECOND:
+        return args[1] if len(args) > 1 else interp.unknown(node, f"{short(name)}()")
+    if name in _FALSE:
+        return False
+    if name in ("functools.partial", "partial") and args:
+        return Partial(args[0], tuple(args[1:]), dict(kwargs))
+    if name in ("collections.namedtuple", "typing.NamedTuple") and len(args) >= 2 and isinstance(args[0], str):
+        fields = args[1].split() if isinstance(args[1], str) else sequence(interp, args[1])
+        if fields is None or not all(isinstance(f, str) for f in fields):
+            return interp.unknown(node, "namedtuple() with fields not known")
+        return RecordType(args[0], tuple(str(f) for f in fields))
+    if name in ("torch._assert",) and args:
+        truth = interp.truth(args[0])
+        if truth is False:
+            return interp.unknown(node, "torch._assert() fails")
+        interp.assume(args[0], True)
+        return None
     if name in ("dataclasses.field", "field"):
         if "default" in kwargs:
             return kwargs["default"]
@@ -589,6 +752,11 @@ def _dict_of(interp: Interpreter, args: list[Value], kwargs: dict[str, Value], n
     items.update(kwargs)
     return DictValue(items)
 
+
+_PASS_SECOND: Final = frozenset({"typing.cast", "torch.jit.annotate"})
+"""Functions that return their second argument unchanged."""
+_FALSE: Final = frozenset({"torch.jit.is_scripting", "torch.jit.is_tracing", "torch.onnx.is_in_onnx_export", "torch._C._get_tracing_state"})
+"""Functions that are False when a model runs eagerly, as the interpreter models it."""
 
 _MATH: Final[dict[str, Callable[..., Any]]] = {
     "math.sqrt": math.sqrt,
@@ -928,6 +1096,8 @@ BUILTINS: Final[dict[str, Builtin]] = {
     "map": _map,
     "divmod": _divmod,
     "print": _none,
+    "reveal_type": _none,
+    "reveal_locals": _none,
     "iter": _identity,
     "type": _opaque("type"),
     "id": _opaque("id"),

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from shapecheck.checker import Checker, _holds_when, _text
-from shapecheck.dims import Dim, content, evaluate, is_nondecreasing, is_unknown, symbols_of
+from shapecheck.dims import Dim, content, evaluate, is_nondecreasing, is_unknown, substitute, symbols_of
 from shapecheck.errors import RuleError
 
 __all__ = ["Solver", "never_equal"]
@@ -54,13 +54,22 @@ class Solver(Checker):
     """A :class:`Checker` for sizes the source leaves free: an equality that some sizes satisfy is
     recorded as a condition on the input (``equations``), one that none satisfies is an error."""
 
-    __slots__ = ("equations", "assumptions")
+    __slots__ = ("equations", "assumptions", "fixed")
 
     def __init__(self) -> None:
         super().__init__()
         self.equations: dict[object, tuple[Dim, Dim]] = {}
         self.assumptions: list[str] = []
         """Asserted conditions the interpreter cannot decide (``t <= self.block_size``), as written."""
+        self.fixed: dict[str, int] = {}
+        """Sizes the source asserts (``assert h == self.image_size``): checks hold them to that value."""
+
+    def fix(self, name: str, value: int) -> None:
+        """The source asserts that the size ``name`` is ``value`` (on the path that goes on)."""
+        self.fixed.setdefault(name, value)
+
+    def at_least(self, d: Dim, bound: int, what: str, *args: object, index: int | None = None, fixes: Sequence[str] = ()) -> None:
+        super().at_least(substitute(d, self.fixed) if self.fixed else d, bound, what, *args, index=index, fixes=fixes)
 
     def equal(
         self,
@@ -75,6 +84,11 @@ class Solver(Checker):
         if actual == expected or is_unknown(actual) or is_unknown(expected):
             return
         why = never_equal(actual, expected, self.lower)
+        if why is None and self.fixed:
+            pinned = never_equal(substitute(actual, self.fixed), substitute(expected, self.fixed), self.lower)
+            if pinned is not None:
+                sizes = ", ".join(f"{k}={v}" for k, v in sorted(self.fixed.items()))
+                why = f"{pinned} for the sizes the code asserts ({sizes})"
         if why is None:
             key = (_key(actual), _key(expected))
             self.equations.setdefault(key, (actual, expected))

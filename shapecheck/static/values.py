@@ -39,6 +39,7 @@ __all__ = [
     "Unknown",
     "Value",
     "is_module",
+    "resolve",
 ]
 
 Value = object
@@ -50,12 +51,24 @@ class Unknown:
     ``shape_dependent`` marks a truth value that depends on the input's sizes (a branch on it is
     not followed for errors: the branch may never run for the sizes that make it fail)."""
 
-    __slots__ = ("reason", "shape_dependent", "of_shape")
+    __slots__ = ("reason", "shape_dependent", "of_shape", "line", "relation")
 
-    def __init__(self, reason: str = "", shape_dependent: bool = False, of_shape: Shape | None = None) -> None:
+    def __init__(
+        self,
+        reason: str = "",
+        shape_dependent: bool = False,
+        of_shape: Shape | None = None,
+        line: int = 0,
+        relation: tuple[object, str, object] | None = None,
+    ) -> None:
         self.reason = reason
         self.shape_dependent = shape_dependent
+        self.line = line
+        """Where the value became unknown (0: not recorded): a gap is reported there when a model needs it."""
         self.of_shape = of_shape
+        self.relation = relation
+        """For the truth of a comparison of sizes: ``(left, "==" or "!=", right)``, which an ``assert`` (or a
+        branch that raises) tells the interpreter to assume."""
         """The shape of unknown rank whose dims this stands for (``x.shape`` of such a tensor)."""
 
     def __repr__(self) -> str:
@@ -190,6 +203,8 @@ class LayerValue(Named):
         self.overrides: dict[str, Tensor] = {}
         """Parameters replaced by assignment (``self.head.weight = self.embed.weight``: tied weights)."""
         self._parameters: dict[str, Tensor | None] = {}
+        self.replaced_by: Container | None = None
+        """The container this chain became when changed in place (``features.add_module(...)``)."""
 
     def parameter(self, name: str) -> Tensor | None:
         """The layer's parameter ``name`` (``weight``, ``bias``) as a tensor, the same object each time."""
@@ -311,7 +326,22 @@ class ClassValue:
 
     @property
     def is_module(self) -> bool:
-        return any(is_module(name) for name in self.external_bases())
+        return any(is_module(name) or name.startswith(("torch.nn.", "shapecheck.nn.")) for name in self.external_bases())
+
+    @property
+    def torch_base(self) -> str | None:
+        """The ``torch.nn`` class this class extends other than ``Module`` (``torch.nn.Sequential``, ``torch.nn.Conv3d``)."""
+        for name in self.external_bases():
+            if name.startswith("torch.nn.") and not is_module(name):
+                return name
+        return None
+
+    @property
+    def container_kind(self) -> str | None:
+        """``Sequential``, ``ModuleList`` or ``ModuleDict`` when the class extends that container."""
+        base = self.torch_base
+        kind = base.rsplit(".", 1)[1] if base else None
+        return kind if kind in ("Sequential", "ModuleList", "ModuleDict") else None
 
 
 def is_module(name: str) -> bool:
@@ -329,6 +359,8 @@ class Instance(Named):
         self.line = line
         self.parent = None
         self.name = ""
+        self.base: LayerValue | None = None
+        """The torch layer a class extending one (``class Conv3DSimple(nn.Conv3d)``) was built as."""
 
     def snapshot(self) -> object:
         return dict(self.attrs)
@@ -345,8 +377,19 @@ class Instance(Named):
     def modules(self) -> Iterator[tuple[str, Value]]:
         return ((k, v) for k, v in self.attrs.items() if isinstance(v, Named) or isinstance(v, Tensor) and v.parameter)
 
+    def submodules(self) -> list[tuple[str, Value]]:
+        """The child modules in the order they were registered (a container subclass applies them so)."""
+        return [(k, v) for k, v in self.attrs.items() if isinstance(v, (Named, Opaque))]
+
     def __repr__(self) -> str:
         return f"{self.cls.name}()"
+
+
+def resolve(value: Value) -> Value:
+    """``value``, or the container a chain became when it was changed in place."""
+    if isinstance(value, LayerValue) and value.replaced_by is not None:
+        return value.replaced_by
+    return value
 
 
 @dataclass(eq=False)

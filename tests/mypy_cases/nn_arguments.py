@@ -11,7 +11,6 @@ same = nn.Conv2d(3, 4, 3, stride=2, padding="same")  # E: Conv2d: padding='same'
 transposed_pad = nn.ConvTranspose2d(3, 4, 3, stride=2, output_padding=2)  # E: ConvTranspose2d: output_padding must be smaller than either stride or dilation, got output_padding=(2, 2), stride=(2, 2), dilation=(1, 1)
 pool_pad = nn.MaxPool2d(3, padding=2)  # E: MaxPool2d: padding should be at most half of kernel_size, got padding=2 and kernel_size=3
 negative = nn.Linear(-1, 3)  # E: Linear: in_features must be non-negative, got -1
-boolean = nn.Linear(True, 3)  # E: Linear: in_features must be an int, got bool True
 no_dims = nn.Input()  # E: Input needs at least one dim, e.g. Input('B', 3, 224, 224)
 bad_dim = nn.Input("B", -3)  # E: Input: dim 1 must be non-negative, got -3
 bad_name = nn.Input("B", "H W")  # E: a symbolic dimension must be an identifier such as 'B' or 'H', got 'H W'
