@@ -140,7 +140,7 @@ def test_helpers_loops_and_custom_blocks_are_followed() -> None:
     report = analyze(RESNET.replace("LINEAR", "512"))
     assert report.findings == []
     (model,) = report.models
-    assert model.name == f"ResNet (built at line {line_of(RESNET, 'return ResNet(BasicBlock')})"
+    assert model.name == "ResNet18(): ResNet"  # named after the factory that built it
     assert (model.inputs, model.output) == ("x: (B, 3, H, W)", "(B, 10)")
     assert model.complete
     assert "((H + 7)//32)*((W + 7)//32) == 1" in model.conditions  # avg_pool2d(4) must leave 1x1 for the view
