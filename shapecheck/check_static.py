@@ -41,13 +41,59 @@ def _walk(root: Path) -> Iterator[str]:
                 yield os.path.join(directory, name)
 
 
+def split_entry(target: str) -> tuple[str, str | None]:
+    """``"vit.py:ViT(dim=64)"`` -> ``("vit.py", "ViT(dim=64)")``; a plain path has no entry."""
+    if os.path.exists(target):
+        return target, None
+    path, sep, entry = target.partition(".py:")
+    return (path + ".py", entry) if sep and entry else (target, None)
+
+
+def configured_entries(start: str = ".") -> dict[str, list[str]]:
+    """The models ``[tool.shapecheck] models`` names in the nearest ``pyproject.toml`` (``"vit.py:ViT(dim=64)"``),
+    by file (resolved), for ``check`` to build besides those the files build themselves."""
+    import tomllib
+
+    directory = Path(start).resolve()
+    for folder in (directory, *directory.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                table = tomllib.loads(candidate.read_text()).get("tool", {}).get("shapecheck", {})
+            except tomllib.TOMLDecodeError as err:
+                raise CheckError(f"{candidate}: {err}") from None
+            models = table.get("models", [])
+            if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
+                raise CheckError(f"{candidate}: [tool.shapecheck] models must be a list of strings such as \"vit.py:ViT(dim=64)\"")
+            out: dict[str, list[str]] = {}
+            for model in models:
+                path, entry = split_entry(model)
+                if entry is None:
+                    raise CheckError(f"{candidate}: [tool.shapecheck] models: {model!r} is not FILE.py:EXPRESSION")
+                out.setdefault(str((folder / path).resolve()), []).append(entry)
+            return out
+        if (folder / ".git").exists():
+            break
+    return {}
+
+
 def run_static(paths: Sequence[str], progress: Callable[[str], None] = lambda _: None) -> Result:
-    """Check ``paths`` with the forward interpreter; raise :class:`CheckError` for a path that does not exist."""
-    files = python_files(paths)
+    """Check ``paths`` with the forward interpreter; raise :class:`CheckError` for a path that does not exist.
+
+    A path may name models to build besides those the file builds: ``vit.py:ViT(image_size=32, dim=64)``
+    (an expression of the file's names), as may ``[tool.shapecheck] models`` in ``pyproject.toml``."""
+    entries = configured_entries()
+    plain: list[str] = []
+    for target in paths:
+        path, entry = split_entry(target)
+        plain.append(path)
+        if entry is not None:
+            entries.setdefault(str(Path(path).resolve()), []).append(entry)
+    files = python_files(plain)
     result = Result(files=len(files))
     for i, path in enumerate(files, 1):
         try:
-            report = analyze_file(path)
+            report = analyze_file(path, entries.get(str(Path(path).resolve()), []))
         except OSError as err:
             report = FileReport(path, error=f"cannot be read: {err.strerror or err}")
         display = _display(path)

@@ -71,7 +71,13 @@ def _parser() -> argparse.ArgumentParser:
         "lost). With --mypy, run mypy with the shapecheck plugin instead (needs mypy). "
         "Exit status 1 with shape errors, 2 when a file cannot be checked, 0 otherwise.",
     )
-    check.add_argument("paths", nargs="+", metavar="PATH", help="files or directories to check")
+    check.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="files or directories to check; FILE.py:EXPR also checks the model EXPR builds, e.g. vit.py:'ViT(dim=64)' "
+        "(as do the FILE.py:EXPR strings of [tool.shapecheck] models in pyproject.toml)",
+    )
     check.add_argument("-v", "--verbose", action="store_true", help="list every model checked and what was not followed")
     check.add_argument("--mypy", action="store_true", help="check through mypy with the shapecheck plugin (the project's mypy configuration)")
     check.add_argument("--format", choices=["text", "json", "sarif", "github"], default="text", help="report format (default text)")
