@@ -62,7 +62,7 @@ def chain_fixes(err: RuleError, tracer: Tracer, lineage: list[Step], path: str) 
     if err.kind != "features" or not isinstance(err.expected, int):
         return []
     fixes = []
-    pool = _adaptive_pool_fix(lineage, err.expected)
+    pool = _adaptive_pool_fix(lineage, err.expected, tracer.namer or _name)
     if pool:
         fixes.append(pool)
     size = _input_size_fix(tracer, path, err.expected)
@@ -71,8 +71,8 @@ def chain_fixes(err: RuleError, tracer: Tracer, lineage: list[Step], path: str) 
     return fixes
 
 
-def _adaptive_pool_fix(steps: list[Step], expected: int) -> str | None:
-    flat = next((s for s in reversed(steps[-4:]) if type(s.layer).__name__ == "Flatten"), None)
+def _adaptive_pool_fix(steps: list[Step], expected: int, name: Callable[[Step, bool], str]) -> str | None:
+    flat = next((s for s in reversed(steps[-4:]) if type(s.layer).__name__ in ("Flatten", "View", "Reshape")), None)
     if flat is None or flat.input.prefix or len(flat.input) < 3:
         return None
     channels = flat.input[1]
@@ -84,7 +84,7 @@ def _adaptive_pool_fix(steps: list[Step], expected: int) -> str | None:
     if side < 1 or side**spatial != per:
         return None
     sizes = ", ".join([str(side)] * spatial)
-    return f"AdaptiveAvgPool{spatial}d(({sizes})) before {_name(flat)}"
+    return f"AdaptiveAvgPool{spatial}d(({sizes})) before {name(flat, False)}"
 
 
 def _input_size_fix(tracer: Tracer, path: str, expected: int) -> str | None:

@@ -68,7 +68,7 @@ def test_notes_explain_the_mismatch(cases: Run) -> None:
     assert notes("(B, 1, 32, 32) does not fit") == ["dim 1 differs: the model's input has 3, the argument 1"]
     assert notes("(B, 3072) does not fit") == ["the model takes a 4D input, the argument is 2D"]
     assert notes("(B, 3, 5, 64) does not fit") == ["the model needs H >= 7; for the argument H is 5"]
-    assert notes("(B, 1000) does not match") == ["dim 1 differs: the annotation has 1000, the model's output 10"]
+    assert notes("(B, 1000) does not match") == ["dim 1 differs: the annotation has 1000, the value 10"]
 
 
 def _package(tmp: Path, use: str) -> list[Path]:

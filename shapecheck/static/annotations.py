@@ -70,5 +70,5 @@ def _mismatch(declared: Shape, actual: Shape, bound: set[str], lower: dict[str, 
         if is_unknown(want) or is_unknown(have) or any(s.name not in bound for s in symbols_of(want)):
             continue
         if never_equal(have, want, lower) is not None:
-            return f"dim {i + offset}: annotated {want}, got {have}"
+            return f"dim {i + offset} differs: the annotation has {want}, the value {have}"
     return None

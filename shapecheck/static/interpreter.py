@@ -1197,7 +1197,7 @@ def step_name(step: Step, short: bool) -> str:
     """How a derivation names a step of a forward: the source text of an op, ``self.layer1[0].conv2``
     for a layer (with its repr in full)."""
     if _is_op_text(step.path):
-        return step.path if short or repr(step.layer) == step.path else f"{step.path} ({step.layer!r})"
+        return step.path
     if not step.path:
         return type(step.layer).__name__ if short else repr(step.layer)
     name = f"self.{attribute_path(step.path)}"

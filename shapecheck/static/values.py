@@ -14,6 +14,7 @@ the same state and be joined afterwards.
 from __future__ import annotations
 
 import ast
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Union
@@ -90,23 +91,35 @@ class Tensor:
         return f"Tensor{self.shape}"
 
 
+_births = itertools.count(1)
+
+
 class Journal:
-    """The states of mutable values before their first change while the journal is open."""
+    """The states of mutable values before their first change while the journal is open (values made
+    after it opened are new on that path: they have no state to go back to)."""
 
     active: Journal | None = None
 
     def __init__(self) -> None:
         self.before: dict[int, tuple[Mutable, object]] = {}
+        self.opened = next(_births)
 
     @staticmethod
     def note(value: Mutable) -> None:
         journal = Journal.active
-        if journal is not None and id(value) not in journal.before:
+        if journal is not None and value.born < journal.opened and id(value) not in journal.before:
             journal.before[id(value)] = (value, value.snapshot())
 
 
 class Mutable:
     """A value that can change in place; it tells the open :class:`Journal` before each change."""
+
+    born: int
+
+    def __new__(cls, *args: object, **kwargs: object) -> Mutable:
+        value = super().__new__(cls)
+        value.born = next(_births)
+        return value
 
     def snapshot(self) -> object:
         raise NotImplementedError
