@@ -42,7 +42,7 @@ def line_of(name: str, text: str) -> int:
 
 
 def test_every_example_is_tested() -> None:
-    tested = {"vgg16.py", "alexnet.py", "cifar_vgg_bug.py", "symbolic.py"}
+    tested = {"vgg16.py", "alexnet.py", "cifar_vgg_bug.py", "symbolic.py", "cifar_net.py"}
     assert {p.name for p in EXAMPLES.glob("*.py")} == tested
 
 
@@ -115,3 +115,22 @@ def test_example_reads_well(name: str) -> None:
     text = (EXAMPLES / name).read_text()
     assert f"python examples/{name}" in text.split('"""')[1]
     assert max(len(line) for line in text.splitlines()) <= 120
+
+
+def test_cifar_net_mistake_found_without_running_and_confirmed_by_torch() -> None:
+    """The tutorial CNN with the MNIST Linear: ``shapecheck check`` finds it from source, torch at run time."""
+    torch = pytest.importorskip("torch")
+    done = subprocess.run(
+        [sys.executable, "-m", "shapecheck", "check", "examples/cifar_net.py"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    forward = line_of("cifar_net.py", "x = F.relu(self.fc1(x))")
+    defined = line_of("cifar_net.py", "self.fc1 = nn.Linear(16 * 4 * 4, 120)")
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"examples/cifar_net.py:{forward}:20: Linear expects 256 input features, got 400"
+    assert lines[1] == f"    in self.fc1 = Linear(in_features=256, out_features=120, bias=True), defined at line {defined}"
+    assert "    fix: Linear(400, 120)" in lines
+    assert lines[-1].startswith("Found 1 shape error in 1 file (1 file checked); 2 of 2 models checked in full")
+    ran = subprocess.run([sys.executable, "examples/cifar_net.py"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 1 and "mat1 and mat2 shapes cannot be multiplied (4x400 and 256x120)" in ran.stderr
+    assert torch.__version__
