@@ -1,8 +1,10 @@
 """The corpus of real model files with injected shape bugs, confirmed by torch (the differential oracle).
 
 Every original builds and runs on its inputs and on its other input sizes; every bugged copy fails, at
-construction or in forward, with the error torch (or Python, for an unpacking) raises; a bug marked
-unsatisfiable fails on every input size the original accepts, and a satisfiable one runs on its witness.
+construction or in forward, with the error torch (or Python, for an unpacking) raises, at lines its
+``lines`` accept (the statement torch's traceback ends at in the file, and the line that built the torch
+layer that raised); a bug marked unsatisfiable fails on every input size the original accepts, and a
+satisfiable one runs on its witness.
 The data itself is checked too: each ``old`` line matches exactly once, each ``lines`` entry is inside its
 file, and every file is a standalone torch(+einops) module with its origin and license stated.
 """
@@ -48,6 +50,7 @@ def test_bug_breaks_the_model_as_marked(bug: Bug) -> None:
     assert isinstance(first.error, SHAPE_ERRORS), f"{bug.id}: not a shape failure: {first}"
     if first.stage == "load":
         pytest.fail(f"{bug.id}: the bugged file does not even load: {first}")
+    assert first.where <= set(bug.lines), f"{bug.id}: torch locates the failure at {sorted(first.where)}"
     if bug.unsatisfiable:
         ran = [o.inputs for o in results if o.ok]
         assert not ran, f"{bug.id} is marked unsatisfiable but runs on {ran}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import types
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,13 +97,51 @@ def tensors(model: Model, inputs: Inputs, seed: int = 0) -> list[Any]:
     return out
 
 
+@contextmanager
+def _construction_lines(path: str) -> Iterator[dict[int, int]]:
+    """While active, each nn.Module built is mapped (by id) to the innermost line of path constructing it."""
+    lines: dict[int, int] = {}
+    original = torch.nn.Module.__init__
+
+    def init(self: torch.nn.Module, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        frame: types.FrameType | None = sys._getframe(1)
+        while frame is not None and frame.f_code.co_filename != path:
+            frame = frame.f_back
+        if frame is not None:
+            lines.setdefault(id(self), frame.f_lineno)
+
+    torch.nn.Module.__init__ = init  # type: ignore[method-assign]
+    try:
+        yield lines
+    finally:
+        torch.nn.Module.__init__ = original  # type: ignore[method-assign]
+
+
+def _where(error: BaseException, path: str, built: dict[int, int]) -> frozenset[int]:
+    """Lines of path locating error: the innermost line of path in the traceback (the statement that
+    failed) and, when a torch.nn layer raised below it, the line of path that constructed that layer."""
+    statement, layer = None, None
+    traceback = error.__traceback__
+    while traceback is not None:
+        frame = traceback.tb_frame
+        if frame.f_code.co_filename == path:
+            statement, layer = traceback.tb_lineno, None
+        owner = frame.f_locals.get("self")
+        if isinstance(owner, torch.nn.Module) and type(owner).__module__.startswith("torch.") and id(owner) in built:
+            layer = built[id(owner)]
+        traceback = traceback.tb_next
+    return frozenset(line for line in (statement, layer) if line is not None)
+
+
 @dataclass(frozen=True)
 class Outcome:
-    """What torch did: ran, or raised ``error`` while building (stage ``build``) or in forward."""
+    """What torch did: ran, or raised ``error`` while loading, building or in forward, located at ``where``."""
 
     inputs: Inputs | None
     stage: str  # "load", "build" or "forward"
     error: BaseException | None = None
+    where: frozenset[int] = frozenset()  # lines of the corpus file locating the error (see _where)
 
     @property
     def ok(self) -> bool:
@@ -111,7 +150,8 @@ class Outcome:
     def __str__(self) -> str:
         if self.ok:
             return f"ok on {self.inputs}"
-        return f"{self.stage} failed on {self.inputs}: {type(self.error).__name__}: {self.error}"
+        return (f"{self.stage} failed on {self.inputs} at lines {sorted(self.where)}: "
+                f"{type(self.error).__name__}: {self.error}")
 
 
 def outcomes(model: Model, bug: Bug | None = None, inputs: tuple[Inputs, ...] = ()) -> Iterator[Outcome]:
@@ -119,22 +159,24 @@ def outcomes(model: Model, bug: Bug | None = None, inputs: tuple[Inputs, ...] = 
 
     A failure while loading or building is the single outcome; forward failures are per input set.
     """
-    try:
-        module = load(model.file, bug)
-    except Exception as error:  # noqa: BLE001 - the oracle reports whatever torch or Python raised
-        yield Outcome(None, "load", error)
-        return
-    try:
-        net = build(model, module)
-    except Exception as error:  # noqa: BLE001
-        yield Outcome(None, "build", error)
-        return
+    path = str(CORPUS / model.file)
+    with _construction_lines(path) as built:
+        try:
+            module = load(model.file, bug)
+        except Exception as error:  # noqa: BLE001 - the oracle reports whatever torch or Python raised
+            yield Outcome(None, "load", error, _where(error, path, built))
+            return
+        try:
+            net = build(model, module)
+        except Exception as error:  # noqa: BLE001
+            yield Outcome(None, "build", error, _where(error, path, built))
+            return
     for shapes in inputs or (model.inputs,):
         try:
             with torch.no_grad():
                 net(*tensors(model, shapes))
         except Exception as error:  # noqa: BLE001
-            yield Outcome(shapes, "forward", error)
+            yield Outcome(shapes, "forward", error, _where(error, path, built))
         else:
             yield Outcome(shapes, "forward")
 
