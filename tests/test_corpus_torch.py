@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.corpus import harness
+from tests.corpus import edits, harness
 from tests.corpus.cases import BUGS, MODELS, Bug, Model
 
-CORPUS = harness.CORPUS
+CORPUS = edits.CORPUS
 FILES = sorted(p.name for p in CORPUS.glob("*.py") if p.name not in {"cases.py", "harness.py", "__init__.py"})
 SHAPE_ERRORS = (RuntimeError, ValueError, IndexError, AssertionError)  # EinopsError is a RuntimeError
 
@@ -62,11 +62,11 @@ def test_bug_breaks_the_model_as_marked(bug: Bug) -> None:
 
 @pytest.mark.parametrize("bug", BUGS, ids=lambda b: b.id)
 def test_bug_data_is_consistent(bug: Bug) -> None:
-    text = harness.source(bug.model.file)
-    hits = harness.matching_lines(text, bug.old)
+    text = edits.source(bug.model.file)
+    hits = edits.matching_lines(text, bug.old)
     assert len(hits) == 1, f"{bug.id}: `old` matches lines {hits}"
-    assert harness.normalised(bug.new) != harness.normalised(bug.old)
-    bugged = harness.source(bug.model.file, bug)
+    assert edits.normalised(bug.new) != edits.normalised(bug.old)
+    bugged = edits.source(bug.model.file, bug)
     assert bugged.count("\n") == text.count("\n"), "a bug replaces one line by one line"
     compile(bugged, bug.model.file, "exec")
     total = text.count("\n") + 1
