@@ -92,8 +92,9 @@ class _Analysis:
                 self._entry_function(fn)
         for obj, line in list(interp.instances):
             self._instance(obj, line)
+        bases = {id(b) for c in interp.classes for b in c.mro()[1:]}
         for cls in interp.classes:
-            if cls.is_module and not any(o.cls is cls for o, _ in interp.instances):
+            if cls.is_module and id(cls) not in bases and not any(o.cls is cls for o, _ in interp.instances):
                 self._class(cls)
         for fn in interp.functions:
             if _required(fn) > 0 and fn.owner is None:

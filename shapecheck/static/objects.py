@@ -378,6 +378,8 @@ def instantiate(interp: Interpreter, cls: ClassValue, args: list[Value], kwargs:
             result = interp.call_function(init[0].bind(obj), args, kwargs, node)
             if isinstance(result, Unknown) and "not understood" in result.reason:
                 return result
+        elif cls.torch_base is not None:
+            _base_init(interp, obj, args, kwargs, node)
         elif not cls.is_module and any(not is_module(b) for b in cls.external_bases()):
             return Unknown(f"{cls.name}() derives from {', '.join(cls.external_bases())}")
     post = cls.lookup("__post_init__")
