@@ -98,8 +98,19 @@ class _Branches(Module):
         return "\n".join(lines)
 
 
-def _listing(outs: Outputs) -> str:
-    return "; ".join(f"branch {i} ({p}) gives {s}" for i, (p, s) in enumerate(outs))
+class _Listing:
+    """The branches' outputs as a message lists them, written only when a check fails (a merge of many
+    branches is checked far more often than it fails)."""
+
+    __slots__ = ("outs",)
+
+    def __init__(self, outs: Outputs) -> None:
+        self.outs = outs
+
+    def __str__(self) -> str:
+        return "; ".join(f"branch {i} ({p}) gives {s}" for i, (p, s) in enumerate(self.outs))
+
+    __format__ = lambda self, spec: format(str(self), spec)  # noqa: E731
 
 
 def _column(s: Shape, j: int) -> Dim | None:
@@ -114,12 +125,13 @@ def _index(j: int, width: int, prefix: bool) -> int:
     return -j if prefix else width - j
 
 
-def _broadcasts(check: Checker, d: Dim, want: Dim, what: str) -> None:
+def _broadcasts(check: Checker, d: Dim, want: Dim, what: str, *args: object) -> None:
     """Require ``d == want`` (neither is the int 1); a symbolic counterexample must have both sides >= 2,
     since torch broadcasts a side that happens to be 1. Without one, the two always broadcast.
+    ``what`` is the message, a template filled with ``args`` on failure.
     """
     try:
-        check.equal(d, want, what, kind="broadcast")
+        check.equal(d, want, what, *args, kind="broadcast")
     except RuleError as err:
         if err.witness is None or all(evaluate(e, err.witness) >= 2 for e in (d, want)):
             raise
@@ -149,8 +161,14 @@ class _Broadcast(_Branches):
                 check,
                 d,
                 want,
-                f"{name}: the branches' outputs do not broadcast at dim {_index(j, width, prefix)}: "
-                f"branch {first} has {want}, branch {i} has {d} ({_listing(outs)})",
+                "{}: the branches' outputs do not broadcast at dim {}: branch {} has {}, branch {} has {} ({})",
+                name,
+                _index(j, width, prefix),
+                first,
+                want,
+                i,
+                d,
+                _Listing(outs),
             )
 
         return broadcast(shapes, agree)
@@ -182,7 +200,7 @@ class Concat(_Branches):
         longest = max(len(s) for s in shapes)
         if len(ranks) > 1 or ranks and longest > min(ranks):
             raise RuleError(
-                f"Concat: the branches' outputs have different ranks ({_listing(outs)})",
+                f"Concat: the branches' outputs have different ranks ({_Listing(outs)})",
                 kind="rank",
             )
         rank = next(iter(ranks), None)
@@ -207,9 +225,14 @@ class Concat(_Branches):
                 check.equal(
                     d,
                     want,
-                    f"Concat: sizes must match except in dim {self.dim}, but at dim {_index(j, width, rank is None)} "
-                    f"branch {first} has {want}, "
-                    f"branch {i} has {d} ({_listing(outs)})",
+                    "Concat: sizes must match except in dim {}, but at dim {} branch {} has {}, branch {} has {} ({})",
+                    self.dim,
+                    _index(j, width, rank is None),
+                    first,
+                    want,
+                    i,
+                    d,
+                    _Listing(outs),
                     kind="concat",
                 )
             dims.append(known[0][1] if known else column[0])

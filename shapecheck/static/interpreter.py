@@ -14,6 +14,7 @@ file cost a bounded time; beyond them values become unknown (and the coverage sa
 from __future__ import annotations
 
 import ast
+import copy
 import operator
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -427,13 +428,13 @@ class Interpreter:
         test = self.eval(stmt.test, scope)
         truth = self.truth(test)
         if truth is False:
-            text = ast.get_source_segment(self.source, stmt.test) or "the assertion"
+            text = self.segment(stmt.test) or "the assertion"
             why = f"assert {text} fails"
             self.report(Finding(stmt.lineno, stmt.col_offset, why, ("the assertion is false for every input size",)))
             raise Dead()
         if truth is None:
             if not self.assume(test, True):
-                self.solver.assumptions.append(ast.get_source_segment(self.source, stmt.test) or "")
+                self.solver.assumptions.append(self.segment(stmt.test) or "an assertion")
 
     def assume(self, condition: Value, holds: bool) -> bool:
         """Take a size comparison the code asserts (or a branch that raises rules out) as given:
@@ -558,8 +559,8 @@ class Interpreter:
                 scope.module().vars[target.id] = value
             else:
                 scope.vars[target.id] = value
-            if isinstance(value, Tensor):
-                self.shapes.setdefault((target.lineno, target.col_offset), str(value.shape))
+            if isinstance(value, Tensor) and not self.quiet and (target.lineno, target.col_offset) not in self.shapes:
+                self.shapes[(target.lineno, target.col_offset)] = str(value.shape)
         elif isinstance(target, (ast.Tuple, ast.List)):
             self._unpack(target, value, scope)
         elif isinstance(target, ast.Attribute):
@@ -1051,9 +1052,18 @@ class Interpreter:
     def where(self, node: ast.AST) -> tuple[str, int]:
         return self.path, getattr(node, "lineno", 0)
 
+    def segment(self, node: ast.AST) -> str | None:
+        """The source text of a one-line ``node`` (``ast.get_source_segment`` splits the whole file each call)."""
+        line, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        start, stop = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
+        if line is None or end != line or start is None or stop is None or not 0 < line <= len(self.lines):
+            return None
+        text: str = self.lines[line - 1].encode()[start:stop].decode(errors="replace")
+        return text
+
     def op_text(self, node: ast.AST, name: str) -> str:
-        text = ast.get_source_segment(self.source, node) if hasattr(node, "lineno") else None
-        if text is None or len(text) > 60 or "\n" in text:
+        text = self.segment(node)
+        if text is None or len(text) > 60:
             text = _short(name) + "(...)"
         return text
 
@@ -1279,10 +1289,24 @@ def _hashable(value: Value) -> bool:
     return isinstance(value, (int, str, float, bool)) or value is None or isinstance(value, tuple) and all(_hashable(v) for v in value)
 
 
+_LOADS: dict[int, ast.expr] = {}
+
+
 def _load(target: ast.expr) -> ast.expr:
-    """An assignment target as an expression that reads it (for ``x += 1``)."""
-    copy = ast.parse(ast.unparse(target), mode="eval").body
-    return ast.copy_location(copy, target)
+    """An assignment target as an expression that reads it (for ``x += 1``); made once per target."""
+    found = _LOADS.get(id(target))
+    if found is None:
+        found = copy.deepcopy(target)
+        for node in ast.walk(found):
+            if hasattr(node, "ctx"):
+                node.ctx = ast.Load()
+        _LOADS[id(target)] = found
+        _KEEP.append(target)
+    return found
+
+
+_KEEP: list[ast.expr] = []
+"""The targets of ``_LOADS`` (their ids stay theirs while they are alive)."""
 
 
 def _dotted(node: ast.expr) -> str:

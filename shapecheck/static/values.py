@@ -14,9 +14,10 @@ the same state and be joined afterwards.
 from __future__ import annotations
 
 import ast
+import copy
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Union
 
 from shapecheck.shape import Shape
@@ -305,7 +306,9 @@ class FunctionValue:
     kw_defaults: list[Value] = field(default_factory=list)
 
     def bind(self, obj: Value) -> FunctionValue:
-        return replace(self, bound=obj)
+        bound = copy.copy(self)
+        bound.bound = obj
+        return bound
 
 
 @dataclass(eq=False)
