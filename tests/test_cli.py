@@ -182,12 +182,15 @@ def test_check_text_format(capsys: pytest.CaptureFixture[str], cache: str) -> No
     assert lines[-1].startswith("Found 1 shape error in 1 file (2 files checked); 2 of 2 models checked in full")
 
 
-def test_check_examples_finds_the_cifar_mistake_only(capsys: pytest.CaptureFixture[str], cache: str) -> None:
+def test_check_examples_finds_the_two_deliberate_mistakes(capsys: pytest.CaptureFixture[str], cache: str) -> None:
     status, out, _ = run(capsys, "check", "--cache-dir", cache, "examples/")
+    fc1 = next(i for i, line in enumerate((ROOT / "examples/cifar_net.py").read_text().splitlines(), 1) if "self.fc1(x)" in line)
     linear = next(i for i, line in enumerate((ROOT / "examples/cifar_vgg_bug.py").read_text().splitlines(), 1) if "# copied" in line)
+    locations = [line.split(": ")[0] for line in out.splitlines() if line.startswith("examples/")]
     assert status == 1
-    assert out.startswith(f"examples/cifar_vgg_bug.py:{linear}:9: Linear expects 25088 input features, got 512\n")
-    assert out.splitlines()[-1].startswith("Found 1 shape error in 1 file (4 files checked); ")
+    assert locations == [f"examples/cifar_net.py:{fc1}:20", f"examples/cifar_vgg_bug.py:{linear}:9"]
+    assert "Linear expects 256 input features, got 400" in out and "Linear expects 25088 input features, got 512" in out
+    assert out.splitlines()[-1].startswith("Found 2 shape errors in 2 files (5 files checked); ")
 
 
 def test_check_clean_tree_exits_0(capsys: pytest.CaptureFixture[str], cache: str) -> None:
