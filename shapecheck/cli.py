@@ -200,14 +200,17 @@ def _input(tokens: Sequence[str] | None) -> tuple[DimLike, ...] | None:
     return tuple(int(d) if _SIZE.match(d) else d for d in dims)
 
 
+def _target(args: argparse.Namespace) -> _render.Target:
+    source, name = split_target(args.target)
+    return _render.Target(source, name, _input(args.input), _bindings(args.bind))
+
+
 def _summary(args: argparse.Namespace) -> int:
-    bindings = _bindings(args.bind)
+    target = _target(args)
     if args.depth is not None and args.depth < 1:
         raise UsageError(f"--depth must be a positive int, got {args.depth}")
     if args.static:
-        return _static_summary(args, bindings)
-    source, name = split_target(args.target)
-    target = _render.Target(source, name, _input(args.input), bindings)
+        return _static_summary(args, dict(target.bindings))
     return _shown(_isolate.run(functools.partial(_render.summary, target, args.depth), args.timeout))
 
 
@@ -241,12 +244,10 @@ def _static_summary(args: argparse.Namespace, bindings: dict[str, int]) -> int:
 
 
 def _diagram(args: argparse.Namespace) -> int:
-    bindings = _bindings(args.bind)
+    target = _target(args)
     output = _render.writable(args.output)
     if output.suffix.lower() not in (".svg", ".html", ".htm"):
         raise UsageError(f"-o {args.output}: write a .svg or .html file")
-    source, name = split_target(args.target)
-    target = _render.Target(source, name, _input(args.input), bindings)
     return _shown(_isolate.run(functools.partial(_render.diagram, target, args.output), args.timeout))
 
 
