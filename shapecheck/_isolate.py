@@ -41,7 +41,9 @@ class Stopped(Exception):
 def run(work: Callable[[Stage], T], timeout: float | None) -> T:
     """``work(stage)`` run in a child process: its result, or :class:`Stopped` if none comes in ``timeout`` s.
 
-    ``work`` calls ``stage("importing model.py")`` to say what it is doing; its result must pickle.
+    ``work`` calls ``stage("importing model.py")`` to say what it is doing; its result must pickle. The
+    clock starts again at the first stage: starting the child (slow on a loaded machine) is not the
+    user's code's time.
     """
     forks = "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork") if forks else multiprocessing.get_context("spawn")
@@ -61,6 +63,8 @@ def run(work: Callable[[Stage], T], timeout: float | None) -> T:
                 child.join()
                 raise Stopped(_ending(child.exitcode), stage) from None
             if kind == "stage":
+                if stage == "starting" and timeout is not None:
+                    deadline = time.monotonic() + timeout
                 stage = value
             elif kind == "result":
                 returned = True
