@@ -4,4 +4,5 @@ import sys
 
 from shapecheck.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # a spawned child process imports this module again: it must not run the command
+    sys.exit(main())

@@ -129,9 +129,9 @@ def format_exception(err: BaseException) -> str:
     for frame in frames:
         frame.filename = _relative(frame.filename)
     lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)] if frames else []
-    kind = type(err)
-    name = kind.__qualname__ if kind.__module__ in ("builtins", "__main__") else f"{kind.__module__}.{kind.__qualname__}"
-    return "".join(lines) + f"{name}: {err}"
+    if isinstance(err, SyntaxError) and err.filename:
+        err.filename = _relative(err.filename)  # shown with the offending line and a caret
+    return "".join([*lines, *traceback.format_exception_only(err)]).rstrip("\n")
 
 
 def _user_frame(filename: str) -> bool:

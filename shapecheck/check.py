@@ -84,6 +84,8 @@ def run(
     source = config_file if config_file is not None else find_config()
     if source is not None and not os.path.isfile(source):
         raise CheckError(f"{source}: no such configuration file")
+    if config_file is not None and not _is_mypy_config(config_file, shared=True):
+        raise CheckError(f"{config_file}: no mypy settings in it (a [mypy] section, or [tool.mypy] in TOML)")
     cache = cache_dir or os.path.join(os.environ.get("MYPY_CACHE_DIR", ".mypy_cache"), "shapecheck")
     with tempfile.TemporaryDirectory(prefix="shapecheck-") as tmp:
         config = write_config(source, Path(tmp))
@@ -129,11 +131,7 @@ def find_config() -> str | None:
 def _is_mypy_config(path: str, shared: bool) -> bool:
     if path.endswith(".toml"):
         return "mypy" in _read_toml(path).get("tool", {})
-    if not shared:
-        return True
-    parser = configparser.RawConfigParser()
-    parser.read(path)
-    return parser.has_section("mypy")
+    return not shared or _read_ini(path).has_section("mypy")
 
 
 def write_config(source: str | None, directory: Path) -> Path:
@@ -154,9 +152,7 @@ def write_config(source: str | None, directory: Path) -> Path:
         target = directory / "pyproject.toml"
         target.write_text(_toml_document(table))
         return target
-    parser = configparser.RawConfigParser()
-    if source is not None:
-        parser.read(source)
+    parser = _read_ini(source) if source is not None else configparser.RawConfigParser()
     for section in parser.sections():
         if section != "mypy" and not section.startswith("mypy-"):
             parser.remove_section(section)
@@ -174,6 +170,18 @@ def write_config(source: str | None, directory: Path) -> Path:
     with target.open("w") as f:
         parser.write(f)
     return target
+
+
+def _read_ini(path: str) -> configparser.RawConfigParser:
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path)
+    except (configparser.Error, UnicodeDecodeError) as err:
+        problem = str(err).splitlines()[0].rstrip(".")
+        line = getattr(err, "lineno", None)
+        where = f" at line {line}" if line and "line" not in problem else ""
+        raise CheckError(f"{path}: not a mypy configuration (INI, or TOML named *.toml): {problem}{where}") from None
+    return parser
 
 
 def _read_toml(path: str) -> dict[str, Any]:

@@ -1,31 +1,55 @@
 """The ``shapecheck`` command: ``summary``, ``check`` and ``diagram`` (also ``python -m shapecheck``).
 
-Exit status: 0 when all is well, 1 on a shape error (at construction for ``summary`` and ``diagram``,
-a ``[shape]`` finding for ``check``), 2 on a usage error.
+Exit status: 0 when all is well, 1 on shape findings (a model that does not build for ``summary`` and
+``diagram``, a ``[shape]`` error for ``check``), 2 when it could not run: a usage error, or the user's
+file failed, exited or timed out (``summary`` and ``diagram`` run it in a child process).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import math
+import os
 import re
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import TextIO
 
 import shapecheck
-from shapecheck._load import UsageError, build, candidates, format_exception, import_target, split_target
+from shapecheck import _isolate, _render
+from shapecheck._load import UsageError, split_target
 from shapecheck.dims import DimLike, symbols_of
-from shapecheck.errors import ShapeError
 
 __all__ = ["main"]
 
-_BINDING = re.compile(r"^([A-Za-z_]\w*)=(\d+)$")
+_BINDING = re.compile(r"^([A-Za-z_]\w*)=([1-9]\d*)$", re.ASCII)
+_SIZE = re.compile(r"^\d+$", re.ASCII)
+_TIMEOUT = 60.0
+_READER_GONE = 141
+"""The status a shell shows for a tool whose reader went away (``| head``): 128 + SIGPIPE."""
+_EXIT_STATUS = "exit status: 0 all is well, 1 shape errors found, 2 could not run (a usage error, or a file that fails, exits or times out)"
+_RUNS_THE_FILE = (
+    "FILE is imported and run (its module-level code executes, as on any import) in a child process stopped "
+    f"after --timeout seconds: keep training or downloads under {_render.MAIN_GUARD}"
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
+    try:
+        status = _main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _reader_gone()
+    except KeyboardInterrupt:
+        return 130
+    return status
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -36,22 +60,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as err:
         print(f"shapecheck {args.command}: {err}", file=sys.stderr)
         return 2
+    except _isolate.Stopped as stop:
+        print(f"shapecheck {args.command}: could not run {args.target}: its process {stop}; nothing was checked", file=sys.stderr)
+        print(f"  {_advice(stop)}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        raise
+    except Exception:
+        traceback.print_exc()
+        print(f"shapecheck {args.command}: internal error (the traceback above): please report it", file=sys.stderr)
+        return 2
     return status
+
+
+def _advice(stop: _isolate.Stopped) -> str:
+    if stop.timed_out:
+        return f"the file is imported and run: keep slow work under {_render.MAIN_GUARD} or allow more time with --timeout SECONDS"
+    if stop.how.startswith("exited"):
+        return f"the file is imported and run: code that ends the process (os._exit) belongs under {_render.MAIN_GUARD}"
+    return "the interpreter crashed, in the file's code or in an extension it loaded"
+
+
+def _reader_gone() -> int:
+    """Standard output's reader went away (``| head -1``): stop quietly, as Unix tools do."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+    except (OSError, ValueError):  # not a file descriptor (a captured stream)
+        pass
+    return _READER_GONE
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="shapecheck",
         description="Tensor shapes of neural networks, checked before anything runs.",
+        epilog=_EXIT_STATUS,
     )
     parser.add_argument("--version", action="version", version=f"shapecheck {shapecheck.__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     summary = commands.add_parser(
         "summary",
-        help="build the models of a file and print their per-layer table",
+        help="import and run a file, build its models and print their per-layer table",
         description="Import FILE.py (or a module) and print the summary table of its models: module-level "
-        "shapecheck.nn models and functions without arguments annotated to return one, or NAME.",
+        "shapecheck.nn models and functions without arguments annotated to return one, or NAME. " + _RUNS_THE_FILE,
+        epilog=_EXIT_STATUS,
     )
     _model_arguments(summary)
     summary.add_argument("--depth", type=int, metavar="N", help="one row per block N levels down the paths, with subtotals")
@@ -68,8 +121,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Read PATHs (files or directories) and check every model in them: torch.nn classes (__init__ and "
         "forward), shapecheck.nn chains, factories and functions, without importing or running anything, and without "
         "torch or mypy. Reports the shape errors and what was checked (--verbose: per model, and where tracking was "
-        "lost). With --mypy, run mypy with the shapecheck plugin instead (needs mypy). "
-        "Exit status 1 with shape errors, 2 when a file cannot be checked, 0 otherwise.",
+        "lost). With --mypy, run mypy with the shapecheck plugin instead (needs mypy).",
+        epilog=_EXIT_STATUS,
     )
     check.add_argument(
         "paths",
@@ -88,9 +141,10 @@ def _parser() -> argparse.ArgumentParser:
 
     diagram = commands.add_parser(
         "diagram",
-        help="draw a model as an SVG (or HTML) graph, shapes on the edges",
+        help="import and run a file, and draw a model as an SVG (or HTML) graph, shapes on the edges",
         description="Draw the verified graph of a model: a box per layer, edges labelled with shapes, branches "
-        "side by side; on a shape error, the graph up to the failing layer, drawn in red.",
+        "side by side; on a shape error, the graph up to the failing layer, drawn in red. " + _RUNS_THE_FILE,
+        epilog=_EXIT_STATUS,
     )
     _model_arguments(diagram)
     diagram.add_argument("-o", "--output", required=True, metavar="FILE", help="the .svg or .html file to write")
@@ -106,6 +160,21 @@ def _model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--input", nargs="+", metavar="DIM", help="input shape for a model without Input: --input B 3 224 224"
     )
+    parser.add_argument(
+        "--timeout", type=_seconds, default=_TIMEOUT, metavar="SECONDS",
+        help=f"stop the file's code after SECONDS (default {_TIMEOUT:g}; 0 for no limit)",
+    )  # fmt: skip
+
+
+def _seconds(text: str) -> float | None:
+    """``--timeout``: a duration in seconds, ``None`` (no limit) for 0."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise argparse.ArgumentTypeError(f"takes a number of seconds (0 for no limit), got {text!r}")
+    return seconds or None
 
 
 def _bindings(tokens: Sequence[str]) -> dict[str, int]:
@@ -119,52 +188,30 @@ def _bindings(tokens: Sequence[str]) -> dict[str, int]:
 
 
 def _input(tokens: Sequence[str] | None) -> tuple[DimLike, ...] | None:
+    """``--input B 3 224 224`` (or ``B,3,224,224``): sizes and symbol names."""
     if tokens is None:
         return None
     dims = [d for token in tokens for d in token.replace(",", " ").split()]
-    return tuple(int(d) if d.isdigit() else d for d in dims)
+    for d in dims:
+        if not (_SIZE.match(d) or d.isidentifier()):
+            raise UsageError(f"--input takes sizes (ints >= 0) and symbols (names such as B or H), got {d!r}")
+    if not dims:
+        raise UsageError("--input takes the input shape, e.g. --input B 3 224 224")
+    return tuple(int(d) if _SIZE.match(d) else d for d in dims)
+
+
+def _target(args: argparse.Namespace) -> _render.Target:
+    source, name = split_target(args.target)
+    return _render.Target(source, name, _input(args.input), _bindings(args.bind))
 
 
 def _summary(args: argparse.Namespace) -> int:
-    bindings = _bindings(args.bind)
+    target = _target(args)
     if args.depth is not None and args.depth < 1:
         raise UsageError(f"--depth must be a positive int, got {args.depth}")
     if args.static:
-        return _static_summary(args, bindings)
-    source, name = split_target(args.target)
-    module = _import(source)
-    if module is None:
-        return 1
-    found, notes = candidates(module, name)
-    for note in notes:
-        print(f"shapecheck summary: {note}", file=sys.stderr)
-    if not found:
-        raise UsageError(f"{source} defines no model: name one with {source}:NAME")
-    status, used = 0, set()
-    for i, candidate in enumerate(found):
-        print(("\n" if i else "") + f"{candidate.label} from {source}")
-        try:
-            model, assumed = build(candidate, _input(args.input))
-        except ShapeError as err:
-            print(format_exception(err), file=sys.stderr)
-            status = 1
-            continue
-        except UsageError:
-            raise
-        except Exception as err:
-            print(format_exception(err), file=sys.stderr)
-            status = 1
-            continue
-        if assumed:
-            print(assumed)
-        symbols = {s.name for d in model.input_shape for s in symbols_of(d)}
-        mine = {k: v for k, v in bindings.items() if k in symbols}
-        used |= set(mine)
-        print(shapecheck.summary(model, args.depth, **mine))
-    unused = sorted(set(bindings) - used)
-    if unused and status == 0:
-        raise UsageError(f"--bind {', '.join(unused)}: no model's input has such a symbol")
-    return status
+        return _static_summary(args, dict(target.bindings))
+    return _shown(_isolate.run(functools.partial(_render.summary, target, args.depth), args.timeout))
 
 
 def _static_summary(args: argparse.Namespace, bindings: dict[str, int]) -> int:
@@ -196,19 +243,27 @@ def _static_summary(args: argparse.Namespace, bindings: dict[str, int]) -> int:
     return status
 
 
-def _import(source: str) -> ModuleType | None:
-    """The imported target, or None after printing the error it raised (a ShapeError at module level)."""
-    try:
-        return import_target(source)
-    except UsageError:
-        raise
-    except Exception as err:
-        print(format_exception(err), file=sys.stderr)
-        return None
+def _diagram(args: argparse.Namespace) -> int:
+    target = _target(args)
+    output = _render.writable(args.output)
+    if output.suffix.lower() not in (".svg", ".html", ".htm"):
+        raise UsageError(f"-o {args.output}: write a .svg or .html file")
+    return _shown(_isolate.run(functools.partial(_render.diagram, target, args.output), args.timeout))
+
+
+def _shown(report: _render.Report) -> int:
+    """Print what the child reported, in order; its exit status."""
+    for stream, text in report.lines:
+        _write(sys.stdout if stream == "out" else sys.stderr, text + "\n")
+    if report.usage is not None:
+        raise UsageError(report.usage)
+    return report.status
 
 
 def _check(args: argparse.Namespace) -> int:
     from shapecheck import check, report
+
+    output = _render.writable(args.output) if args.output else None
 
     def progress(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -223,13 +278,13 @@ def _check(args: argparse.Namespace) -> int:
     except check.CheckError as err:
         print(f"shapecheck check: {err}", file=sys.stderr)
         return 2
-    output = report.text(result, args.verbose) if args.format == "text" else report.FORMATS[args.format](result)
-    if args.output:
-        Path(args.output).write_text(output)
+    text = report.text(result, args.verbose) if args.format == "text" else report.FORMATS[args.format](result)
+    if output is not None:
+        _render.write(output, text)
         if args.format != "text":
             print(report.text(result).splitlines()[-1], file=sys.stderr)
     else:
-        _write(sys.stdout, output)
+        _write(sys.stdout, text)
     if result.findings:
         return 1
     return 2 if any(r.error for r in result.reports) else 0
@@ -238,33 +293,3 @@ def _check(args: argparse.Namespace) -> int:
 def _write(stream: TextIO, text: str) -> None:
     stream.write(text)
     stream.flush()
-
-
-def _diagram(args: argparse.Namespace) -> int:
-    from shapecheck import diagram
-
-    bindings = _bindings(args.bind)
-    output = Path(args.output)
-    if output.suffix.lower() not in (".svg", ".html", ".htm"):
-        raise UsageError(f"-o {args.output}: write a .svg or .html file")
-    source, name = split_target(args.target)
-    module = _import(source)
-    if module is None:
-        return 1
-    found, _ = candidates(module, name)
-    if len(found) != 1:
-        names = ", ".join(c.label for c in found) or "none"
-        raise UsageError(f"name the model to draw, as {source}:NAME (models found: {names})")
-    label = found[0].label
-    try:
-        model, _note = build(found[0], _input(args.input))
-        drawing = diagram.Drawing.of(model, label, bindings)
-    except ShapeError as err:
-        drawing = diagram.Drawing.of_failure(err, label, bindings, _input(args.input))
-        print(format_exception(err), file=sys.stderr)
-    except ValueError as err:
-        raise UsageError(str(err)) from None
-    output.write_text(drawing.html() if output.suffix.lower() != ".svg" else drawing.svg())
-    failed = drawing.failure is not None
-    print(f"wrote {output}: {drawing.boxes} layers" + (", up to the failing one (in red)" if failed else ""), file=sys.stderr)
-    return 1 if failed else 0

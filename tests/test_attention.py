@@ -9,12 +9,10 @@ torchvision's published figures, and ViTs written in plain ``torch.nn`` as torch
 
 from __future__ import annotations
 
-import csv
 import inspect
 import os
 import random
 import warnings
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +22,7 @@ from torch.utils.flop_counter import FlopCounterMode
 import shapecheck as sc
 from shapecheck import models, nn
 from shapecheck.models.vit import _vit
+from tests import _reference
 
 CASES = 300
 META = {"device": "meta"}
@@ -290,9 +289,7 @@ def test_class_token_and_positional_embedding() -> None:
 
 
 def test_vit_b_16_equals_torchvision_published_figures() -> None:
-    reference = Path(__file__).parents[2] / "shared" / "reference" / "torchvision.tsv"
-    with reference.open() as f:
-        row = next(r for r in csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t") if r["model"] == "vit_b_16")
+    row = _reference.torchvision()["vit_b_16"]
     side = int(row["resolution"])
     model = models.vit_b_16(shape=(1, 3, side, side))
     assert tuple(model.output_shape) == (1, 1000)

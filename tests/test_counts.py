@@ -9,9 +9,7 @@ the smallest accepted input side with the published ``min_size``, and with torch
 
 from __future__ import annotations
 
-import csv
 from collections import OrderedDict
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -22,10 +20,9 @@ from torch.utils.flop_counter import FlopCounterMode
 import shapecheck
 from shapecheck import nn as snn
 from shapecheck.dims import as_dim
+from tests import _reference
 
 pytestmark = pytest.mark.filterwarnings("ignore:Failed to initialize NumPy")
-
-REFERENCE = Path(__file__).parents[2] / "shared" / "reference" / "torchvision.tsv"
 
 # torchvision/models/vgg.py: cfgs "A", "B", "D", "E"
 CFGS: dict[str, list[int | str]] = {
@@ -109,12 +106,6 @@ def build(name: str, nn: ModuleType) -> Any:
     return vgg(nn, CFGS[base], batch_norm=name.endswith("_bn"))
 
 
-def published() -> dict[str, dict[str, str]]:
-    with REFERENCE.open() as f:
-        rows = csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t")
-        return {row["model"]: row for row in rows}
-
-
 def torch_model(name: str) -> torch.nn.Module:
     with torch.device("meta"):
         return build(name, torch.nn)
@@ -150,7 +141,7 @@ def test_macs_and_output_equal_torch(name: str, shape: tuple[int, ...]) -> None:
 
 @pytest.mark.parametrize("name", MODELS)
 def test_published_figures(name: str) -> None:
-    figures = published()
+    figures = _reference.torchvision()
     # The reference lists vgg13_bn and vgg19_bn only by their params' source; BatchNorm adds no MACs,
     # so their MACs are the plain model's published ones.
     row = figures.get(name)
@@ -166,7 +157,7 @@ def test_published_figures(name: str) -> None:
 @pytest.mark.parametrize("name", ["alexnet", "vgg11", "vgg16", "vgg19_bn"])
 def test_min_size_is_the_published_one(name: str) -> None:
     """The symbolic model's input condition is the published ``min_size``; one less fails in both tools."""
-    least = int(published()[name.removesuffix("_bn")]["min_size"])
+    least = int(_reference.torchvision()[name.removesuffix("_bn")]["min_size"])
     model = build(name, snn).with_input("B", 3, "H", "W")
     assert f"H >= {least}" in model.conditions
     assert f"W >= {least}" in model.conditions

@@ -1,6 +1,6 @@
 """The model zoo against torchvision's published figures, and ResNet-50 against plain torch.
 
-Each ``shapecheck.models`` function that ``shared/reference/torchvision.tsv`` lists must have exactly its
+Each ``shapecheck.models`` function that ``tests/reference/torchvision.tsv`` lists must have exactly its
 ``num_params`` and, at its ``resolution`` and batch 1, its GMACs to the 3 published decimals; its
 symbolic input conditions must give its ``min_size``. ResNet-50 is also written below in plain
 ``torch.nn`` as torchvision writes it and compared on the meta device.
@@ -8,7 +8,6 @@ symbolic input conditions must give its ``min_size``. ResNet-50 is also written 
 
 from __future__ import annotations
 
-import csv
 import inspect
 import re
 from pathlib import Path
@@ -19,19 +18,11 @@ from torch.utils.flop_counter import FlopCounterMode
 
 import shapecheck as sc
 from shapecheck import models
+from tests import _reference
 
 pytestmark = pytest.mark.filterwarnings("ignore:Failed to initialize NumPy")
 
-REFERENCE = Path(__file__).parents[2] / "shared" / "reference" / "torchvision.tsv"
-
-
-def published() -> dict[str, dict[str, str]]:
-    with REFERENCE.open() as f:
-        rows = csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t")
-        return {row["model"]: row for row in rows}
-
-
-TABLE = published()
+TABLE = _reference.torchvision()
 ZOO = sorted(name for name in models.__all__ if name in TABLE)
 
 
