@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import shapecheck
+from shapecheck import _stubs
 
 if TYPE_CHECKING:
     from shapecheck.static import FileReport
@@ -141,16 +142,21 @@ def write_config(source: str | None, directory: Path) -> Path:
 
     Paths written relative to the original file (``$MYPY_CONFIG_FILE_DIR``) keep pointing there. The
     directory holding shapecheck joins ``mypy_path`` when it is not an installed package (an editable
-    install mypy cannot see), so checked files find ``shapecheck.nn``.
+    install mypy cannot see), so checked files find ``shapecheck.nn``. Where torch is not importable,
+    shapecheck's torch stubs join the end of ``mypy_path``, so torch files get the same findings as with torch.
     """
     here = os.path.dirname(os.path.abspath(source)) if source else os.getcwd()
-    extra = _shapecheck_root()
+    root = _shapecheck_root()
+    try:
+        extra = ([root] if root else []) + _stubs.mypy_path()
+    except OSError as err:
+        raise CheckError(f"cannot write shapecheck's torch stubs (torch is not installed): {err}") from None
     if source is not None and source.endswith(".toml"):
         table: dict[str, Any] = dict(_read_toml(source).get("tool", {}).get("mypy", {}))
         table = {k: _expand(v, here) for k, v in table.items()}
         table["plugins"] = _with_plugin(_as_list(table.get("plugins", [])))
-        if extra is not None:
-            table["mypy_path"] = [*_as_list(table.get("mypy_path", [])), extra]
+        if extra:
+            table["mypy_path"] = [*_as_list(table.get("mypy_path", [])), *extra]
         target = directory / "pyproject.toml"
         target.write_text(_toml_document(table))
         return target
@@ -167,9 +173,9 @@ def write_config(source: str | None, directory: Path) -> Path:
         parser.add_section("mypy")
     plugins = _as_list(parser.get("mypy", "plugins", fallback=""))
     parser.set("mypy", "plugins", ", ".join(_with_plugin(plugins)))
-    if extra is not None:
+    if extra:
         paths = _as_list(parser.get("mypy", "mypy_path", fallback=""))
-        parser.set("mypy", "mypy_path", ", ".join([*paths, extra]))
+        parser.set("mypy", "mypy_path", ", ".join([*paths, *extra]))
     target = directory / "mypy.ini"
     with target.open("w") as f:
         parser.write(f)
