@@ -13,14 +13,12 @@ import io
 import json
 import os
 import re
-import site
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import shapecheck
 from shapecheck import _stubs
 
 if TYPE_CHECKING:
@@ -140,15 +138,13 @@ def _is_mypy_config(path: str, shared: bool) -> bool:
 def write_config(source: str | None, directory: Path) -> Path:
     """A copy of the mypy configuration ``source`` (or none) with the plugin enabled, in ``directory``.
 
-    Paths written relative to the original file (``$MYPY_CONFIG_FILE_DIR``) keep pointing there. The
-    directory holding shapecheck joins ``mypy_path`` when it is not an installed package (an editable
-    install mypy cannot see), so checked files find ``shapecheck.nn``. Where torch is not importable,
-    shapecheck's torch stubs join the end of ``mypy_path``, so torch files get the same findings as with torch.
+    Paths written relative to the original file (``$MYPY_CONFIG_FILE_DIR``) keep pointing there. Where
+    torch is not importable, shapecheck's torch stubs join the end of ``mypy_path``, so torch files get
+    the same findings as with torch.
     """
     here = os.path.dirname(os.path.abspath(source)) if source else os.getcwd()
-    root = _shapecheck_root()
     try:
-        extra = ([root] if root else []) + _stubs.mypy_path()
+        extra = _stubs.mypy_path()
     except OSError as err:
         raise CheckError(f"cannot write shapecheck's torch stubs (torch is not installed): {err}") from None
     if source is not None and source.endswith(".toml"):
@@ -214,14 +210,6 @@ def _as_list(value: object) -> list[str]:
 
 def _with_plugin(plugins: list[str]) -> list[str]:
     return plugins if PLUGIN in plugins else [*plugins, PLUGIN]
-
-
-def _shapecheck_root() -> str | None:
-    root = Path(shapecheck.__file__).resolve().parent.parent
-    installed = {Path(p).resolve() for p in [*site.getsitepackages(), site.getusersitepackages()]}
-    if root in installed or root.name in ("site-packages", "dist-packages"):
-        return None
-    return str(root)
 
 
 def _toml_document(table: Mapping[str, Any]) -> str:
