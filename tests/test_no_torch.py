@@ -119,3 +119,15 @@ def test_plugin_says_once_when_torch_code_goes_unchecked(no_torch: Path, project
     stubs = run(no_torch, ["-m", "shapecheck", "stubs"], project).stdout.strip()
     quiet = run(no_torch, ["-m", "mypy", "--config-file", str(config), "--no-incremental", *TORCH_FILES], project, MYPYPATH=stubs)
     assert "shapecheck.mypy:" not in quiet.stderr and ": error: " in quiet.stdout
+
+
+def test_an_unwritable_cache_is_a_clear_error(no_torch: Path, project: Path) -> None:
+    """The stubs are copied under ``$XDG_CACHE_HOME``: when that cannot be written, both commands say so (exit 2)."""
+    blocked = project / "not-a-directory"
+    blocked.write_text("")
+    commands = {"stubs": ["stubs"], "check": ["check", *TORCH_FILES]}
+    messages = {"stubs": "shapecheck stubs: cannot write the stubs: ", "check": "shapecheck check: cannot write shapecheck's torch stubs"}
+    for name, args in commands.items():
+        done = run(no_torch, ["-m", "shapecheck", *args], project, XDG_CACHE_HOME=str(blocked))
+        assert done.returncode == 2 and done.stderr.startswith(messages[name]), done.stderr
+        assert "Traceback" not in done.stderr
