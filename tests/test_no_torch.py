@@ -1,5 +1,6 @@
-"""Without torch: torch files get the same findings as with torch, from ``shapecheck check`` and from plain
-mypy with the stubs ``shapecheck stubs`` names; without the stubs the plugin says what goes unchecked.
+"""Without torch: torch files get the same findings as with torch, from ``shapecheck check`` (the forward
+interpreter, and ``--mypy``) and from plain mypy with the stubs ``shapecheck stubs`` names; without the
+stubs the plugin says what goes unchecked.
 
 The venv without torch is this one minus torch: ``python -m venv --without-pip`` whose site-packages
 links every entry of this one but torch's. (``.ci/run`` also installs ``.[mypy]`` into a real venv and
@@ -61,17 +62,23 @@ def run(python: Path | str, args: list[str], project: Path, **environ: str) -> s
     return subprocess.run([str(python), *args], cwd=project, env=env, capture_output=True, text=True, timeout=600)
 
 
-def check(python: Path | str, project: Path, cache: str) -> subprocess.CompletedProcess[str]:
-    return run(python, ["-m", "shapecheck", "check", "--format", "json", "--cache-dir", cache, *TORCH_FILES], project)
+ENGINES = {"interpreter": [], "mypy": ["--mypy"]}
+
+
+def check(python: Path | str, project: Path, engine: str, cache: str) -> subprocess.CompletedProcess[str]:
+    args = ["check", *ENGINES[engine], "--format", "json", "--cache-dir", cache, *TORCH_FILES]
+    return run(python, ["-m", "shapecheck", *args], project)
 
 
 @pytest.fixture(scope="module")
-def with_torch(project: Path) -> dict[str, object]:
-    """``shapecheck check``'s report on the torch files where torch is installed."""
-    done = check(sys.executable, project, "cache-torch")
-    assert done.returncode == 1, done.stderr
-    report: dict[str, object] = json.loads(done.stdout)
-    return report
+def with_torch(project: Path) -> dict[str, dict[str, object]]:
+    """``shapecheck check``'s report on the torch files where torch is installed, per engine."""
+    reports = {}
+    for engine in ENGINES:
+        done = check(sys.executable, project, engine, f"cache-torch-{engine}")
+        assert done.returncode == 1, done.stderr
+        reports[engine] = json.loads(done.stdout)
+    return reports
 
 
 def marked_files() -> set[str]:
@@ -79,16 +86,19 @@ def marked_files() -> set[str]:
     return {name for name in TORCH_FILES if re.search(r"#\s*E\b", (CASES / name).read_text())}
 
 
-def test_check_without_torch_finds_what_it_finds_with_torch(no_torch: Path, project: Path, with_torch: dict[str, object]) -> None:
-    done = check(no_torch, project, "cache-no-torch")
+@pytest.mark.parametrize("engine", ENGINES)
+def test_check_without_torch_finds_what_it_finds_with_torch(
+    no_torch: Path, project: Path, with_torch: dict[str, dict[str, object]], engine: str
+) -> None:
+    done = check(no_torch, project, engine, f"cache-no-torch-{engine}")
     assert done.returncode == 1, done.stdout + done.stderr
-    assert json.loads(done.stdout) == with_torch
-    findings = with_torch["findings"]
+    assert json.loads(done.stdout) == with_torch[engine]
+    findings = with_torch[engine]["findings"]
     assert isinstance(findings, list)
     assert marked_files() <= {f["path"] for f in findings}
 
 
-def test_plain_mypy_with_shapecheck_stubs_finds_the_same(no_torch: Path, project: Path, with_torch: dict[str, object]) -> None:
+def test_plain_mypy_with_shapecheck_stubs_finds_the_same(no_torch: Path, project: Path, with_torch: dict[str, dict[str, object]]) -> None:
     """The README's recipe for mypy without torch: ``MYPYPATH="$(shapecheck stubs)" mypy ...``."""
     printed = run(no_torch, ["-m", "shapecheck", "stubs"], project)
     assert printed.returncode == 0, printed.stderr
@@ -97,7 +107,7 @@ def test_plain_mypy_with_shapecheck_stubs_finds_the_same(no_torch: Path, project
     done = run(no_torch, ["-m", "mypy", "--show-column-numbers", "--no-error-summary", *TORCH_FILES], project, MYPYPATH=str(stubs))
     assert "import-not-found" not in done.stdout and "shapecheck.mypy:" not in done.stderr, done.stdout + done.stderr
     errors = sorted(line for line in done.stdout.splitlines() if ": error: " in line)
-    findings = with_torch["findings"]
+    findings = with_torch["mypy"]["findings"]
     assert isinstance(findings, list)
     assert errors == sorted(f"{f['path']}:{f['line']}:{f['column']}: error: {f['message']}  [shape]" for f in findings)
 
@@ -108,24 +118,38 @@ def test_shapecheck_stubs_prints_nothing_where_torch_is_installed(project: Path)
     assert "torch is installed" in done.stderr
 
 
+FACTORY = """import torch.nn as nn
+
+
+def make() -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(3, 8, 3), nn.Conv2d(4, 8, 3))
+"""
+
+
 def test_plugin_says_once_when_torch_code_goes_unchecked(no_torch: Path, project: Path) -> None:
+    """A chain in a function (no class, no module-level model) is checked through torch's types only:
+    without torch and its stubs mypy says nothing (torch's import errors silenced), and the plugin says why."""
+    (project / "factory.py").write_text(FACTORY)
     config = project / "silenced.ini"
     config.write_text("[mypy]\nplugins = shapecheck.mypy\nignore_missing_imports = True\n")
-    done = run(no_torch, ["-m", "mypy", "--config-file", str(config), "--no-incremental", *TORCH_FILES], project)
+    args = ["-m", "mypy", "--config-file", str(config), "--no-incremental", "factory.py", *TORCH_FILES]
+    done = run(no_torch, args, project)
     notes = [line for line in done.stderr.splitlines() if line.startswith("shapecheck.mypy:")]
     assert len(notes) == 1, done.stderr
     assert re.match(r"shapecheck\.mypy: \w+\.py:\d+ imports torch, which is not installed here", notes[0])
     assert 'MYPYPATH="$(shapecheck stubs)"' in notes[0]
+    assert "factory.py" not in done.stdout
     stubs = run(no_torch, ["-m", "shapecheck", "stubs"], project).stdout.strip()
-    quiet = run(no_torch, ["-m", "mypy", "--config-file", str(config), "--no-incremental", *TORCH_FILES], project, MYPYPATH=stubs)
-    assert "shapecheck.mypy:" not in quiet.stderr and ": error: " in quiet.stdout
+    quiet = run(no_torch, args, project, MYPYPATH=stubs)
+    assert "shapecheck.mypy:" not in quiet.stderr
+    assert "factory.py:5: error: Conv2d expects 4 input channels, got 8  [shape]" in quiet.stdout, quiet.stdout
 
 
 def test_an_unwritable_cache_is_a_clear_error(no_torch: Path, project: Path) -> None:
     """The stubs are copied under ``$XDG_CACHE_HOME``: when that cannot be written, both commands say so (exit 2)."""
     blocked = project / "not-a-directory"
     blocked.write_text("")
-    commands = {"stubs": ["stubs"], "check": ["check", *TORCH_FILES]}
+    commands = {"stubs": ["stubs"], "check": ["check", "--mypy", *TORCH_FILES]}
     messages = {"stubs": "shapecheck stubs: cannot write the stubs: ", "check": "shapecheck check: cannot write shapecheck's torch stubs"}
     for name, args in commands.items():
         done = run(no_torch, ["-m", "shapecheck", *args], project, XDG_CACHE_HOME=str(blocked))

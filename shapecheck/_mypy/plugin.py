@@ -119,7 +119,7 @@ def _note_missing_torch(file: MypyFile, mypy_path: list[str]) -> bool:
     if not torch_visible(mypy_path):
         print(
             f"shapecheck.mypy: {file.path}:{line} imports torch, which is not installed here and has no stubs on "
-            "mypy's path, so torch.nn code is not shape-checked; add shapecheck's torch stubs: "
+            "mypy's path: torch.nn calls mypy cannot type go unchecked; add shapecheck's torch stubs: "
             'MYPYPATH="$(shapecheck stubs)" mypy ...',
             file=sys.stderr,
         )
