@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from shapecheck._stubs import PACKAGED
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted(str(p) for p in (ROOT / "examples").glob("*.py"))
 TORCH_MODEL = ROOT / "tests" / "mypy_cases" / "torch_cifar_vgg.py"
@@ -30,7 +32,7 @@ DMYPY = str(Path(sys.executable).with_name("dmypy"))
 
 def _config(tmp: Path, name: str, plugin: bool, stubs: bool = False) -> Path:
     path = tmp / f"{name}.ini"
-    lines = ["[mypy]", f"mypy_path = {ROOT}:{ROOT / 'examples'}" + (f":{ROOT / 'stubs'}" if stubs else "")]
+    lines = ["[mypy]", f"mypy_path = {ROOT}:{ROOT / 'examples'}" + (f":{PACKAGED}" if stubs else "")]
     if plugin:
         lines.append("plugins = shapecheck.mypy")
     path.write_text("\n".join(lines) + "\n")

@@ -13,14 +13,13 @@ import io
 import json
 import os
 import re
-import site
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import shapecheck
+from shapecheck import _stubs
 
 if TYPE_CHECKING:
     from shapecheck.static import FileReport
@@ -137,18 +136,21 @@ def _is_mypy_config(path: str, shared: bool) -> bool:
 def write_config(source: str | None, directory: Path) -> Path:
     """A copy of the mypy configuration ``source`` (or none) with the plugin enabled, in ``directory``.
 
-    Paths written relative to the original file (``$MYPY_CONFIG_FILE_DIR``) keep pointing there. The
-    directory holding shapecheck joins ``mypy_path`` when it is not an installed package (an editable
-    install mypy cannot see), so checked files find ``shapecheck.nn``.
+    Paths written relative to the original file (``$MYPY_CONFIG_FILE_DIR``) keep pointing there. Where
+    torch is not importable, shapecheck's torch stubs join the end of ``mypy_path``, so torch files get
+    the same findings as with torch.
     """
     here = os.path.dirname(os.path.abspath(source)) if source else os.getcwd()
-    extra = _shapecheck_root()
+    try:
+        extra = _stubs.mypy_path()
+    except OSError as err:
+        raise CheckError(f"cannot write shapecheck's torch stubs (torch is not installed): {err}") from None
     if source is not None and source.endswith(".toml"):
         table: dict[str, Any] = dict(_read_toml(source).get("tool", {}).get("mypy", {}))
         table = {k: _expand(v, here) for k, v in table.items()}
         table["plugins"] = _with_plugin(_as_list(table.get("plugins", [])))
-        if extra is not None:
-            table["mypy_path"] = [*_as_list(table.get("mypy_path", [])), extra]
+        if extra:
+            table["mypy_path"] = [*_as_list(table.get("mypy_path", [])), *extra]
         target = directory / "pyproject.toml"
         target.write_text(_toml_document(table))
         return target
@@ -163,9 +165,9 @@ def write_config(source: str | None, directory: Path) -> Path:
         parser.add_section("mypy")
     plugins = _as_list(parser.get("mypy", "plugins", fallback=""))
     parser.set("mypy", "plugins", ", ".join(_with_plugin(plugins)))
-    if extra is not None:
+    if extra:
         paths = _as_list(parser.get("mypy", "mypy_path", fallback=""))
-        parser.set("mypy", "mypy_path", ", ".join([*paths, extra]))
+        parser.set("mypy", "mypy_path", ", ".join([*paths, *extra]))
     target = directory / "mypy.ini"
     with target.open("w") as f:
         parser.write(f)
@@ -216,14 +218,6 @@ def _as_list(value: object) -> list[str]:
 
 def _with_plugin(plugins: list[str]) -> list[str]:
     return plugins if PLUGIN in plugins else [*plugins, PLUGIN]
-
-
-def _shapecheck_root() -> str | None:
-    root = Path(shapecheck.__file__).resolve().parent.parent
-    installed = {Path(p).resolve() for p in [*site.getsitepackages(), site.getusersitepackages()]}
-    if root in installed or root.name in ("site-packages", "dist-packages"):
-        return None
-    return str(root)
 
 
 def _toml_document(table: Mapping[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""The ``shapecheck`` command: ``summary``, ``check`` and ``diagram`` (also ``python -m shapecheck``).
+"""The ``shapecheck`` command: ``summary``, ``check``, ``diagram`` and ``stubs`` (also ``python -m shapecheck``).
 
 Exit status: 0 when all is well, 1 on shape findings (a model that does not build for ``summary`` and
 ``diagram``, a ``[shape]`` error for ``check``), 2 when it could not run: a usage error, or the user's
@@ -149,6 +149,15 @@ def _parser() -> argparse.ArgumentParser:
     _model_arguments(diagram)
     diagram.add_argument("-o", "--output", required=True, metavar="FILE", help="the .svg or .html file to write")
     diagram.set_defaults(run=_diagram)
+
+    stubs = commands.add_parser(
+        "stubs",
+        help="print the directory to add to mypy's path where torch is not installed",
+        description="Print the directory of shapecheck's torch stubs, for mypy's path on a machine without torch: "
+        'MYPYPATH="$(shapecheck stubs)" mypy src/. Prints nothing where torch is installed (mypy reads torch\'s '
+        "own types, which the stubs must not hide).",
+    )
+    stubs.set_defaults(run=_stubs_command)
     return parser
 
 
@@ -293,3 +302,17 @@ def _check(args: argparse.Namespace) -> int:
 def _write(stream: TextIO, text: str) -> None:
     stream.write(text)
     stream.flush()
+
+
+def _stubs_command(args: argparse.Namespace) -> int:
+    from shapecheck import _stubs
+
+    if _stubs.torch_importable():
+        print("shapecheck stubs: torch is installed, mypy reads its own types: nothing to add", file=sys.stderr)
+        return 0
+    try:
+        print(_stubs.stubs_dir())
+    except OSError as err:
+        raise UsageError(f"cannot write the stubs: {err}") from None
+    return 0
+

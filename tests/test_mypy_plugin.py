@@ -4,7 +4,7 @@ A case file marks each expected error on its line: ``# E: message`` or ``# E:<co
 Every error mypy prints (any code) must be expected and every expectation met, so a false positive,
 a missing error, a cascade or an error on the wrong line fails. The plugin's messages are compared
 with what the same statements raise when run (one set of rules), and the torch cases run both
-against the installed torch and against ``stubs/`` alone.
+against the installed torch and against the package's torch stubs (``shapecheck/stubs``) alone.
 """
 
 from __future__ import annotations
@@ -24,12 +24,13 @@ from mypy.version import __version__ as mypy_version
 
 import shapecheck.mypy
 from shapecheck._mypy import chain as chain_module
+from shapecheck._stubs import PACKAGED
 from shapecheck._mypy import plugin as plugin_module
 from shapecheck.errors import ShapeError
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = Path(__file__).parent / "mypy_cases"
-STUBS = ROOT / "stubs"
+STUBS = PACKAGED
 _EXPECT = re.compile(r"#\s*E(?::(\d+))?:\s*(.+?)\s*$")
 _LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<severity>error|note): (?P<message>.*?)(?:  \[(?P<code>[a-z-]+)\])?$")
 SHAPECHECK_CASES = ["cifar_vgg.py", "interpreted.py", "nn_arguments.py", "nn_chains.py", "nn_families.py", "nn_silent.py"]

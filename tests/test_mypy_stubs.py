@@ -1,6 +1,6 @@
-"""``stubs/``: type stubs for the torch.nn subset the mypy plugin understands, generated from torch itself.
+"""``shapecheck/stubs``: type stubs for the torch.nn subset the mypy plugin understands, generated from torch itself.
 
-``python tests/test_mypy_stubs.py`` rewrites ``stubs/torch/nn/__init__.pyi`` from the installed torch
+``python tests/test_mypy_stubs.py`` rewrites ``shapecheck/stubs/torch/nn/__init__.pyi`` from the installed torch
 (every class of ``shapecheck.nn`` that torch.nn also has, with torch's own parameters, annotations and
 defaults); the test fails when the file on disk is stale, e.g. after a layer is added to shapecheck.nn.
 """
@@ -11,14 +11,13 @@ import inspect
 import sys
 import types
 import typing
-from pathlib import Path
 
 import pytest
 
 from shapecheck import nn
+from shapecheck._stubs import PACKAGED
 
-STUBS = Path(__file__).resolve().parents[1] / "stubs"
-NN_STUB = STUBS / "torch" / "nn" / "__init__.pyi"
+NN_STUB = PACKAGED / "torch" / "nn" / "__init__.pyi"
 
 _HEADER = '''"""torch.nn for mypy on machines without torch: the layers shapecheck understands, the rest ``Any``.
 

@@ -4,7 +4,7 @@ the result carries the output shape.
 
 Case files mark errors with ``# E:`` (as in test_mypy_plugin.py: every error must be expected) and
 ``reveal_type`` notes with ``# R: <type>``. The torch cases run against the installed torch and against
-``stubs/`` alone. A differential test checks the plugin's verdicts against torch running the same calls.
+the package's torch stubs alone. A differential test checks the plugin's verdicts against torch running the same calls.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from mypy import api
 
-from test_mypy_plugin import CASES, ROOT, Run, assert_matches, run_mypy
+from test_mypy_plugin import CASES, STUBS, Run, assert_matches, run_mypy
 
 from shapecheck._mypy import types as types_module
 
@@ -105,7 +105,7 @@ def test_a_failing_call_hook_is_one_note(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(types_module.ModelCall, "of", broken)
     paths = _package(tmp_path, "B 1 8 8")
     ini = tmp_path / "plain.ini"
-    ini.write_text(f"[mypy]\nplugins = shapecheck.mypy\nmypy_path = {ROOT / 'stubs'}\n")
+    ini.write_text(f"[mypy]\nplugins = shapecheck.mypy\nmypy_path = {STUBS}\n")
     stdout, stderr, status = api.run(["--config-file", str(ini), "--no-incremental", *map(str, paths)])
     assert status == 0 and "INTERNAL ERROR" not in stdout + stderr
     assert "use.py:9: note: shapecheck plugin bug, please report it: RuntimeError: boom (this call was not checked)" in stdout

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from mypy import api
 
+from shapecheck._stubs import PACKAGED
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -20,7 +22,7 @@ def test_user_code_importing_shapecheck_does_not_pull_torch_into_mypy(tmp_path: 
     user = tmp_path / "user.py"
     user.write_text("import shapecheck\nfrom shapecheck import nn\nm = nn.Sequential(nn.Input(1, 3), nn.Linear(3, 4))\n")
     ini = tmp_path / "mypy.ini"
-    ini.write_text(f"[mypy]\nmypy_path = {ROOT}:{ROOT / 'stubs'}\nplugins = shapecheck.mypy\n")
+    ini.write_text(f"[mypy]\nmypy_path = {ROOT}:{PACKAGED}\nplugins = shapecheck.mypy\n")
     out, err, status = api.run(["--config-file", str(ini), "--no-incremental", "-v", str(user)])
     assert status == 0, out + err
     parsed = [line for line in err.splitlines() if line.startswith("LOG:  Parsing")]

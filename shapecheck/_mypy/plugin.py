@@ -9,12 +9,14 @@ keeps its default type and the rest of mypy's run is unaffected.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from mypy.checker import TypeChecker
 from mypy.errorcodes import ErrorCode
-from mypy.nodes import ARG_POS, CallExpr, FuncDef, MemberExpr, TypeInfo
+from mypy.nodes import ARG_POS, CallExpr, FuncDef, Import, ImportAll, ImportBase, ImportFrom, MemberExpr, MypyFile, TypeInfo
+from mypy.options import Options
 from mypy.plugin import ClassDefContext, DynamicClassDefContext, FunctionContext, MethodContext, Plugin, ReportConfigContext
 from mypy.subtypes import is_subtype
 from mypy.types import AnyType, CallableType, Instance, Type, get_proper_type
@@ -51,6 +53,19 @@ class ShapecheckPlugin(Plugin):
     """
 
     fingerprint: str = ""
+
+    def __init__(self, options: Options) -> None:
+        super().__init__(options)
+        self.torch_seen = False
+
+    def get_additional_deps(self, file: MypyFile) -> list[tuple[int, str, int]]:
+        """None; the first module importing torch says once per run when mypy has no types for torch."""
+        if not self.torch_seen:
+            try:
+                self.torch_seen = _note_missing_torch(file, self.options.mypy_path)
+            except Exception:  # never in mypy's way
+                self.torch_seen = True
+        return []
 
     def report_config_data(self, ctx: ReportConfigContext) -> object:
         return {"shapecheck": self.fingerprint}
@@ -92,6 +107,33 @@ def _interpret_file(ctx: ClassDefContext | DynamicClassDefContext) -> None:
             ctx.api.fail(f"shapecheck plugin bug, please report it: {type(exc).__name__}: {exc} (this file was not checked)", where, serious=True, code=SHAPE)
         except Exception:
             pass
+
+
+def _note_missing_torch(file: MypyFile, mypy_path: list[str]) -> bool:
+    """Whether ``file`` imports torch; if it does and mypy has no types for torch, say so on stderr."""
+    line = next((imp.line for imp in file.imports if _imports_torch(imp)), None)
+    if line is None:
+        return False
+    from shapecheck._stubs import torch_visible
+
+    if not torch_visible(mypy_path):
+        print(
+            f"shapecheck.mypy: {file.path}:{line} imports torch, which is not installed here and has no stubs on "
+            "mypy's path: torch.nn calls mypy cannot type go unchecked; add shapecheck's torch stubs: "
+            'MYPYPATH="$(shapecheck stubs)" mypy ...',
+            file=sys.stderr,
+        )
+    return True
+
+
+def _imports_torch(imp: ImportBase) -> bool:
+    if isinstance(imp, Import):
+        names = [name for name, _ in imp.ids]
+    elif isinstance(imp, (ImportFrom, ImportAll)) and not imp.relative:
+        names = [imp.id]
+    else:
+        names = []
+    return any(name == "torch" or name.startswith("torch.") for name in names)
 
 
 def _check_layer(fullname: str) -> Callable[[_Context], Type | None]:

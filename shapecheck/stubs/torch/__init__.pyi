@@ -1,6 +1,7 @@
 """torch for mypy on machines without torch: what model files touch; precise where shapecheck reads it.
 
-Enable with ``mypy_path = stubs`` (the path of this directory) next to ``plugins = shapecheck.mypy``.
+``shapecheck check`` uses them where torch is not importable; for mypy itself, put the directory
+``shapecheck stubs`` prints on its path (``MYPYPATH``): mypy refuses a path inside site-packages.
 Everything not modelled here is ``Any``, so partial stubs never cause false errors.
 """
 
