@@ -66,16 +66,16 @@ class MultiheadAttention(TupleModule):
         super().__init__()
         name = "MultiheadAttention"
         self.embed_dim = check_int(name, "embed_dim", embed_dim, minimum=1)
-        self.num_heads = check_int(name, "num_heads", num_heads, minimum=1)
+        self.num_heads = check_int(name, "num_heads", num_heads, minimum=1, bools=True)
         if embed_dim % num_heads:
             raise ValueError(f"{name}: embed_dim must be divisible by num_heads, got embed_dim={embed_dim} and num_heads={num_heads}")
-        self.head_dim = embed_dim // num_heads
+        self.head_dim = self.embed_dim // self.num_heads
         self.dropout = check_prob(name, "dropout", dropout)
         self.bias = bool(bias)
         self.add_bias_kv = bool(add_bias_kv)
         self.add_zero_attn = bool(add_zero_attn)
-        self.kdim = embed_dim if kdim is None else check_int(name, "kdim", kdim)
-        self.vdim = embed_dim if vdim is None else check_int(name, "vdim", vdim)
+        self.kdim = self.embed_dim if kdim is None else check_int(name, "kdim", kdim, bools=True)
+        self.vdim = self.embed_dim if vdim is None else check_int(name, "vdim", vdim, bools=True)
         self.batch_first = bool(batch_first)
 
     def names(self, options: Options) -> tuple[str | None, ...]:
@@ -180,9 +180,15 @@ class _TransformerLayer(Module):
         norm_first: bool,
         bias: bool,
     ) -> None:
-        name = type(self).__name__
+        name = type(self).__name__  # its own arguments are checked under their own names, before its blocks see them
+        d_model = check_int(name, "d_model", d_model, minimum=1)
+        nhead = check_int(name, "nhead", nhead, minimum=1, bools=True)
+        dim_feedforward = check_int(name, "dim_feedforward", dim_feedforward)
+        check_prob(name, "dropout", dropout)
+        if d_model % nhead:
+            raise ValueError(f"{name}: d_model must be divisible by nhead, got d_model={d_model} and nhead={nhead}")
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first)
-        self.linear1 = Linear(d_model, check_int(name, "dim_feedforward", dim_feedforward), bias=bias)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias)
         self.norm_first = bool(norm_first)

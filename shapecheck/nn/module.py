@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, overload
 from shapecheck.checker import Checker
 from shapecheck.dims import Condition, Dim, DimLike
 from shapecheck.errors import RuleError, ShapeError
+from shapecheck.nn._args import check_int
 from shapecheck.shape import Shape
 from shapecheck.trace import Location, Step, Tracer, caller_location
 
@@ -80,8 +81,8 @@ class Input(Module):
         for i, d in enumerate(dims):
             if isinstance(d, bool) or not isinstance(d, (int, str)) and not hasattr(d, "terms"):
                 raise TypeError(f"Input: dim {i} must be an int or a symbol name such as 'B', got {d!r}")
-            if isinstance(d, int) and d < 0:
-                raise ValueError(f"Input: dim {i} must be non-negative, got {d}")
+            if isinstance(d, int):
+                check_int("Input", f"dim {i}", d)
         self.shape = Shape(dims)
 
     def infer(self, x: Shape, check: Checker) -> Shape:
@@ -129,7 +130,7 @@ class Sequential(Module):
         layers: list[tuple[str, Module]] = []
         for i, (name, layer) in enumerate(items):
             if not isinstance(layer, Module):
-                raise TypeError(_not_a_layer(i, layer))
+                raise TypeError(not_a_layer(f"Sequential: argument {i}", layer))
             if isinstance(layer, Input) and i == 0:
                 self.input = layer
             else:
@@ -205,11 +206,12 @@ class Sequential(Module):
         return "\n".join(lines)
 
 
-def _not_a_layer(i: int, value: object) -> str:
+def not_a_layer(what: str, value: object) -> str:
+    """Why ``value`` (given as ``what``: ``"Sequential: argument 2"``) is refused where a layer belongs."""
     kind = type(value)
     if kind.__module__.startswith("torch"):
         return (
-            f"Sequential: argument {i} is a torch module ({kind.__name__}); "
+            f"{what} is a torch module ({kind.__name__}); "
             "use the same class from shapecheck.nn, or shapecheck.from_torch for a whole torch model"
         )
-    return f"Sequential: argument {i} must be a shapecheck.nn layer, got {kind.__name__} {value!r}"
+    return f"{what} must be a shapecheck.nn layer, got {kind.__name__} {value!r}"

@@ -12,7 +12,7 @@ from math import prod
 from shapecheck.checker import Checker
 from shapecheck.dims import Dim, is_unknown, unknown
 from shapecheck.errors import RuleError
-from shapecheck.nn._args import check_int
+from shapecheck.nn._args import INT32_MAX, check_int, check_size
 from shapecheck.nn.module import Module
 from shapecheck.rules.norm import affine_params, group_norm_factors, running_stats, single_value_product
 from shapecheck.rules.rank import split_core
@@ -105,12 +105,17 @@ class _NormBase(Module):
         self, num_features: int, eps: float, momentum: float | None, affine: bool, track_running_stats: bool, bias: bool
     ) -> None:
         name = type(self).__name__
-        self.num_features = check_int(name, "num_features", num_features)
-        self.eps = _number(name, "eps", eps)
-        self.momentum = None if momentum is None else _number(name, "momentum", momentum)
         self.affine = bool(affine)
         self.track_running_stats = bool(track_running_stats)
+        self.num_features = self._features(name, num_features)
+        self.eps = _number(name, "eps", eps)
+        self.momentum = None if momentum is None else _number(name, "momentum", momentum)
         self.bias = self.affine and bool(bias)  # torch registers a bias only with the weight
+
+    def _features(self, name: str, num_features: object) -> int:
+        """torch.empty(num_features), for the weight or the statistics (without either torch never reads it)."""
+        held = self.affine or self.track_running_stats
+        return check_size(name, "num_features", num_features) if held else num_features  # type: ignore[return-value]
 
     def _check_features(self, check: Checker, channels: Dim, index: int, where: str) -> None:
         if not (self.affine or self.track_running_stats):
@@ -202,6 +207,10 @@ class _InstanceNorm(_NormBase):
     ) -> None:
         super().__init__()
         self._setup(num_features, eps, momentum, affine, track_running_stats, bias)
+
+    def _features(self, name: str, num_features: object) -> int:
+        """With a weight, torch compares ``num_features`` with the channels too: only an int can equal them."""
+        return check_int(name, "num_features", num_features) if self.affine else super()._features(name, num_features)
 
     def infer(self, x: Shape, check: Checker) -> Shape:
         n, name = self._n, type(self).__name__
@@ -422,7 +431,7 @@ class LocalResponseNorm(Module):
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
         super().__init__()
-        self.size = check_int("LocalResponseNorm", "size", size, minimum=1)
+        self.size = check_int("LocalResponseNorm", "size", size, minimum=1, maximum=INT32_MAX)  # avg_pool3d's kernel
         self.alpha = _number("LocalResponseNorm", "alpha", alpha)
         self.beta = _number("LocalResponseNorm", "beta", beta)
         self.k = _number("LocalResponseNorm", "k", k)
