@@ -19,10 +19,14 @@ __all__ = [
     "as_ntuple",
     "check_choice",
     "check_int",
+    "check_int32",
+    "check_int_or_bool",
     "check_prob",
     "check_size",
     "is_sequence",
     "ntuple",
+    "ntuple32",
+    "ntuple_kernel",
 ]
 
 INT64_MAX = (1 << 63) - 1
@@ -39,16 +43,35 @@ _TYPES = {INT64_MAX: "an int64", INT32_MAX: "an int32"}
 
 def is_sequence(value: object) -> bool:
     """A tuple or list (any sequence but a string), as torch's ``_ntuple`` tells a tuple from an int."""
-    return isinstance(value, Sequence) and not isinstance(value, str)
+    kind = type(value)
+    if kind is tuple or kind is list:
+        return True
+    return kind is not int and isinstance(value, Sequence) and not isinstance(value, str)  # an ABC check is slow: ints skip it
 
 
-def check_int(layer: str, name: str, value: object, *, minimum: int = 0, maximum: int = INT64_MAX, bools: bool = False) -> int:
-    """``value`` as an int in ``[minimum, maximum]``: TypeError for a non-int, ValueError out of range.
-
-    ``bools``: ``True`` and ``False`` count as 1 and 0 (where torch takes them, see above); else a bool is refused.
-    """
-    if type(value) is int and minimum <= value <= maximum:  # the usual case, decided in one test
+def check_int(layer: str, name: str, value: object, *, minimum: int = 0) -> int:
+    """``value`` as an int from ``minimum`` to int64's largest: TypeError for a non-int (a bool too), ValueError out of range."""
+    if type(value) is int and minimum <= value <= INT64_MAX:  # the usual case, decided in one test
         return value
+    return _checked(layer, name, value, minimum, INT64_MAX, False)
+
+
+def check_int_or_bool(layer: str, name: str, value: object, *, minimum: int = 0) -> int:
+    """As :func:`check_int`, but ``True`` and ``False`` count as 1 and 0, where torch takes them (see above)."""
+    if type(value) is int and minimum <= value <= INT64_MAX:
+        return value
+    return _checked(layer, name, value, minimum, INT64_MAX, True)
+
+
+def check_int32(layer: str, name: str, value: object, *, minimum: int = 0) -> int:
+    """As :func:`check_int`, for an int a torch kernel holds as int32 (pooling)."""
+    if type(value) is int and minimum <= value <= INT32_MAX:
+        return value
+    return _checked(layer, name, value, minimum, INT32_MAX, False)
+
+
+def _checked(layer: str, name: str, value: object, minimum: int, maximum: int, bools: bool) -> int:
+    """``value`` as an int in ``[minimum, maximum]``, a bool as 0 or 1 if ``bools``; else the error that says why not."""
     if isinstance(value, bool) and bools:
         value = int(value)
     elif isinstance(value, bool) or not isinstance(value, int):
@@ -71,36 +94,46 @@ def check_size(layer: str, name: str, value: object, *, minimum: int = 0) -> int
     return check_int(layer, name, value, minimum=minimum)
 
 
-def ntuple(
-    layer: str,
-    name: str,
-    value: object,
-    n: int,
-    *,
-    minimum: int = 0,
-    maximum: int = INT64_MAX,
-    lengths: tuple[int, ...] = (),
-    bools: bool = False,
-) -> tuple[int, ...]:
-    """``n`` ints from an int or a sequence whose length is in ``lengths`` (default: ``n`` or 1, a sequence
-    of one being repeated for every axis, as torch's functional ops read it).
-    """
-    if type(value) is int and minimum <= value <= maximum:  # the usual case first: an ABC check (Sequence) is slow
+def ntuple(layer: str, name: str, value: object, n: int, *, minimum: int = 0) -> tuple[int, ...]:
+    """``n`` ints from an int, or from a sequence of ``n`` or of one (repeated for every axis), as torch's
+    functional ops read a per-axis argument (``F.conv2d``'s stride)."""
+    if type(value) is int and minimum <= value <= INT64_MAX:  # the usual case first: an ABC check (Sequence) is slow
         return (value,) * n
-    if is_sequence(value):
-        assert isinstance(value, Sequence)
-        allowed = lengths or (1, n)
-        if len(value) not in allowed:
-            counts = " or ".join(str(k) for k in sorted(set(allowed)))
-            raise ValueError(f"{layer}: {name} must be an int or a sequence of {counts} ints, got {value!r}")
-        items = tuple(check_int(layer, name, v, minimum=minimum, maximum=maximum, bools=bools) for v in value)
-        return items * n if len(items) == 1 and n != 1 else items
-    return (check_int(layer, name, value, minimum=minimum, maximum=maximum, bools=bools),) * n
+    return _per_axis(layer, name, value, n, minimum, INT64_MAX, (1, n), False)
+
+
+def ntuple32(layer: str, name: str, value: object, n: int, *, minimum: int = 0) -> tuple[int, ...]:
+    """As :func:`ntuple`, for an argument a torch kernel holds as int32 (pooling)."""
+    if type(value) is int and minimum <= value <= INT32_MAX:
+        return (value,) * n
+    return _per_axis(layer, name, value, n, minimum, INT32_MAX, (1, n), False)
+
+
+def ntuple_kernel(layer: str, value: object, n: int) -> tuple[int, ...]:
+    """A weight's kernel size, ``n`` positive sizes from an int or a sequence of ``n`` (bools count, after the weight's first dim)."""
+    if type(value) is int and 1 <= value <= INT64_MAX:
+        return (value,) * n
+    return _per_axis(layer, "kernel_size", value, n, 1, INT64_MAX, (n,), True)
+
+
+def _per_axis(
+    layer: str, name: str, value: object, n: int, minimum: int, maximum: int, lengths: tuple[int, ...], bools: bool
+) -> tuple[int, ...]:
+    if not is_sequence(value):
+        return (_checked(layer, name, value, minimum, maximum, bools),) * n
+    assert isinstance(value, Sequence)
+    if len(value) not in lengths:
+        counts = " or ".join(str(k) for k in sorted(set(lengths)))
+        raise ValueError(f"{layer}: {name} must be an int or a sequence of {counts} ints, got {value!r}")
+    items = tuple(_checked(layer, name, v, minimum, maximum, bools) for v in value)
+    return items * n if len(items) == 1 else items
 
 
 def as_ntuple(value: object, n: int) -> tuple[int, ...]:
     """A validated argument as torch's ``_ntuple`` keeps it (what its repr prints): a sequence as a tuple, else ``n`` copies."""
-    return tuple(value) if is_sequence(value) else (value,) * n  # type: ignore[arg-type,return-value]
+    if type(value) is not int and is_sequence(value):
+        return tuple(value)  # type: ignore[arg-type]
+    return (value,) * n  # type: ignore[return-value]
 
 
 def check_prob(layer: str, name: str, value: object) -> float:

@@ -7,7 +7,7 @@ from typing import Any
 
 from shapecheck.checker import Checker
 from shapecheck.dims import Dim, is_unknown
-from shapecheck.nn._args import UNBOUNDED, as_ntuple, check_choice, check_int, ntuple
+from shapecheck.nn._args import UNBOUNDED, as_ntuple, check_choice, check_int, check_int_or_bool, ntuple, ntuple_kernel
 from shapecheck.nn.module import Module
 from shapecheck.nn.padding import pad_shape
 from shapecheck.rules.conv import (
@@ -52,9 +52,9 @@ class _ConvNd(Module):
         # a bool passes where it lands after the first dim of the weight, (out, in/groups, *kernel) or transposed
         # (in, out/groups, *kernel), and is not the bias's one dim (out)
         t = self._transposed
-        self.in_channels = check_int(name, "in_channels", in_channels, minimum=1, bools=not t)
-        self.out_channels = check_int(name, "out_channels", out_channels, minimum=1, bools=t and not bias)
-        self._kernel = ntuple(name, "kernel_size", kernel_size, n, minimum=1, lengths=(n,), bools=True)
+        self.in_channels = (check_int if t else check_int_or_bool)(name, "in_channels", in_channels, minimum=1)
+        self.out_channels = (check_int_or_bool if t and not bias else check_int)(name, "out_channels", out_channels, minimum=1)
+        self._kernel = ntuple_kernel(name, kernel_size, n)
         self._stride = ntuple(name, "stride", stride, n, minimum=1)
         self._dilation = ntuple(name, "dilation", dilation, n, minimum=1)
         self._output_padding = ntuple(name, "output_padding", output_padding, n)
@@ -65,8 +65,11 @@ class _ConvNd(Module):
             raise ValueError(f"{name}: in_channels must be divisible by groups, got {in_channels} and groups={groups}")
         if self.out_channels % self.groups:
             raise ValueError(f"{name}: out_channels must be divisible by groups, got {out_channels} and groups={groups}")
-        self.kernel_size, self.stride, self.dilation = as_ntuple(kernel_size, n), as_ntuple(stride, n), as_ntuple(dilation, n)
-        self.output_padding = as_ntuple(output_padding, n)
+        # as torch's _ntuple keeps them (what its repr prints): an int repeated per axis, a sequence as its tuple
+        self.kernel_size = self._kernel if type(kernel_size) is int else as_ntuple(kernel_size, n)
+        self.stride = self._stride if type(stride) is int else as_ntuple(stride, n)
+        self.dilation = self._dilation if type(dilation) is int else as_ntuple(dilation, n)
+        self.output_padding = self._output_padding if type(output_padding) is int else as_ntuple(output_padding, n)
         self.padding: str | tuple[int, ...]
         if isinstance(padding, str):
             if self._transposed:
@@ -77,8 +80,9 @@ class _ConvNd(Module):
             self.padding = padding
             pads = [same_padding(k, d) if padding == "same" else (0, 0) for k, d in zip(self._kernel, self._dilation)]
         elif self.padding_mode == "zeros":
-            pads = [(p, p) for p in ntuple(name, "padding", padding, n)]
-            self.padding = as_ntuple(padding, n)
+            per_axis = ntuple(name, "padding", padding, n)
+            pads = [(p, p) for p in per_axis]
+            self.padding = per_axis if type(padding) is int else as_ntuple(padding, n)
         else:
             self.padding = as_ntuple(padding, n)
             pads = [(p, p) for p in (check_int(name, "padding", p, minimum=UNBOUNDED) for p in self.padding)]

@@ -12,7 +12,7 @@ from math import prod
 from shapecheck.checker import Checker
 from shapecheck.dims import Dim, is_unknown, unknown
 from shapecheck.errors import RuleError
-from shapecheck.nn._args import INT32_MAX, check_int, check_size
+from shapecheck.nn._args import check_int, check_int32, check_size
 from shapecheck.nn.module import Module
 from shapecheck.rules.norm import affine_params, group_norm_factors, running_stats, single_value_product
 from shapecheck.rules.rank import split_core
@@ -431,7 +431,7 @@ class LocalResponseNorm(Module):
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
         super().__init__()
-        self.size = check_int("LocalResponseNorm", "size", size, minimum=1, maximum=INT32_MAX)  # avg_pool3d's kernel
+        self.size = check_int32("LocalResponseNorm", "size", size, minimum=1)  # the kernel size of its avg_pool3d
         self.alpha = _number("LocalResponseNorm", "alpha", alpha)
         self.beta = _number("LocalResponseNorm", "beta", beta)
         self.k = _number("LocalResponseNorm", "k", k)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from shapecheck.checker import Checker
 from shapecheck.dims import is_unknown
 from shapecheck.errors import RuleError
-from shapecheck.nn._args import INT32_MAX, INT64_MAX, UNBOUNDED, as_ntuple, check_int, is_sequence, ntuple
+from shapecheck.nn._args import UNBOUNDED, as_ntuple, check_int, is_sequence, ntuple, ntuple32
 from shapecheck.nn.module import Module
 from shapecheck.rules.pool import pool_output_size
 from shapecheck.rules.rank import split_core
@@ -19,7 +19,7 @@ _AXES = ("D", "H", "W")
 class _PoolNd(Module):
     _n = 0
     _covers_kernel = False  # avg_pool3d also wants every input dim >= its kernel, padding aside
-    _int_max = INT32_MAX  # its kernel reads the arguments as int32 (max_pool1d reads int64)
+    _ntuple = staticmethod(ntuple32)  # its kernel holds the arguments as int32 (max_pool1d's as int64)
 
     def _setup(
         self,
@@ -30,12 +30,12 @@ class _PoolNd(Module):
         ceil_mode: bool,
     ) -> None:
         """Each argument as ``F.*_pool*d`` reads it: an int, or one or ``n`` of them; an empty stride is the kernel size."""
-        name, n, most = type(self).__name__, self._n, self._int_max
-        self._kernel = ntuple(name, "kernel_size", kernel_size, n, minimum=1, maximum=most)
+        name, n, axes = type(self).__name__, self._n, self._ntuple
+        self._kernel = axes(name, "kernel_size", kernel_size, n, minimum=1)
         default = stride is None or is_sequence(stride) and not stride
-        self._stride = self._kernel if default else ntuple(name, "stride", stride, n, minimum=1, maximum=most)
-        self._padding = ntuple(name, "padding", padding, n, maximum=most)
-        self._dilation = ntuple(name, "dilation", dilation, n, minimum=1, maximum=most)
+        self._stride = self._kernel if default else axes(name, "stride", stride, n, minimum=1)
+        self._padding = axes(name, "padding", padding, n)
+        self._dilation = axes(name, "dilation", dilation, n, minimum=1)
         self.ceil_mode = bool(ceil_mode)
         for p, k in zip(self._padding, self._kernel):
             if p > k // 2:
@@ -139,7 +139,7 @@ class MaxPool1d(_MaxPool):
     """Max over windows of ``(N, C, L)`` or ``(C, L)``; ``L_out = (L + 2p - d(k-1) - 1)//s + 1`` (ceil_mode rounds up)."""
 
     _n = 1
-    _int_max = INT64_MAX
+    _ntuple = staticmethod(ntuple)
 
 
 class MaxPool2d(_MaxPool):
