@@ -23,7 +23,6 @@ from shapecheck.dims import Condition, Dim, DimLike, Expr, evaluate, symbols_of
 from shapecheck.errors import ShapeError
 from shapecheck.nn.module import Module, Sequential
 from shapecheck.shape import Shape
-from shapecheck.trace import Tracer
 
 __all__ = ["Contract", "Guard", "contract", "guard"]
 
@@ -100,8 +99,7 @@ def contract(model: Module | Mapping[str, ShapeLike], *, dtype: str | Mapping[st
                 "contract needs a checked chain with an input: Sequential(Input('B', 3, 224, 224), ...) "
                 "or model.with_input('B', 3, 224, 224)"
             )
-        tracer = Tracer(root=model)
-        model.trace(model.input_shape, tracer, "")
+        tracer, _ = model.walk(model.input_shape)
         inputs: dict[str, Shape] = {"x": model.input_shape}
         output: Shape | None = model.output_shape if model.output_shape.known else None
         conditions = tracer.check.conditions()
