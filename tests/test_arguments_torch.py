@@ -31,12 +31,12 @@ import torch
 
 import shapecheck as sc
 from shapecheck import nn
-from shapecheck.nn._args import INT64_MAX
 from tests._generate import LayerSpec
 from tests.test_differential import _where
 
 CPU_NUMEL_LIMIT = 1 << 20  # larger outputs or parameters: the meta device's verdict stands
 FLOAT32 = 4  # bytes per element of every weight and output here
+INT64_MAX = 2**63 - 1
 OVERFLOW = ("Storage size calculation overflowed", "numel: integer multiplication overflow")
 HUGE = (2**63, -(2**63) - 1, 10**30)  # past int64: no torch size can hold them
 SHOWN = 12
