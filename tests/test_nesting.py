@@ -12,7 +12,6 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-import torch
 
 import shapecheck as sc
 from shapecheck import nn

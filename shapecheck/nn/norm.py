@@ -15,7 +15,7 @@ from shapecheck.errors import RuleError
 from shapecheck.nn._args import check_int, check_int32, check_size
 from shapecheck.nn.module import Module
 from shapecheck.rules.norm import affine_params, group_norm_factors, running_stats, single_value_product
-from shapecheck.rules.rank import split_core
+from shapecheck.rules.rank import at_least_rank, split_core
 from shapecheck.shape import Shape
 
 __all__ = [
@@ -61,16 +61,6 @@ def _core(x: Shape, ranks: tuple[int, ...], layer: str) -> tuple[Dim, ...] | Non
     if len(x) < max(ranks) and len(ranks) > 1:
         return None
     return split_core(x, max(ranks), ranks, layer)[1]
-
-
-def _at_least_rank(x: Shape, rank: int, layer: str) -> None:
-    if not x.prefix and len(x) < rank:
-        raise RuleError(
-            f"{layer} expects at least a {rank}D input, got a {len(x)}D input {x}",
-            expected=f">= {rank}D",
-            actual=f"{len(x)}D {x}",
-            kind="rank",
-        )
 
 
 def _more_than_one(check: Checker, factors: Sequence[Dim], problem: str, index: int | None) -> None:
@@ -287,7 +277,7 @@ class GroupNorm(Module):
         self.bias = self.affine and bool(bias)
 
     def infer(self, x: Shape, check: Checker) -> Shape:
-        _at_least_rank(x, 2, "GroupNorm")
+        at_least_rank(x, 2, "GroupNorm")
         if x.prefix:
             return x  # dim 1 cannot be told from the end
         batch, channels, spatial = x[0], x[1], x.dims[2:]
@@ -354,7 +344,7 @@ class _ShapeNorm(Module):
         k = len(shape)
         if not k:
             raise RuleError(f"{name}: normalized_shape must have at least one dim, got ()", kind="rank")
-        _at_least_rank(x, k, name)
+        at_least_rank(x, k, name)
         tail = [x[i] if -i <= len(x) else unknown() for i in range(-k, 0)]
         given: object = tail[0] if k == 1 else tuple(tail)
         fixes = [_call(name, [given], self._options())] if all(isinstance(d, int) for d in tail) else []
@@ -437,7 +427,7 @@ class LocalResponseNorm(Module):
         self.k = _number("LocalResponseNorm", "k", k)
 
     def infer(self, x: Shape, check: Checker) -> Shape:
-        _at_least_rank(x, 3, "LocalResponseNorm")
+        at_least_rank(x, 3, "LocalResponseNorm")
         return x
 
     def extra_repr(self) -> str:

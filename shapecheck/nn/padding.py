@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from typing import Union
 
 from shapecheck.checker import Checker
-from shapecheck.errors import RuleError
 from shapecheck.nn._args import UNBOUNDED, check_int
 from shapecheck.nn.module import Module
 from shapecheck.rules.pad import needs_nonempty_output, pad_bounds, pad_pairs, pad_ranks, padded_size
-from shapecheck.rules.rank import split_core
+from shapecheck.rules.rank import at_least_rank, split_core
 from shapecheck.shape import Shape
 
 __all__ = [
@@ -86,13 +85,7 @@ def pad_shape(x: Shape, pairs: Sequence[tuple[int, int]], mode: str, ranks: tupl
     """
     k = len(pairs)
     if ranks is None:
-        if not x.prefix and len(x) < k:
-            raise RuleError(
-                f"{name} pads the last {k} dims: expects at least a {k}D input, got a {len(x)}D input {x}",
-                expected=f">= {k}D",
-                actual=f"{len(x)}D {x}",
-                kind="rank",
-            )
+        at_least_rank(x, k, f"{name}, which pads the last {k} dims,")
         ranks = (len(x),)
     lead, core = split_core(x, k, ranks, name)
     out = []
