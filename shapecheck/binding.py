@@ -65,9 +65,9 @@ class Arguments:
                 else _Slot(n, star or "", i - len(free), len(positional) + i - len(free), n if self.starstar else None)
                 for i, n in enumerate(names)
             ]
+        # a call without keywords and with least <= len(args) <= most has the inputs at args[positions]
         positions = [s.position for s in self.slots]
         self.positions = tuple(p or 0 for p in positions)
-        """Where the inputs are in ``args`` when a call has no keywords and ``least <= len(args) <= most``."""
         self.least = sys.maxsize if None in positions else max(self.positions, default=-1) + 1
         self.most = len(positional) if star is None else sys.maxsize
 
