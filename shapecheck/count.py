@@ -9,7 +9,8 @@ from typing import Protocol
 
 from shapecheck.checker import Checker
 from shapecheck.dims import Condition, Dim, evaluate, is_unknown, substitute, symbols_of
-from shapecheck.nn.module import Module
+from shapecheck.nn._args import check_int
+from shapecheck.nn.module import Module, not_a_layer
 from shapecheck.shape import Shape
 from shapecheck.trace import Step
 
@@ -34,6 +35,7 @@ class Checked(Protocol):
 
 def count_params(model: Module) -> int:
     """Exactly ``sum(p.numel() for p in m.parameters())`` of the equivalent torch model."""
+    _require_layer(model, "count_params")
     return model.parameter_count()
 
 
@@ -41,6 +43,7 @@ def count_buffers(model: Module) -> int:
     """Elements of the buffers, as ``sum(b.numel() for b in m.buffers())``: BatchNorm's running mean
     and variance and its one-element ``num_batches_tracked``.
     """
+    _require_layer(model, "count_buffers")
     return model.buffer_count()
 
 
@@ -50,7 +53,9 @@ def count_macs(model: Checked, *, bias: bool = False, **bindings: int) -> Dim:
     Symbols left unbound stay in the result: ``count_macs(vgg16) == 15470264320*B``.
     """
     _require_input(model, "count_macs")
-    _check_bindings(model, bindings)
+    if not isinstance(bias, bool):
+        raise TypeError(f"count_macs: bias must be a bool, got {type(bias).__name__} {bias!r}")
+    _check_bindings(model, bindings, "count_macs")
     return _macs(model, bias, bindings)
 
 
@@ -66,8 +71,9 @@ def _macs(model: Checked, bias: bool, bindings: Mapping[str, int]) -> Dim:
 def count_memory(model: Checked, *, bytes_per_element: int = _FLOAT32, **bindings: int) -> Dim:
     """Bytes of every layer's output in one forward pass (what autograd keeps for backward, roughly)."""
     _require_input(model, "count_memory")
-    _check_bindings(model, bindings)
-    return _memory(model, bytes_per_element, bindings)
+    size = check_int("count_memory", "bytes_per_element", bytes_per_element, minimum=1)
+    _check_bindings(model, bindings, "count_memory")
+    return _memory(model, size, bindings)
 
 
 def _memory(model: Checked, bytes_per_element: int, bindings: Mapping[str, int]) -> Dim:
@@ -77,7 +83,13 @@ def _memory(model: Checked, bytes_per_element: int, bindings: Mapping[str, int])
     return substitute(total * bytes_per_element, bindings)
 
 
+def _require_layer(model: object, what: str) -> None:
+    if not isinstance(model, Module):
+        raise TypeError(not_a_layer(f"{what}: model", model))
+
+
 def _require_input(model: Checked, what: str) -> None:
+    _require_layer(model, what)
     if not hasattr(model, "steps") or model.input_shape.prefix:
         raise ValueError(
             f"{what} needs the input shape: start the model with nn.Input(...), e.g. "
@@ -85,14 +97,14 @@ def _require_input(model: Checked, what: str) -> None:
         )
 
 
-def _check_bindings(model: Checked, bindings: Mapping[str, int]) -> None:
+def _check_bindings(model: Checked, bindings: Mapping[str, int], what: str) -> None:
+    """Each binding names a symbol of the input and is a size torch can hold (a positive int64)."""
     names = {s.name for d in model.input_shape for s in symbols_of(d)}
     for name, value in bindings.items():
         if name not in names:
             known = ", ".join(sorted(names)) or "none"
             raise ValueError(f"cannot bind {name}={value}: the model's input {model.input_shape} has symbols {known}")
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be bound to a positive int, got {value!r}")
+        check_int(what, name, value, minimum=1)
     for expr, bound in model.requirements:
         if _decided(expr, bindings) and evaluate(expr, bindings) < bound:
             given = ", ".join(f"{k}={v}" for k, v in bindings.items())
@@ -153,7 +165,7 @@ def summary(model: Checked, depth: int | None = None, **bindings: int) -> Summar
     ``depth=2`` shows one row per block two levels down the paths (``layer3.1``), with subtotals.
     """
     _require_input(model, "summary")
-    _check_bindings(model, bindings)
+    _check_bindings(model, bindings, "summary")
     if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 1):
         raise ValueError(f"summary: depth must be a positive int, got {depth!r}")
     rows = [

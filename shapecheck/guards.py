@@ -19,29 +19,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, Union
 
+from shapecheck.binding import Arguments, signature_of
 from shapecheck.dims import Condition, Dim, DimLike, Expr, evaluate, symbols_of
+from shapecheck.dtypes import KINDS, annotation, dtype_name
 from shapecheck.errors import ShapeError
 from shapecheck.nn.module import Module, Sequential
 from shapecheck.shape import Shape
-from shapecheck.trace import Tracer
 
 __all__ = ["Contract", "Guard", "contract", "guard"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 ShapeLike = Union[Shape, Sequence[DimLike]]
-
-_KINDS: dict[str, frozenset[str]] = {
-    "Float": frozenset({"float16", "bfloat16", "float32", "float64"}),
-    "Int": frozenset({"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}),
-    "Bool": frozenset({"bool"}),
-}
-"""jaxtyping's dtype kinds, by the name a dtype prints as (``torch.float32`` and numpy ``float32``)."""
-
-
-def _dtype_name(dtype: object) -> str:
-    return str(dtype).rpartition(".")[2]
-
 
 def _spec(dims: Sequence[Dim]) -> str:
     """A shape as jaxtyping writes it: ``"B 3 (H+31)//32"`` (no spaces inside a dim)."""
@@ -92,31 +81,50 @@ def contract(model: Module | Mapping[str, ShapeLike], *, dtype: str | Mapping[st
 
     ``contract(model)`` has one input ``x``; ``contract({"x": ("B", 3, "H", "W"), "mask": ("B", "H", "W"),
     "return": ("B", 10)})`` declares several. ``dtype`` is a jaxtyping kind (``"Float"``, ``"Int"``,
-    ``"Bool"``) or a dtype name (``"float32"``), for every argument or by name.
+    ``"Bool"``, ...), class (``"Float32"``) or a dtype name (``"float32"``), for every argument or by name.
     """
+    return _contract(model, dtype, "contract")
+
+
+def _contract(model: object, dtype: object, what: str) -> Contract:
     if isinstance(model, Module):
         if not isinstance(model, Sequential) or model.input is None:
             raise ValueError(
-                "contract needs a checked chain with an input: Sequential(Input('B', 3, 224, 224), ...) "
+                f"{what} needs a checked chain with an input: Sequential(Input('B', 3, 224, 224), ...) "
                 "or model.with_input('B', 3, 224, 224)"
             )
-        tracer = Tracer(root=model)
-        model.trace(model.input_shape, tracer, "")
+        tracer, _ = model.walk(model.input_shape)
         inputs: dict[str, Shape] = {"x": model.input_shape}
         output: Shape | None = model.output_shape if model.output_shape.known else None
         conditions = tracer.check.conditions()
-    else:
-        shapes = {n: s if isinstance(s, Shape) else Shape(s) for n, s in model.items()}
+    elif isinstance(model, Mapping):
+        shapes = {n: _shape(n, s, what) for n, s in model.items()}
         output = shapes.pop("return", None)
         inputs, conditions = shapes, []
+    else:
+        raise TypeError(
+            f"{what}: model must be a checked shapecheck model (Sequential with an Input), a Contract, or shapes by "
+            f"argument name such as {{'x': ('B', 3, 224, 224)}}; got {type(model).__name__} {model!r}"
+        )
     names = [*inputs, "return"]
-    kinds = {n: dtype for n in names} if isinstance(dtype, str) else dict(dtype or {})
-    for n, kind in kinds.items():
+    if dtype is None or isinstance(dtype, Mapping):
+        given = dict(dtype or {})
+    elif isinstance(dtype, str):
+        given = {n: dtype for n in names}
+    else:
+        raise TypeError(f"{what}: dtype must be a name such as 'Float', or names by argument; got {type(dtype).__name__} {dtype!r}")
+    for n in given:
         if n not in names:
-            raise ValueError(f"contract: dtype for {n!r}, which is not an argument ({', '.join(inputs)})")
-        if kind not in _KINDS and not kind.isidentifier():
-            raise ValueError(f"contract: dtype must be Float, Int, Bool or a dtype name such as float32, got {kind!r}")
-    return Contract(inputs, output, kinds, conditions)
+            raise ValueError(f"{what}: dtype for {n!r}, which is not an argument ({', '.join(inputs)})")
+    return Contract(inputs, output, {n: annotation(k, what) for n, k in given.items()}, conditions)
+
+
+def _shape(name: object, value: object, what: str) -> Shape:
+    if isinstance(value, Shape):
+        return value
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise TypeError(f"{what}: the shape of {name!r} must be a tuple of dims such as ('B', 3, 224, 224), got {value!r}")
+    return Shape(value)
 
 
 # -- checking --------------------------------------------------------------------------------------
@@ -148,25 +156,25 @@ class Guard:
     """
 
     def __init__(self, spec: Contract, *, output: bool = False, name: str = "guard") -> None:
+        if not isinstance(spec, Contract):
+            raise TypeError(f"Guard: spec must be a Contract (shapecheck.contract(model)), got {type(spec).__name__} {spec!r}")
+        if not isinstance(output, bool):
+            raise TypeError(f"{name}: output must be a bool, got {type(output).__name__} {output!r}")
         self.contract = spec
         self.output = output
         self.name = name
         self._inputs = tuple((n, _compile(s), s) for n, s in spec.inputs.items())
         self._output = None if spec.output is None else _compile(spec.output)
-        self._dtypes = {n: _KINDS.get(k, frozenset({k})) for n, k in spec.dtypes.items()}
+        kinds = {n: KINDS[annotation(k, name)] for n, k in spec.dtypes.items()}
+        self._dtypes = {n: k for n, k in kinds.items() if k is not None}
         known = {s.name for shape in spec.inputs.values() for d in shape for s in symbols_of(d)}
         self._conditions = [(e, b) for e, b in spec.conditions if {s.name for s in symbols_of(e)} <= known]
+        self._arguments = Arguments(None, list(spec.inputs), name)
 
     def check(self, *args: Any, **kwargs: Any) -> dict[str, int]:
         """Checks the tensors given by position (in the contract's order) or by name; returns the bindings."""
         bound: dict[str, int] = {}
-        for i, (name, entries, shape) in enumerate(self._inputs):
-            if i < len(args):
-                value = args[i]
-            elif name in kwargs:
-                value = kwargs[name]
-            else:
-                raise TypeError(f"{self.name}: missing argument {name!r}")
+        for (name, entries, shape), value in zip(self._inputs, self._arguments.values(args, kwargs)):
             self._check_one(name, value, entries, shape, bound)
         self._check_conditions(bound)
         return bound
@@ -218,7 +226,7 @@ class Guard:
                     )
         kinds = self._dtypes.get(name)
         if kinds is not None:
-            dtype = _dtype_name(getattr(value, "dtype", None))
+            dtype = dtype_name(getattr(value, "dtype", None))
             if dtype not in kinds:
                 want = self.contract.dtypes[name]
                 self._fail(f"argument {name} has dtype {dtype}, expected {want}", name, want, dtype, bound, "dtype")
@@ -234,30 +242,36 @@ class Guard:
         )
 
     def __call__(self, fn: F) -> F:
-        """``@guard(model)``: the decorated function's arguments are checked (by the contract's names if
-        the function has them, else by position) before each call."""
-        params = [p.name for p in inspect.signature(fn).parameters.values()]
-        names = [n for n, _, _ in self._inputs]
-        skip = 1 if params and params[0] in ("self", "cls") else 0
-        positions = (
-            [params.index(n) for n in names] if all(n in params for n in names) else list(range(skip, skip + len(names)))
-        )
-        guard = Guard(self.contract, output=self.output, name=getattr(fn, "__qualname__", self.name))
+        """``@guard(model)``: the decorated function's arguments are checked before each call, bound to its
+        parameters as Python binds them: by the contract's names if the function has them, else in order."""
+        return self.wrap(fn)  # type: ignore[return-value]
+
+    def wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """``fn`` checked before each call (a function keeps its name and docstring; a torch module is bound by its ``forward``)."""
+        if not callable(fn):
+            raise TypeError(f"{self.name}: fn must be a function or a torch module, got {type(fn).__name__} {fn!r}")
+        owner = getattr(fn, "__qualname__", type(fn).__name__)
+        guard = Guard(self.contract, output=self.output, name=owner)
+        arguments = Arguments(signature_of(fn), [n for n, _, _ in guard._inputs], owner)
+        bind, least, most = arguments.bind, arguments.least, arguments.most
         check_one = guard._check_one
         conditions = guard._conditions
         inputs = guard._inputs
+        by_position = [(*entry, at) for entry, at in zip(inputs, arguments.positions)]
         debug = self.output
 
-        @functools.wraps(fn)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             bound: dict[str, int] = {}
             try:
-                for (name, entries, shape), at in zip(inputs, positions):
-                    value = args[at] if at < len(args) else kwargs[name]
-                    check_one(name, value, entries, shape, bound)
+                if not kwargs and least <= len(args) <= most:  # the usual call: every input by position
+                    for name, entries, shape, at in by_position:
+                        check_one(name, args[at], entries, shape, bound)
+                else:
+                    for (name, entries, shape), value in zip(inputs, bind(args, kwargs)):
+                        check_one(name, value, entries, shape, bound)
                 if conditions:
                     guard._check_conditions(bound)
-            except ShapeError as err:  # the caller's line, not the guard's internals, ends the traceback
+            except (ShapeError, TypeError) as err:  # the caller's line, not the guard's internals, ends the traceback
                 raise err.with_traceback(None) from None
             out = fn(*args, **kwargs)
             if debug:
@@ -267,8 +281,10 @@ class Guard:
                     raise err.with_traceback(None) from None
             return out
 
+        if inspect.isfunction(fn) or inspect.ismethod(fn):
+            guarded = functools.wraps(fn)(guarded)
         guarded.__shapecheck_contract__ = self.contract  # type: ignore[attr-defined]
-        return guarded  # type: ignore[return-value]
+        return guarded
 
     def _check_conditions(self, bound: dict[str, int]) -> None:
         for expr, least in self._conditions:
@@ -298,18 +314,6 @@ def guard(
     """A :class:`Guard` for ``model``'s contract (decorator: ``@shapecheck.guard(model)``), or, given
     ``fn`` (a function or a torch module), ``fn`` wrapped so that each call is checked first.
     """
-    spec = model if isinstance(model, Contract) else contract(model, dtype=dtype)
-    if fn is None:
-        return Guard(spec, output=output)
-    g = Guard(spec, output=output, name=getattr(fn, "__qualname__", type(fn).__name__))
-    call = fn
-
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        bound = g.check(*args, **kwargs)
-        out = call(*args, **kwargs)
-        if output:
-            g.check_output(out, bound)
-        return out
-
-    wrapped.__shapecheck_contract__ = spec  # type: ignore[attr-defined]
-    return wrapped
+    spec = model if isinstance(model, Contract) else _contract(model, dtype, "guard")
+    checker = Guard(spec, output=output)
+    return checker if fn is None else checker.wrap(fn)

@@ -8,16 +8,11 @@ from __future__ import annotations
 
 from typing import Final
 
+from shapecheck.dtypes import KINDS
+
 __all__ = ["DTYPES", "INTEGER_DTYPES", "parse"]
 
-DTYPES: Final = frozenset(
-    {
-        "AbstractDtype", "BFloat16", "Bool", "Complex", "Complex64", "Complex128", "Float", "Float8e4m3b11fnuz",
-        "Float8e4m3fn", "Float8e4m3fnuz", "Float8e5m2", "Float8e5m2fnuz", "Float16", "Float32", "Float64",
-        "Inexact", "Int", "Int2", "Int4", "Int8", "Int16", "Int32", "Int64", "Integer", "Key", "Num", "Real",
-        "Shaped", "UInt", "UInt2", "UInt4", "UInt8", "UInt16", "UInt32", "UInt64",
-    }
-)  # fmt: skip
+DTYPES: Final = frozenset(KINDS) | {"AbstractDtype", "Key"}
 """jaxtyping's dtype names, the ``X`` of ``X[array, "shape"]``."""
 
 INTEGER_DTYPES: Final = frozenset(d for d in DTYPES if d.startswith(("Int", "UInt")) or d in ("Integer", "Key"))

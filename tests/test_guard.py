@@ -120,3 +120,139 @@ def test_jaxtyping_annotations_of_the_contract_reject_the_same_mistakes() -> Non
     for mistake, (args, _) in BAD.items():
         with pytest.raises(Exception, match="Type-check error"):
             checked(*args)
+
+
+# -- a guarded function's own parameters ----------------------------------------------------------
+
+IMG = torch.zeros(2, 3, 16, 16)
+
+
+def test_a_guarded_function_is_called_as_python_calls_it() -> None:
+    @guard(MODEL)
+    def predict(img: torch.Tensor) -> tuple[int, ...]:
+        return tuple(img.shape)
+
+    assert predict(IMG) == predict(img=IMG) == (2, 3, 16, 16)
+    with pytest.raises(sc.ShapeError, match="dim 1 is 4, expected 3"):
+        predict(img=torch.zeros(2, 4, 16, 16))  # checked by keyword too
+    with pytest.raises(TypeError, match=r"\.predict\(\) missing a required argument: 'img'$"):
+        predict()
+    with pytest.raises(TypeError, match=r"\.predict\(\) too many positional arguments$"):
+        predict(IMG, IMG)
+    with pytest.raises(TypeError, match=r"\.predict\(\) got an unexpected keyword argument 'x'$"):
+        predict(IMG, x=IMG)
+
+
+def test_a_guarded_method_binds_self_keywords_and_defaults() -> None:
+    class Net(torch.nn.Module):
+        @guard(PAIR)
+        def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, scale: float = 1.0) -> torch.Tensor:
+            return torch.zeros(x.shape[0], 10) * scale
+
+    net, mask = Net(), torch.zeros(4, 32, 32)
+    for call in (lambda: net(GOOD[0], mask), lambda: net(x=GOOD[0], mask=mask), lambda: net(GOOD[0], mask=mask, scale=2.0)):
+        assert tuple(call().shape) == (4, 10)
+    with pytest.raises(sc.ShapeError, match="argument mask is a NoneType, not a tensor"):  # the default the function gets
+        net(GOOD[0])
+    with pytest.raises(sc.ShapeError, match="dim 0 is 5, but B=4"):
+        net(mask=torch.zeros(5, 32, 32), x=GOOD[0])
+
+
+def test_a_guarded_torch_module_takes_its_forward_arguments_by_name() -> None:
+    module = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(8, 10))
+    checked = guard(MODEL, module)
+    assert tuple(checked(input=IMG).shape) == tuple(checked(IMG).shape) == (2, 10)
+    with pytest.raises(sc.ShapeError, match="argument x: dim 1 is 4, expected 3"):
+        checked(input=torch.zeros(2, 4, 16, 16))
+    with pytest.raises(TypeError, match="Sequential"):
+        checked(inputs=IMG)
+
+
+def test_arguments_a_wrapper_passes_on_are_found_by_position_or_by_the_contract_names() -> None:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return args or kwargs
+
+    checked = guard(PAIR)(wrapper)
+    checked(*GOOD)
+    checked(x=GOOD[0], mask=GOOD[1])
+    with pytest.raises(sc.ShapeError, match="argument mask: dim 0 is 5"):
+        checked(GOOD[0], mask=torch.zeros(5, 32, 32))
+    with pytest.raises(TypeError, match=r"^test_.*wrapper\(\) missing the argument 'mask' of its shape contract$"):
+        checked(GOOD[0])
+
+
+def test_a_function_with_fewer_parameters_than_the_contract_is_refused_when_decorated() -> None:
+    def one(img: Any) -> Any:
+        return img
+
+    with pytest.raises(TypeError, match=r"takes 1 argument, the contract 2 \(x, mask\)"):
+        guard(PAIR)(one)
+
+
+# -- dtypes, as jaxtyping names them --------------------------------------------------------------
+
+
+def _jaxtyping_dtype_classes() -> dict[str, Any]:
+    """Every dtype annotation jaxtyping exports (``Float``, ``Float32``, ``BFloat16``, ...), but ``Key`` (JAX's PRNG keys)."""
+    import jaxtyping
+
+    classes = {n: v for n, v in vars(jaxtyping).items() if isinstance(v, type) and issubclass(v, jaxtyping.AbstractDtype)}
+    return {n: v for n, v in classes.items() if v is not jaxtyping.AbstractDtype and n != "Key"}
+
+
+class _Array:
+    """An array as jaxtyping and the guard read one: a shape and a dtype name."""
+
+    def __init__(self, dtype: str) -> None:
+        self.shape, self.dtype = (2, 3), dtype
+
+
+def _dtype_names() -> list[str]:
+    """Every dtype name jaxtyping lists, every dtype torch has, and names neither knows."""
+    names = {d for cls in _jaxtyping_dtype_classes().values() if isinstance(cls.dtypes, tuple) for d in cls.dtypes}
+    names |= {str(v).rpartition(".")[2] for v in vars(torch).values() if isinstance(v, torch.dtype)}
+    return sorted(names | {"float128", "Foo"})
+
+
+@pytest.mark.parametrize("kind", sorted(_jaxtyping_dtype_classes()))
+def test_each_jaxtyping_dtype_accepts_exactly_what_jaxtyping_accepts(kind: str) -> None:
+    annotation = _jaxtyping_dtype_classes()[kind][Any, "..."]
+    checked = guard({"x": ("B", 3)}, dtype=kind)(lambda x: x)
+    for name in _dtype_names():
+        expected = isinstance(_Array(name), annotation)
+        try:
+            checked(_Array(name))
+            accepted = True
+        except sc.ShapeError:
+            accepted = False
+        assert accepted == expected, f"{kind} on dtype {name}: jaxtyping {'accepts' if expected else 'refuses'} it"
+
+
+def test_float_accepts_every_float_dtype_torch_and_jaxtyping_share() -> None:
+    import jaxtyping
+
+    checked = guard(MODEL, lambda x: x, dtype="Float")
+    shared = [getattr(torch, d) for d in jaxtyping.Float.dtypes if isinstance(getattr(torch, d, None), torch.dtype)]
+    assert {torch.float8_e4m3fn, torch.bfloat16, torch.float16, torch.float32} <= set(shared)
+    for dtype in shared:
+        checked(torch.empty(2, 3, 8, 8, dtype=dtype))
+    with pytest.raises(sc.ShapeError, match="dtype int64, expected Float"):
+        checked(torch.zeros(2, 3, 8, 8, dtype=torch.long))
+
+
+def test_a_dtype_name_is_its_jaxtyping_class_in_the_contract() -> None:
+    import jaxtyping
+
+    spec = contract({"x": ("B", 3)}, dtype="bfloat16")
+    assert str(spec) == 'BFloat16[Tensor, "B 3"]'
+    annotation = spec.jaxtyping(torch.Tensor)["x"]
+    assert (annotation.dtype, annotation.dim_str) == (jaxtyping.BFloat16, "B 3")
+
+
+def test_an_unknown_dtype_is_refused_when_the_guard_is_made() -> None:
+    with pytest.raises(ValueError, match=r"guard: dtype 'Foo' is not one jaxtyping knows; use a kind \(Bool, .*Float.*\), a dtype \(.*float32.*\)"):
+        guard(MODEL, dtype="Foo")
+    with pytest.raises(TypeError, match="^guard: dtype must be a name such as 'Float', or names by argument; got int 3$"):
+        guard(MODEL, dtype=3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="^contract: a dtype must be a name such as 'Float' or 'float32', got int 3$"):
+        contract(PAIR, dtype={"mask": 3})  # type: ignore[dict-item]

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from typing import Any
 
 from shapecheck.dims import Expr, Symbol
+from shapecheck.nn.graph import Add, Concat, Mul
 from shapecheck.nn.module import Input, Module, Sequential
 
 __all__ = ["to_torch"]
@@ -53,7 +54,25 @@ class _Converter:
     def __init__(self, bindings: Any) -> None:
         self.bindings = bindings
 
-    def convert(self, layer: Module) -> Any:
+    def convert(self, root: Module) -> Any:
+        """The torch module of ``root``; containers are converted after their children, from an explicit
+        stack, so any nesting depth works."""
+        made: list[Any] = []
+        stack: list[tuple[Module, bool]] = [(root, False)]
+        while stack:
+            layer, ready = stack.pop()
+            children = [c for _, c in layer.children()] if isinstance(layer, (Sequential, Add, Mul, Concat)) else []
+            if children and not ready:
+                stack.append((layer, True))
+                stack.extend((child, False) for child in reversed(children))
+                continue
+            converted = made[len(made) - len(children) :]
+            del made[len(made) - len(children) :]
+            made.append(self._one(layer, converted))
+        return made[0]
+
+    def _one(self, layer: Module, children: list[Any]) -> Any:
+        """The torch module of ``layer``, its children (of a ``Sequential`` or combinator) already ``children``."""
         import torch
 
         from shapecheck.bridge import _modules as m
@@ -62,14 +81,14 @@ class _Converter:
 
         name = type(layer).__name__
         if isinstance(layer, Sequential):
-            return torch.nn.Sequential(OrderedDict((n, self.convert(c)) for n, c in layer.children()))
+            return torch.nn.Sequential(OrderedDict(zip((n for n, _ in layer.children()), children)))
         if isinstance(layer, Input):
             return torch.nn.Identity()
         if isinstance(layer, (graph.Add, graph.Mul)):
             merge: Any = m.Add if isinstance(layer, graph.Add) else m.Mul
-            return merge([self.convert(b) for b in layer.branches])
+            return merge(children)
         if isinstance(layer, graph.Concat):
-            return m.Concat([self.convert(b) for b in layer.branches], layer.dim)
+            return m.Concat(children, layer.dim)
         if isinstance(layer, outputs.Pick):
             return m.Pick(self.convert(layer.layer), layer.index, layer._options())
         if isinstance(layer, MultiheadAttention):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from shapecheck.checker import Checker
 from shapecheck.dims import Dim, floor_div
 from shapecheck.errors import RuleError
-from shapecheck.nn._args import check_choice, check_int
+from shapecheck.nn._args import check_choice, check_int, check_size, is_sequence
 from shapecheck.nn.module import Module
 from shapecheck.rules.reshape import normalize_dim
 from shapecheck.shape import Shape
@@ -255,7 +255,9 @@ class PReLU(Module):
 
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device: object = None, dtype: object = None) -> None:
         super().__init__()
-        self.num_parameters = check_int("PReLU", "num_parameters", num_parameters)
+        # torch.empty(num_parameters): an int, or a shape of one dim, or () (one element)
+        empty = is_sequence(num_parameters) and not num_parameters
+        self.num_parameters = 1 if empty else check_size("PReLU", "num_parameters", num_parameters)
         self.init = _number("PReLU", "init", init)
 
     def infer(self, x: Shape, check: Checker) -> Shape:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from shapecheck.checker import Checker
 from shapecheck.dims import Dim
 from shapecheck.errors import RuleError
-from shapecheck.nn._args import check_int, check_prob
+from shapecheck.nn._args import check_int, check_int_or_bool, check_prob
 from shapecheck.nn.activation import GELU, ReLU
 from shapecheck.nn.dropout import Dropout
 from shapecheck.nn.linear import Linear
@@ -66,16 +66,16 @@ class MultiheadAttention(TupleModule):
         super().__init__()
         name = "MultiheadAttention"
         self.embed_dim = check_int(name, "embed_dim", embed_dim, minimum=1)
-        self.num_heads = check_int(name, "num_heads", num_heads, minimum=1)
+        self.num_heads = check_int_or_bool(name, "num_heads", num_heads, minimum=1)
         if embed_dim % num_heads:
             raise ValueError(f"{name}: embed_dim must be divisible by num_heads, got embed_dim={embed_dim} and num_heads={num_heads}")
-        self.head_dim = embed_dim // num_heads
+        self.head_dim = self.embed_dim // self.num_heads
         self.dropout = check_prob(name, "dropout", dropout)
         self.bias = bool(bias)
         self.add_bias_kv = bool(add_bias_kv)
         self.add_zero_attn = bool(add_zero_attn)
-        self.kdim = embed_dim if kdim is None else check_int(name, "kdim", kdim)
-        self.vdim = embed_dim if vdim is None else check_int(name, "vdim", vdim)
+        self.kdim = self.embed_dim if kdim is None else check_int_or_bool(name, "kdim", kdim)
+        self.vdim = self.embed_dim if vdim is None else check_int_or_bool(name, "vdim", vdim)
         self.batch_first = bool(batch_first)
 
     def names(self, options: Options) -> tuple[str | None, ...]:
@@ -180,9 +180,15 @@ class _TransformerLayer(Module):
         norm_first: bool,
         bias: bool,
     ) -> None:
-        name = type(self).__name__
+        name = type(self).__name__  # its own arguments are checked under their own names, before its blocks see them
+        d_model = check_int(name, "d_model", d_model, minimum=1)
+        nhead = check_int_or_bool(name, "nhead", nhead, minimum=1)
+        dim_feedforward = check_int(name, "dim_feedforward", dim_feedforward)
+        check_prob(name, "dropout", dropout)
+        if d_model % nhead:
+            raise ValueError(f"{name}: d_model must be divisible by nhead, got d_model={d_model} and nhead={nhead}")
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first)
-        self.linear1 = Linear(d_model, check_int(name, "dim_feedforward", dim_feedforward), bias=bias)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias)
         self.norm_first = bool(norm_first)

@@ -88,14 +88,8 @@ class _Branches(Module):
     def children(self) -> list[tuple[str, Module]]:
         return [(str(i), branch) for i, branch in enumerate(self.branches)]
 
-    def __repr__(self) -> str:
-        extra = self.merge_repr()
-        lines = [f"{type(self).__name__}({extra}" if extra else f"{type(self).__name__}("]
-        for i, branch in enumerate(self.branches):
-            body = repr(branch).replace("\n", "\n  ")
-            lines.append(f"  ({i}): {body}")
-        lines.append(")")
-        return "\n".join(lines)
+    def listing(self) -> tuple[str, list[tuple[str, Module]]]:
+        return f"{type(self).__name__}({self.merge_repr()}", self.children()
 
 
 class _Listing:

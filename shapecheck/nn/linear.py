@@ -7,7 +7,7 @@ from math import prod
 from shapecheck.checker import Checker
 from shapecheck.dims import Dim, unknown
 from shapecheck.errors import RuleError
-from shapecheck.nn._args import check_int
+from shapecheck.nn._args import check_int, check_int_or_bool
 from shapecheck.nn.module import Module
 from shapecheck.rules.linear import linear_macs, linear_params
 from shapecheck.shape import Shape
@@ -32,8 +32,8 @@ class Linear(Module):
         self, in_features: int, out_features: int, bias: bool = True, device: object = None, dtype: object = None
     ) -> None:
         super().__init__()
-        self.in_features = check_int("Linear", "in_features", in_features)
-        self.out_features = check_int("Linear", "out_features", out_features)
+        self.in_features = check_int_or_bool("Linear", "in_features", in_features)
+        self.out_features = check_int("Linear", "out_features", out_features)  # the weight's first dim
         self.bias = bool(bias)
 
     def infer(self, x: Shape, check: Checker) -> Shape:
@@ -83,8 +83,8 @@ class Bilinear(Module):
         dtype: object = None,
     ) -> None:
         super().__init__()
-        self.in1_features = check_int("Bilinear", "in1_features", in1_features, minimum=1)
-        self.in2_features = check_int("Bilinear", "in2_features", in2_features)
+        self.in1_features = check_int_or_bool("Bilinear", "in1_features", in1_features, minimum=1)
+        self.in2_features = check_int_or_bool("Bilinear", "in2_features", in2_features)
         self.out_features = check_int("Bilinear", "out_features", out_features)
         self.bias = bool(bias)
 

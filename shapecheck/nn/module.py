@@ -1,13 +1,20 @@
-"""The layer base class, ``Input`` and ``Sequential``: a chain checked as it is built."""
+"""The layer base class, ``Input`` and ``Sequential``: a chain checked as it is built.
+
+Walks that only visit the tree (counting, printing) use an explicit stack, so any nesting depth works;
+the shape walk recurses through containers (each rule is a method) and stops with a clear error at the
+depth Python's recursion limit allows, ~990 with the default limit (torch's own forward stops at ~250).
+"""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, overload
 
 from shapecheck.checker import Checker
 from shapecheck.dims import Condition, Dim, DimLike
 from shapecheck.errors import RuleError, ShapeError
+from shapecheck.nn._args import check_int
 from shapecheck.shape import Shape
 from shapecheck.trace import Location, Step, Tracer, caller_location
 
@@ -41,11 +48,11 @@ class Module:
 
     def parameter_count(self) -> int:
         """Elements of the learnable parameters, as ``sum(p.numel() for p in m.parameters())``."""
-        return sum(child.parameter_count() for _, child in self.children())
+        return _tree_total(self, "parameter_count")
 
     def buffer_count(self) -> int:
         """Elements of non-learnable state (BatchNorm running statistics)."""
-        return sum(child.buffer_count() for _, child in self.children())
+        return _tree_total(self, "buffer_count")
 
     def macs(self, x: Shape, y: Shape) -> Dim:
         """Multiply-accumulates of one forward pass (torchvision's convention: no bias)."""
@@ -62,8 +69,57 @@ class Module:
     def extra_repr(self) -> str:
         return ""
 
+    def listing(self) -> tuple[str, list[tuple[str, Module]]] | None:
+        """A container that prints as torch's do: its first line (``Sequential(``) and its ``(name): child``
+        lines; None for a layer printed on one line, ``Name(extra_repr)``."""
+        return None
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.extra_repr()})"
+        if type(self).listing is Module.listing:  # a layer: no call to ask (summaries print every layer)
+            return f"{type(self).__name__}({self.extra_repr()})"
+        return _render(self)
+
+
+def _tree_total(root: Module, count: str) -> int:
+    """``count`` (``"parameter_count"``) summed over ``root``'s tree, walked without recursion: a node that keeps
+    :class:`Module`'s own method has its children's total."""
+    default = getattr(Module, count)
+    total, stack = 0, [root]
+    while stack:
+        node = stack.pop()
+        if getattr(type(node), count) is default:
+            for _, child in node.children():
+                stack.append(child)
+        else:
+            total += getattr(node, count)()
+    return total
+
+
+def _render(root: Module) -> str:
+    """``repr(root)`` as torch prints a tree (two spaces per level), without recursion through :meth:`Module.listing`."""
+    lines: list[str] = []
+    stack: list[tuple[Module | str, str, str]] = [(root, "", "")]
+    while stack:
+        item, indent, label = stack.pop()
+        listing = None if isinstance(item, str) else item.listing()
+        if listing is None:
+            lines.append(indent + label + str(item).replace("\n", "\n" + indent))
+            continue
+        head, children = listing
+        lines.append(indent + label + head)
+        stack.append((")", indent, ""))
+        stack.extend((child, indent + "  ", f"({name}): ") for name, child in reversed(children))
+    return "\n".join(lines)
+
+
+def nesting(model: Module) -> int:
+    """How many containers deep ``model``'s deepest layer sits (0 for a layer), counted without recursion."""
+    deepest, stack = 0, [(model, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for _, child in node.children())
+    return deepest
 
 
 class Input(Module):
@@ -80,8 +136,8 @@ class Input(Module):
         for i, d in enumerate(dims):
             if isinstance(d, bool) or not isinstance(d, (int, str)) and not hasattr(d, "terms"):
                 raise TypeError(f"Input: dim {i} must be an int or a symbol name such as 'B', got {d!r}")
-            if isinstance(d, int) and d < 0:
-                raise ValueError(f"Input: dim {i} must be non-negative, got {d}")
+            if isinstance(d, int):
+                check_int("Input", f"dim {i}", d)
         self.shape = Shape(dims)
 
     def infer(self, x: Shape, check: Checker) -> Shape:
@@ -129,7 +185,7 @@ class Sequential(Module):
         layers: list[tuple[str, Module]] = []
         for i, (name, layer) in enumerate(items):
             if not isinstance(layer, Module):
-                raise TypeError(_not_a_layer(i, layer))
+                raise TypeError(not_a_layer(f"Sequential: argument {i}", layer))
             if isinstance(layer, Input) and i == 0:
                 self.input = layer
             else:
@@ -141,14 +197,28 @@ class Sequential(Module):
             raise err.with_traceback(None) from None
 
     def _check(self) -> None:
-        tracer = Tracer(root=self)
         start = Shape.unknown() if self.input is None else self.input.shape
-        out = self.trace(start, tracer, "")
+        tracer, out = self.walk(start)
         self.steps = tracer.steps
         self.input_shape = start
         self.output_shape = out
         self.conditions = tracer.check.describe()
         self.requirements = tracer.check.conditions()
+
+    def walk(self, start: Shape) -> tuple[Tracer, Shape]:
+        """The chain walked from ``start``: the tracer (steps, conditions) and the output shape.
+
+        Containers nested deeper than Python's recursion limit lets the walk go raise a ValueError.
+        """
+        tracer = Tracer(root=self)
+        try:
+            return tracer, self.trace(start, tracer, "")
+        except RecursionError:
+            raise ValueError(
+                f"{type(self).__name__}: its layers are nested {nesting(self)} containers deep, more than Python's "
+                f"recursion limit ({sys.getrecursionlimit()}) lets shapecheck walk; nest less (Sequential(*inner, layer) "
+                "puts inner's layers in line) or raise the limit with sys.setrecursionlimit"
+            ) from None
 
     def trace(self, x: Shape, tracer: Tracer, path: str) -> Shape:
         for name, layer in self._layers:
@@ -194,22 +264,17 @@ class Sequential(Module):
             raise KeyError(index)
         return self._layers[index][1]
 
-    def __repr__(self) -> str:
-        lines = [f"{type(self).__name__}("]
-        if self.input is not None:
-            lines.append(f"  (input): {self.input!r}")
-        for name, layer in self._layers:
-            body = repr(layer).replace("\n", "\n  ")
-            lines.append(f"  ({name}): {body}")
-        lines.append(")")
-        return "\n".join(lines)
+    def listing(self) -> tuple[str, list[tuple[str, Module]]]:
+        head: list[tuple[str, Module]] = [] if self.input is None else [("input", self.input)]
+        return f"{type(self).__name__}(", head + self._layers
 
 
-def _not_a_layer(i: int, value: object) -> str:
+def not_a_layer(what: str, value: object) -> str:
+    """Why ``value`` (given as ``what``: ``"Sequential: argument 2"``) is refused where a layer belongs."""
     kind = type(value)
     if kind.__module__.startswith("torch"):
         return (
-            f"Sequential: argument {i} is a torch module ({kind.__name__}); "
+            f"{what} is a torch module ({kind.__name__}); "
             "use the same class from shapecheck.nn, or shapecheck.from_torch for a whole torch model"
         )
-    return f"Sequential: argument {i} must be a shapecheck.nn layer, got {kind.__name__} {value!r}"
+    return f"{what} must be a shapecheck.nn layer, got {kind.__name__} {value!r}"

@@ -12,10 +12,10 @@ from math import prod
 from shapecheck.checker import Checker
 from shapecheck.dims import Dim, is_unknown, unknown
 from shapecheck.errors import RuleError
-from shapecheck.nn._args import check_int
+from shapecheck.nn._args import check_int, check_int32, check_size
 from shapecheck.nn.module import Module
 from shapecheck.rules.norm import affine_params, group_norm_factors, running_stats, single_value_product
-from shapecheck.rules.rank import split_core
+from shapecheck.rules.rank import at_least_rank, split_core
 from shapecheck.shape import Shape
 
 __all__ = [
@@ -63,16 +63,6 @@ def _core(x: Shape, ranks: tuple[int, ...], layer: str) -> tuple[Dim, ...] | Non
     return split_core(x, max(ranks), ranks, layer)[1]
 
 
-def _at_least_rank(x: Shape, rank: int, layer: str) -> None:
-    if not x.prefix and len(x) < rank:
-        raise RuleError(
-            f"{layer} expects at least a {rank}D input, got a {len(x)}D input {x}",
-            expected=f">= {rank}D",
-            actual=f"{len(x)}D {x}",
-            kind="rank",
-        )
-
-
 def _more_than_one(check: Checker, factors: Sequence[Dim], problem: str, index: int | None) -> None:
     """torch's training-mode rule ``prod(factors) != 1``, where a product of 0 passes. Symbolic, it is
     ``prod >= 2`` when every factor is at least 1 under the conditions so far, else the equivalent
@@ -105,12 +95,17 @@ class _NormBase(Module):
         self, num_features: int, eps: float, momentum: float | None, affine: bool, track_running_stats: bool, bias: bool
     ) -> None:
         name = type(self).__name__
-        self.num_features = check_int(name, "num_features", num_features)
-        self.eps = _number(name, "eps", eps)
-        self.momentum = None if momentum is None else _number(name, "momentum", momentum)
         self.affine = bool(affine)
         self.track_running_stats = bool(track_running_stats)
+        self.num_features = self._features(name, num_features)
+        self.eps = _number(name, "eps", eps)
+        self.momentum = None if momentum is None else _number(name, "momentum", momentum)
         self.bias = self.affine and bool(bias)  # torch registers a bias only with the weight
+
+    def _features(self, name: str, num_features: object) -> int:
+        """torch.empty(num_features), for the weight or the statistics (without either torch never reads it)."""
+        held = self.affine or self.track_running_stats
+        return check_size(name, "num_features", num_features) if held else num_features  # type: ignore[return-value]
 
     def _check_features(self, check: Checker, channels: Dim, index: int, where: str) -> None:
         if not (self.affine or self.track_running_stats):
@@ -203,6 +198,10 @@ class _InstanceNorm(_NormBase):
         super().__init__()
         self._setup(num_features, eps, momentum, affine, track_running_stats, bias)
 
+    def _features(self, name: str, num_features: object) -> int:
+        """With a weight, torch compares ``num_features`` with the channels too: only an int can equal them."""
+        return check_int(name, "num_features", num_features) if self.affine else super()._features(name, num_features)
+
     def infer(self, x: Shape, check: Checker) -> Shape:
         n, name = self._n, type(self).__name__
         _, core = split_core(x, n + 1, (n + 1, n + 2), name)
@@ -278,7 +277,7 @@ class GroupNorm(Module):
         self.bias = self.affine and bool(bias)
 
     def infer(self, x: Shape, check: Checker) -> Shape:
-        _at_least_rank(x, 2, "GroupNorm")
+        at_least_rank(x, 2, "GroupNorm")
         if x.prefix:
             return x  # dim 1 cannot be told from the end
         batch, channels, spatial = x[0], x[1], x.dims[2:]
@@ -345,7 +344,7 @@ class _ShapeNorm(Module):
         k = len(shape)
         if not k:
             raise RuleError(f"{name}: normalized_shape must have at least one dim, got ()", kind="rank")
-        _at_least_rank(x, k, name)
+        at_least_rank(x, k, name)
         tail = [x[i] if -i <= len(x) else unknown() for i in range(-k, 0)]
         given: object = tail[0] if k == 1 else tuple(tail)
         fixes = [_call(name, [given], self._options())] if all(isinstance(d, int) for d in tail) else []
@@ -422,13 +421,13 @@ class LocalResponseNorm(Module):
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
         super().__init__()
-        self.size = check_int("LocalResponseNorm", "size", size, minimum=1)
+        self.size = check_int32("LocalResponseNorm", "size", size, minimum=1)  # the kernel size of its avg_pool3d
         self.alpha = _number("LocalResponseNorm", "alpha", alpha)
         self.beta = _number("LocalResponseNorm", "beta", beta)
         self.k = _number("LocalResponseNorm", "k", k)
 
     def infer(self, x: Shape, check: Checker) -> Shape:
-        _at_least_rank(x, 3, "LocalResponseNorm")
+        at_least_rank(x, 3, "LocalResponseNorm")
         return x
 
     def extra_repr(self) -> str:

@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from typing import Union
 
 from shapecheck.checker import Checker
-from shapecheck.errors import RuleError
 from shapecheck.nn._args import UNBOUNDED, check_int
 from shapecheck.nn.module import Module
 from shapecheck.rules.pad import needs_nonempty_output, pad_bounds, pad_pairs, pad_ranks, padded_size
-from shapecheck.rules.rank import split_core
+from shapecheck.rules.rank import at_least_rank, split_core
 from shapecheck.shape import Shape
 
 __all__ = [
@@ -67,31 +66,7 @@ class _PadNd(Module):
         return ranks
 
     def infer(self, x: Shape, check: Checker) -> Shape:
-        name, k = type(self).__name__, len(self._pairs)
-        ranks = self._ranks()
-        if ranks is None:
-            if not x.prefix and len(x) < k:
-                raise RuleError(
-                    f"{name} pads the last {k} dims: expects at least a {k}D input, got a {len(x)}D input {x}",
-                    expected=f">= {k}D",
-                    actual=f"{len(x)}D {x}",
-                    kind="rank",
-                )
-            ranks = (len(x),)
-        lead, core = split_core(x, k, ranks, name)
-        out = []
-        for i, ((before, after), size) in enumerate(zip(self._pairs, core)):
-            for expr, bound, why in pad_bounds(self._mode, size, before, after):
-                check.at_least(expr, bound, f"{name}: {why}", index=-(k - i))
-            out.append(padded_size(size, before, after))
-        if needs_nonempty_output(self._mode):
-            if len(x) > k:
-                check.at_least(x[-(k + 1)], 1, f"{name} expects a non-empty channel dim, got {x[-(k + 1)]}", index=-(k + 1))
-            # one non-empty padded dim suffices: one that is not cropped keeps its size >= 1
-            if all(before + after < 0 for before, after in self._pairs) and not any(isinstance(o, int) and o >= 1 for o in out):
-                total = sum(out, start=0)
-                check.at_least(total, 1, f"{name}: every padded dim of the output would be empty: {tuple(out)}", index=-1)
-        return Shape((*lead, *out), x.prefix)
+        return pad_shape(x, self._pairs, self._mode, self._ranks(), check, type(self).__name__)
 
     def explain(self, x: Shape, y: Shape, index: int) -> str | None:
         axis = index % len(y) - (len(y) - len(self._pairs))
@@ -102,6 +77,30 @@ class _PadNd(Module):
 
     def extra_repr(self) -> str:
         return f"{self.padding}"
+
+
+def pad_shape(x: Shape, pairs: Sequence[tuple[int, int]], mode: str, ranks: tuple[int, ...] | None, check: Checker, name: str) -> Shape:
+    """``F.pad(x, pad, mode)``: the last ``len(pairs)`` dims of ``x`` grow by ``(before, after)``; ``ranks`` are
+    the input ranks accepted (None: any rank with at least the padded dims).
+    """
+    k = len(pairs)
+    if ranks is None:
+        at_least_rank(x, k, f"{name}, which pads the last {k} dims,")
+        ranks = (len(x),)
+    lead, core = split_core(x, k, ranks, name)
+    out = []
+    for i, ((before, after), size) in enumerate(zip(pairs, core)):
+        for expr, bound, why in pad_bounds(mode, size, before, after):
+            check.at_least(expr, bound, f"{name}: {why}", index=-(k - i))
+        out.append(padded_size(size, before, after))
+    if needs_nonempty_output(mode):
+        if len(x) > k:
+            check.at_least(x[-(k + 1)], 1, f"{name} expects a non-empty channel dim, got {x[-(k + 1)]}", index=-(k + 1))
+        # one non-empty padded dim suffices: one that is not cropped keeps its size >= 1
+        if all(before + after < 0 for before, after in pairs) and not any(isinstance(o, int) and o >= 1 for o in out):
+            total = sum(out, start=0)
+            check.at_least(total, 1, f"{name}: every padded dim of the output would be empty: {tuple(out)}", index=-1)
+    return Shape((*lead, *out), x.prefix)
 
 
 class _ConstantPadNd(_PadNd):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from shapecheck.checker import Checker
 from shapecheck.dims import is_unknown
 from shapecheck.errors import RuleError
-from shapecheck.nn._args import check_int, ntuple
+from shapecheck.nn._args import UNBOUNDED, as_ntuple, check_int, is_sequence, ntuple, ntuple32
 from shapecheck.nn.module import Module
 from shapecheck.rules.pool import pool_output_size
 from shapecheck.rules.rank import split_core
@@ -19,6 +19,7 @@ _AXES = ("D", "H", "W")
 class _PoolNd(Module):
     _n = 0
     _covers_kernel = False  # avg_pool3d also wants every input dim >= its kernel, padding aside
+    _ntuple = staticmethod(ntuple32)  # its kernel holds the arguments as int32 (max_pool1d's as int64)
 
     def _setup(
         self,
@@ -28,11 +29,13 @@ class _PoolNd(Module):
         dilation: int | tuple[int, ...],
         ceil_mode: bool,
     ) -> None:
-        name, n = type(self).__name__, self._n
-        self._kernel = ntuple(name, "kernel_size", kernel_size, n, minimum=1)
-        self._stride = self._kernel if stride is None else ntuple(name, "stride", stride, n, minimum=1)
-        self._padding = ntuple(name, "padding", padding, n)
-        self._dilation = ntuple(name, "dilation", dilation, n, minimum=1)
+        """Each argument as ``F.*_pool*d`` reads it: an int, or one or ``n`` of them; an empty stride is the kernel size."""
+        name, n, axes = type(self).__name__, self._n, self._ntuple
+        self._kernel = axes(name, "kernel_size", kernel_size, n, minimum=1)
+        default = stride is None or is_sequence(stride) and not stride
+        self._stride = self._kernel if default else axes(name, "stride", stride, n, minimum=1)
+        self._padding = axes(name, "padding", padding, n)
+        self._dilation = axes(name, "dilation", dilation, n, minimum=1)
         self.ceil_mode = bool(ceil_mode)
         for p, k in zip(self._padding, self._kernel):
             if p > k // 2:
@@ -124,8 +127,8 @@ class _AvgPool(_PoolNd):
         super().__init__()
         self._setup(kernel_size, stride, padding, 1, ceil_mode)
         self.count_include_pad = bool(count_include_pad)
-        if divisor_override is not None:
-            check_int(type(self).__name__, "divisor_override", divisor_override, minimum=1)
+        if divisor_override is not None and not check_int(type(self).__name__, "divisor_override", divisor_override, minimum=UNBOUNDED):
+            raise ValueError(f"{type(self).__name__}: divisor_override must not be zero")
         self.divisor_override = divisor_override
 
     def extra_repr(self) -> str:
@@ -136,6 +139,7 @@ class MaxPool1d(_MaxPool):
     """Max over windows of ``(N, C, L)`` or ``(C, L)``; ``L_out = (L + 2p - d(k-1) - 1)//s + 1`` (ceil_mode rounds up)."""
 
     _n = 1
+    _ntuple = staticmethod(ntuple)
 
 
 class MaxPool2d(_MaxPool):
@@ -164,7 +168,8 @@ class AvgPool1d(_AvgPool):
         count_include_pad: bool = True,
     ) -> None:
         super().__init__(kernel_size, stride, padding, ceil_mode, count_include_pad)
-        self.kernel_size, self.stride, self.padding = self._kernel, self._stride, self._padding  # torch's _single
+        # torch's _single of each argument, a missing stride being the kernel size
+        self.kernel_size, self.stride, self.padding = (as_ntuple(v, 1) for v in (kernel_size, self.stride, padding))
 
 
 class AvgPool2d(_AvgPool):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from shapecheck.checker import Checker
 from shapecheck.dims import Dim
-from shapecheck.nn._args import check_choice, check_int, check_prob
+from shapecheck.nn._args import check_choice, check_int, check_int_or_bool, check_prob
 from shapecheck.nn.outputs import Names, Options, Tree, TupleModule
 from shapecheck.rules.recurrent import GATES, rnn_bias_macs, rnn_macs, rnn_params, sequence_dims, sequence_index
 from shapecheck.shape import Shape
@@ -44,14 +44,15 @@ class _RNNBase(TupleModule):
         for arg, value in (("bias", bias), ("batch_first", batch_first)):
             if not isinstance(value, bool):
                 raise TypeError(f"{name}: {arg} should be of type bool, got: {type(value).__name__}")
-        self.input_size = check_int(name, "input_size", input_size, minimum=1)
-        self.hidden_size = check_int(name, "hidden_size", hidden_size, minimum=1)
+        # a bool passes where it lands after a weight's first dim (the plain RNN's gates are hidden_size rows)
+        self.input_size = check_int_or_bool(name, "input_size", input_size, minimum=1)
+        self.hidden_size = (check_int_or_bool if GATES[self._mode] > 1 else check_int)(name, "hidden_size", hidden_size, minimum=1)
         self.num_layers = check_int(name, "num_layers", num_layers, minimum=1)
         self.bias = bias
         self.batch_first = batch_first
         self.dropout = check_prob(name, "dropout", dropout)
         self.bidirectional = bool(bidirectional)
-        self.proj_size = check_int(name, "proj_size", proj_size)
+        self.proj_size = 0 if proj_size is False else check_int(name, "proj_size", proj_size)  # False: no projection weight
         if self.proj_size >= self.hidden_size:
             raise ValueError(f"{name}: proj_size has to be smaller than hidden_size, got proj_size={proj_size} and hidden_size={hidden_size}")
         self.directions = 2 if self.bidirectional else 1

@@ -160,11 +160,14 @@ class Upsample(Module):
 
 
 def _float(layer: str, value: object) -> float:
-    if not isinstance(value, (int, float)):
-        raise TypeError(f"{layer}: scale_factor must be a float or a tuple of floats, got {type(value).__name__} {value!r}")
-    if not math.isfinite(value):
+    """``float(value)``, as torch stores a scale factor (so ``"2"`` is 2.0)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise TypeError(f"{layer}: scale_factor must be a float or a tuple of floats, got {type(value).__name__} {value!r}") from None
+    if not math.isfinite(number):
         raise ValueError(f"{layer}: scale_factor must be finite, got {value!r}")
-    return float(value)
+    return number
 
 
 class UpsamplingNearest2d(Upsample):

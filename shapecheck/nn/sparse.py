@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shapecheck.checker import Checker
-from shapecheck.nn._args import UNBOUNDED, check_int
+from shapecheck.nn._args import UNBOUNDED, check_int, check_int_or_bool
 from shapecheck.nn.module import Module
 from shapecheck.shape import Shape
 
@@ -34,7 +34,7 @@ class Embedding(Module):
     ) -> None:
         super().__init__()
         self.num_embeddings = check_int("Embedding", "num_embeddings", num_embeddings)
-        self.embedding_dim = check_int("Embedding", "embedding_dim", embedding_dim)
+        self.embedding_dim = check_int_or_bool("Embedding", "embedding_dim", embedding_dim)
         if padding_idx is not None:
             check_int("Embedding", "padding_idx", padding_idx, minimum=UNBOUNDED)
             if not -num_embeddings <= padding_idx < num_embeddings:

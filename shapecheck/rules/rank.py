@@ -8,7 +8,7 @@ from shapecheck.dims import Dim, unknown
 from shapecheck.errors import RuleError
 from shapecheck.shape import Shape
 
-__all__ = ["split_core", "describe_ranks"]
+__all__ = ["at_least_rank", "describe_ranks", "split_core"]
 
 
 def describe_ranks(ranks: Collection[int], core: int) -> str:
@@ -18,6 +18,17 @@ def describe_ranks(ranks: Collection[int], core: int) -> str:
         note = " (unbatched)" if r == core and len(ranks) > 1 else " (batched)" if r == core + 1 and len(ranks) > 1 else ""
         words.append(f"{r}D{note}")
     return " or ".join(words)
+
+
+def at_least_rank(x: Shape, rank: int, op: str) -> None:
+    """``x`` has at least ``rank`` dims (unknown leading dims may make up the rest), else a rank error naming ``op``."""
+    if not x.prefix and len(x) < rank:
+        raise RuleError(
+            f"{op} expects at least a {rank}D input, got a {len(x)}D input {x}",
+            expected=f">= {rank}D",
+            actual=f"{len(x)}D {x}",
+            kind="rank",
+        )
 
 
 def split_core(x: Shape, core: int, ranks: Collection[int], op: str) -> tuple[tuple[Dim, ...], tuple[Dim, ...]]:

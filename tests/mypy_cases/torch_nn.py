@@ -47,6 +47,17 @@ typed = nn.Sequential(nn.Linear(3, 4, dtype=torch.float16, device="cpu"), nn.Lin
 kernel = nn.Conv2d(3, 64, 0)  # E: Conv2d: kernel_size must be positive, got 0
 declared = Input()  # E: Input needs at least one dim, e.g. Input('B', 3, 224, 224)
 
+# Spellings torch runs are not shape errors (torch's own annotation wants a stride of 2 ints, hence the
+# ignore): a sequence of one is repeated for every axis, an empty pool stride is the kernel size.
+spellings = nn.Sequential(
+    Input("B", 4, 32, 32),
+    nn.Conv2d(4, 4, 3, stride=(2,)),  # type: ignore[arg-type]
+    nn.MaxPool2d((2,)),
+    nn.MaxPool2d(2, stride=()),
+    nn.Flatten(),
+    nn.Linear(37, 10),  # E: Linear expects 37 input features, got 36
+)
+
 # Layers shapecheck does not know, and unknown arguments: silent after them.
 unknown_layer = nn.Sequential(nn.Conv2d(3, 8, 3), nn.Unfold(2), nn.Conv2d(5, 8, 3))
 
