@@ -300,3 +300,50 @@ def test_a_file_without_models_is_skipped_fast() -> None:
 def test_hostile_code_costs_a_bounded_time_and_never_raises(body: str) -> None:
     report = analyze("import torch\n" + body)
     assert report.findings == []
+
+
+# -- cases found by the differential test (tests/test_static_differential.py) --------------------
+def findings(source: str) -> list[tuple[int, str]]:
+    """(line, message) of every finding in ``source``."""
+    report = analyze_source(textwrap.dedent(source), "model.py")
+    assert report.error is None, report.error
+    return [(f.line, f.message) for f in report.findings]
+
+
+HEADER = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def test():
+    x = torch.randn(2, 3, 4, 4)
+"""
+
+
+@pytest.mark.parametrize(
+    "statement, message",
+    [
+        ("y = F.adaptive_avg_pool2d(x, 1).squeeze(4)", "squeeze: dimension out of range (expected to be in range of [-4, 3], but got 4)"),
+        ("y = x.narrow(4, 0, 1)", "narrow: dimension out of range (expected to be in range of [-4, 3], but got 4)"),
+        ("y = torch.stack([x, x], dim=6)", "stack: dimension out of range (expected to be in range of [-5, 4], but got 6)"),
+        ("y = x.movedim(0, 5)", "movedim: dimension out of range (expected to be in range of [-4, 3], but got 5)"),
+    ],
+)
+def test_a_dim_out_of_range_is_a_finding_not_a_crash(statement: str, message: str) -> None:
+    """Handlers that check a dim themselves (not through a layer) report it at the call."""
+    assert findings(HEADER + f"    {statement}\n    return y\n") == [(8, message)]
+
+
+@pytest.mark.parametrize(
+    "statement, message",
+    [
+        ("y = F.avg_pool2d(x, 3, 3, 2)", "AvgPool2d: padding should be at most half of kernel_size, got padding=2 and kernel_size=3"),
+        ("y = F.max_pool2d(x, kernel_size=2, padding=2)", "MaxPool2d: padding should be at most half of kernel_size, got padding=2 and kernel_size=2"),
+        ("y = F.interpolate(x)", "Upsample: either size or scale_factor should be defined"),
+    ],
+)
+def test_functional_arguments_torch_rejects_are_findings(statement: str, message: str) -> None:
+    """``F.avg_pool2d(x, 3, 3, 2)``: torch rejects the padding whatever the input, as ``nn.AvgPool2d``'s
+    constructor does; the interpreter reports it at the call instead of giving up on the value."""
+    assert findings(HEADER + f"    {statement}\n    return y\n") == [(8, message)]

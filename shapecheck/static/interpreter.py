@@ -1031,6 +1031,8 @@ class Interpreter:
         except Unknowable as err:
             self.gap(err.line or node, err.reason)
             return self.unknown(node, err.reason)
+        except RuleError as err:  # a rule a handler calls directly (``normalize_dim``): the op fails here
+            self.op_failed(c, err, c.first)
         except (TypeError, ValueError, ArithmeticError, IndexError, KeyError) as err:
             return self.unknown(node, f"{_short(name)}: {err}")
         if isinstance(result, Tensor):
