@@ -1,0 +1,1242 @@
+"""Seeded random PyTorch model files, the input of the forward interpreter's differential test.
+
+:func:`generate_program` writes a whole module the way people write models: an ``nn.Module`` class
+whose ``__init__`` builds layers (literals, constructor parameters, module constants, loops,
+``nn.Sequential(*layers)``, ``nn.ModuleList``, custom block classes) and whose ``forward`` composes
+them with the idioms real code uses (``F.*``, tensor methods, ``torch.cat``, broadcasting, ``@``,
+``einsum``, indexing, ``chunk``/``split``, reductions, LSTM tuples, helper methods, loops), then a
+``test()`` that calls the model on a tensor of a stated size.
+
+Each operation is drawn for the shape the previous ones really produce: the program is stepped
+through torch while it is drawn (its ``__init__`` and ``forward`` lines run on a live module and a
+small CPU tensor), so the unperturbed program is valid. About a third of the programs get one
+perturbation (a wrong channel count, ``in_features``, view size, ``cat`` dim, a kernel too large, a
+mismatched broadcast...): the file shows the perturbed text, the drawing goes on from the shape the
+unperturbed text gives. Whether a program is valid is for torch to say, not for this module.
+
+Run ``python -m tests._programs SEED`` to print one program.
+"""
+
+from __future__ import annotations
+
+import builtins
+import random
+import sys
+import types
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+__all__ = ["GeneratorBug", "Program", "generate_program", "one_thread"]
+
+BAD_RATE = 0.4  # share of programs that get one perturbation (some perturbations torch still accepts)
+BATCH = 2
+
+
+@dataclass
+class Program:
+    """A generated model file. ``source`` states the input size in ``test()``; ``symbolic_source`` is
+    the same file without ``test()``. ``free`` are the dims of the input any size may take (batch,
+    spatial, time); the others are fixed by the model's first layer."""
+
+    seed: int
+    source: str
+    symbolic_source: str
+    shape: tuple[int, ...]
+    integer: bool
+    vocab: int
+    free: tuple[int, ...]
+    families: list[str]
+    perturbed: str | None = None
+    """``family: what`` of the perturbation drawn, if any."""
+    bad_lines: set[int] = field(default_factory=set)
+    """The lines whose text the perturbation changed."""
+    call_line: int = 0
+    """The line of ``out = net(x)`` in ``test()``."""
+
+    @property
+    def family(self) -> str | None:
+        return self.perturbed.split(":", 1)[0] if self.perturbed else None
+
+    def input(self, shape: tuple[int, ...] | None = None) -> torch.Tensor:
+        dims = self.shape if shape is None else shape
+        if self.integer:
+            return torch.randint(0, self.vocab, dims)
+        return torch.randn(dims)
+
+
+class GeneratorBug(Exception):
+    """An unperturbed operation that torch rejects: the generator's own mistake."""
+
+
+@dataclass
+class _Piece:
+    good: str
+    bad: str | None = None
+
+    def text(self) -> str:
+        return self.bad if self.bad is not None else self.good
+
+
+class Gen:
+    """The program being drawn: its pieces, the live torch module and tensor they produce."""
+
+    def __init__(self, rng: random.Random, x: torch.Tensor) -> None:
+        self.rng = rng
+        self.module = torch.nn.Module()
+        base: dict[str, Any] = {"torch": torch, "nn": torch.nn, "F": F, "__builtins__": builtins}
+        self.module_ns = dict(base)
+        self.init_ns = {**base, "self": self.module}
+        self.fwd_ns = {**base, "self": self.module, "x": x}
+        self.consts: list[_Piece] = []
+        self.classes: list[_Piece] = []
+        self.params: list[tuple[str, object, object | None]] = []
+        self.init_lines: list[_Piece] = []
+        self.fwd_lines: list[_Piece] = []
+        self.helpers: list[_Piece] = []
+        self.counts: dict[str, int] = {}
+        self.perturb = False
+        self.perturbed: str | None = None
+        self.families: list[str] = []
+        self._mark = (0, 0, 0, 0, 0, 0)
+
+    # -- reading the state --------------------------------------------------------------------
+    @property
+    def x(self) -> torch.Tensor:
+        value = self.fwd_ns["x"]
+        assert isinstance(value, torch.Tensor)
+        return value
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.x.shape)
+
+    def name(self, prefix: str) -> str:
+        self.counts[prefix] = self.counts.get(prefix, 0) + 1
+        return f"{prefix}{self.counts[prefix]}"
+
+    def chance(self, p: float) -> bool:
+        return self.rng.random() < p
+
+    def choice(self, options: list[Any] | tuple[Any, ...]) -> Any:
+        return self.rng.choice(options)
+
+    def wrong(self, value: int) -> int:
+        """A positive int other than ``value``."""
+        return value + self.rng.choice([1, 2, 3]) if value <= 2 or self.chance(0.5) else value - 1
+
+    def bad(self, what: str) -> bool:
+        """Whether this operation is to be perturbed (then ``what``, ``family: description``, is recorded)."""
+        if not self.perturb or self.perturbed is not None:
+            return False
+        self.perturbed = what
+        return True
+
+    # -- writing ------------------------------------------------------------------------------
+    def init(self, good: str, bad: str | None = None) -> None:
+        self.init_lines.append(_Piece(good, bad))
+
+    def fwd(self, good: str, bad: str | None = None) -> None:
+        self.fwd_lines.append(_Piece(good, bad))
+
+    def helper(self, good: str, bad: str | None = None) -> None:
+        """A method of the model (``def _name(self, ...)``)."""
+        self.helpers.append(_Piece(good, bad))
+
+    def klass(self, good: str, bad: str | None = None) -> None:
+        self.classes.append(_Piece(good, bad))
+
+    def const(self, name: str, value: object) -> str:
+        self.consts.append(_Piece(f"{name} = {value!r}"))
+        return name
+
+    def param(self, name: str, value: object, bad: object | None = None) -> str:
+        """A constructor parameter with a default (``bad``: the perturbed default)."""
+        self.params.append((name, value, bad))
+        self.init_ns[name] = value
+        return name
+
+    # -- stepping through torch -----------------------------------------------------------------
+    def begin(self) -> None:
+        self._mark = (len(self.consts), len(self.classes), len(self.params), len(self.init_lines), len(self.helpers), len(self.fwd_lines))
+
+    def commit(self) -> None:
+        """Run what the operation added (unperturbed) on the live module and tensor."""
+        consts, classes, _, init, helpers, fwd = self._mark
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            for piece in [*self.consts[consts:], *self.classes[classes:]]:
+                self._run(piece.good, self.module_ns)
+                for ns in (self.init_ns, self.fwd_ns):
+                    ns.update({k: v for k, v in self.module_ns.items() if k not in ns})
+            for piece in self.init_lines[init:]:
+                self._run(piece.good, self.init_ns)
+            for piece in self.helpers[helpers:]:
+                scratch = dict(self.fwd_ns)
+                self._run(piece.good, scratch)
+                name = piece.good.split("(", 1)[0].split()[-1]
+                setattr(self.module, name, types.MethodType(scratch[name], self.module))
+            for piece in self.fwd_lines[fwd:]:
+                self._run(piece.good, self.fwd_ns)
+
+    def _run(self, text: str, ns: dict[str, Any]) -> None:
+        try:
+            exec(compile(text, "<draw>", "exec"), ns)
+        except Exception as err:
+            raise GeneratorBug(f"{type(err).__name__}: {err}\n--- in:\n{text}\n--- program so far:\n{self.render()[0]}") from err
+
+    # -- the file -------------------------------------------------------------------------------
+    def render(self, shape: tuple[int, ...] | None = None, integer: bool = False, vocab: int = 0) -> tuple[str, set[int], int]:
+        """The file's text (with ``test()`` when ``shape`` is given), the lines the perturbation
+        changed, and the line of the model call in ``test()``."""
+        lines: list[str] = ["import torch", "import torch.nn as nn", "import torch.nn.functional as F", ""]
+        bad: set[int] = set()
+
+        def add(piece: _Piece, indent: int) -> None:
+            first = len(lines) + 1
+            for text in piece.text().splitlines():
+                lines.append(" " * indent + text if text else "")
+            if piece.bad is not None:
+                bad.update(range(first, len(lines) + 1))
+
+        for piece in self.consts:
+            add(piece, 0)
+        if self.consts:
+            lines.append("")
+        for piece in self.classes:
+            lines.extend(["", ""])
+            add(piece, 0)
+        lines.extend(["", ""])
+        signature = "".join(f", {name}={value!r}" for name, value, _ in self.params)
+        perturbed_params = "".join(f", {name}={(b if b is not None else v)!r}" for name, v, b in self.params)
+        lines.append("class Net(nn.Module):")
+        lines.append(f"    def __init__(self{perturbed_params}):")
+        if perturbed_params != signature:
+            bad.add(len(lines))
+        lines.append("        super().__init__()")
+        for piece in self.init_lines:
+            add(piece, 8)
+        lines.extend(["", "    def forward(self, x):"])
+        for piece in self.fwd_lines:
+            add(piece, 8)
+        lines.append("        return x")
+        for piece in self.helpers:
+            lines.append("")
+            add(piece, 4)
+        call_line = 0
+        if shape is not None:
+            make = f"torch.randint(0, {vocab}, {shape!r})" if integer else f"torch.randn{shape!r}"
+            lines.extend(["", "", "def test():", "    net = Net()", f"    x = {make}", "    out = net(x)", "    return out"])
+            call_line = len(lines) - 1
+        return "\n".join(lines) + "\n", bad, call_line
+
+
+Op = Callable[[Gen], bool]
+OPS: dict[str, list[tuple[str, Op, float]]] = {"image": [], "seq": [], "feat": [], "tokens": []}
+"""Per kind of tensor: (family, operation, weight). An operation returns False when it does not apply."""
+
+
+def op(family: str, *kinds: str, weight: float = 1.0) -> Callable[[Op], Op]:
+    def register(fn: Op) -> Op:
+        for kind in kinds:
+            OPS[kind].append((family, fn, weight))
+        return fn
+
+    return register
+
+
+def kind_of(x: torch.Tensor) -> str | None:
+    if x.dtype == torch.long:
+        return "tokens" if x.dim() == 2 else None
+    return {2: "feat", 3: "seq", 4: "image"}.get(x.dim())
+
+
+# -- images (B, C, H, W) --------------------------------------------------------------------------
+def _conv_args(g: Gen, h: int, w: int) -> tuple[int, int, int] | None:
+    """(kernel, stride, padding) valid on an h x w input."""
+    for _ in range(8):
+        k = g.choice([1, 3, 3, 5])
+        s = g.choice([1, 1, 1, 2])
+        p = g.choice([0, k // 2, k // 2])
+        if min(h, w) + 2 * p >= k:
+            return k, s, p
+    return None
+
+
+def _conv_text(cin: object, cout: object, k: int, s: int, p: int, style: int, groups: int = 1) -> str:
+    g = f", groups={groups}" if groups != 1 else ""
+    if style == 0:
+        return f"nn.Conv2d({cin}, {cout}, {k}, {s}, {p}{g})"
+    if style == 1:
+        return f"nn.Conv2d({cin}, {cout}, kernel_size={k}, stride={s}, padding={p}{g})"
+    return f"nn.Conv2d(in_channels={cin}, out_channels={cout}, kernel_size={k}, stride={s}, padding={p}{g})"
+
+
+@op("conv", "image", weight=3)
+def conv(g: Gen) -> bool:
+    b, c, h, w = g.shape
+    args = _conv_args(g, h, w)
+    if args is None:
+        return False
+    k, s, p = args
+    cout = g.choice([4, 6, 8, 12, 16])
+    name = g.name("conv")
+    style = g.choice([0, 1, 2])
+    cin: object = c
+    if g.chance(0.25) and not g.params:
+        cin = g.param("in_channels", c)
+    good = f"self.{name} = {_conv_text(cin, cout, k, s, p, style)}"
+    bad = None
+    if g.perturb:
+        variant = g.choice(["channels", "channels", "kernel", "groups"])
+        if variant == "channels" and g.bad("conv: in_channels"):
+            bad = f"self.{name} = {_conv_text(g.wrong(c), cout, k, s, p, style)}"
+        elif variant == "kernel" and g.bad("conv: kernel larger than the padded input"):
+            big = min(h, w) + 2 * p + g.choice([1, 2])
+            bad = f"self.{name} = {_conv_text(cin, cout, big, s, p, style)}"
+        elif variant == "groups" and c > 1 and g.bad("conv: groups not dividing the channels"):
+            groups = next(d for d in range(2, c + 2) if c % d or cout % d)
+            bad = f"self.{name} = {_conv_text(cin, cout, k, s, p, style, groups)}"
+    g.init(good, bad)
+    act = g.choice(["x = self.{n}(x)", "x = F.relu(self.{n}(x))", "x = torch.relu(self.{n}(x))", "x = F.leaky_relu(self.{n}(x), 0.1)"])
+    g.fwd(act.format(n=name))
+    return True
+
+
+@op("norm", "image")
+def batchnorm2d(g: Gen) -> bool:
+    c = g.shape[1]
+    name = g.name("bn")
+    bad = f"self.{name} = nn.BatchNorm2d({g.wrong(c)})" if g.bad("norm: BatchNorm2d features") else None
+    g.init(f"self.{name} = nn.BatchNorm2d({c})", bad)
+    g.fwd(g.choice(["x = self.{n}(x)", "x = F.relu(self.{n}(x))"]).format(n=name))
+    return True
+
+
+@op("pool", "image", weight=2)
+def pool(g: Gen) -> bool:
+    h, w = g.shape[2:]
+    if min(h, w) < 2:
+        return False
+    k = g.choice([2, 2, 3]) if min(h, w) >= 3 else 2
+    s = g.choice([None, k, 1, 2])
+    form = g.choice(["F.max_pool2d(x, {a})", "F.avg_pool2d(x, {a})", "module", "F.max_pool2d(x, kernel_size={k}, stride={s})"])
+    args = f"{k}" if s is None else f"{k}, {s}"
+    if form == "module":
+        name = g.name("pool")
+        kind = g.choice(["MaxPool2d", "AvgPool2d"])
+        bad = None
+        if g.bad("pool: kernel larger than the input"):
+            bad = f"self.{name} = nn.{kind}({min(h, w) + 1})"
+        g.init(f"self.{name} = nn.{kind}({args})", bad)
+        g.fwd(f"x = self.{name}(x)")
+        return True
+    good = "x = " + form.format(a=args, k=k, s=s or k)
+    bad = None
+    if g.perturb:
+        if g.chance(0.5) and g.bad("pool: kernel larger than the input"):
+            big = min(h, w) + g.choice([1, 3])
+            bad = "x = " + form.format(a=f"{big}", k=big, s=s or k)
+        elif g.bad("pool: padding more than half the kernel"):
+            bad = "x = " + form.split("(", 1)[0] + f"(x, {k}, {s or k}, {k // 2 + 1})"
+    g.fwd(good, bad)
+    return True
+
+
+@op("pool", "image")
+def adaptive_pool(g: Gen) -> bool:
+    o = g.choice([1, 1, 2, (1, 1), (2, 3), 4])
+    form = g.choice(["F.adaptive_avg_pool2d(x, {o})", "F.adaptive_max_pool2d(x, {o})", "module"])
+    bad_size = (2, 2, 2)
+    if form == "module":
+        name = g.name("gap")
+        bad = f"self.{name} = nn.AdaptiveAvgPool2d({bad_size})" if g.bad("pool: adaptive output size of 3 dims") else None
+        g.init(f"self.{name} = nn.AdaptiveAvgPool2d({o!r})", bad)
+        g.fwd(f"x = self.{name}(x)")
+        return True
+    bad = "x = " + form.format(o=bad_size) if g.bad("pool: adaptive output size of 3 dims") else None
+    g.fwd("x = " + form.format(o=o), bad)
+    return True
+
+
+@op("interpolate", "image")
+def interpolate(g: Gen) -> bool:
+    h, w = g.shape[2:]
+    if max(h, w) > 24:
+        return False
+    form = g.choice(["scale", "size", "bilinear", "module"])
+    if form == "module":
+        name = g.name("up")
+        g.init(f"self.{name} = nn.Upsample(scale_factor=2, mode='nearest')")
+        g.fwd(f"x = self.{name}(x)")
+        return True
+    size = (h + g.choice([1, 3, 5]), w + g.choice([1, 2, 4]))
+    text = {
+        "scale": "x = F.interpolate(x, scale_factor=2)",
+        "size": f"x = F.interpolate(x, size={size!r}, mode='nearest')",
+        "bilinear": f"x = F.interpolate(x, size={size!r}, mode='bilinear', align_corners=False)",
+    }[form]
+    bad = None
+    if g.bad("interpolate: size of 3 dims for a 2d input"):
+        bad = f"x = F.interpolate(x, size={(*size, 4)!r})"
+    g.fwd(text, bad)
+    return True
+
+
+@op("pad", "image", "seq")
+def pad(g: Gen) -> bool:
+    if g.x.dim() == 4:
+        widths = tuple(g.choice([0, 1, 2]) for _ in range(g.choice([2, 4])))
+    else:
+        widths = (0, 0, g.choice([1, 2]), g.choice([0, 1]))
+    mode = g.choice(["", "", ", value=0.0", ", mode='constant'"])
+    bad = None
+    if g.perturb:
+        if g.chance(0.5) and g.bad("pad: odd number of pad widths"):
+            bad = f"x = F.pad(x, {widths[:-1]!r}{mode})"
+        elif g.bad("pad: more pad widths than dims"):
+            bad = f"x = F.pad(x, {(1,) * (2 * g.x.dim() + 2)!r}{mode})"
+    g.fwd(f"x = F.pad(x, {widths!r}{mode})", bad)
+    return True
+
+
+@op("dropout", "image", "seq", "feat", weight=0.6)
+def dropout(g: Gen) -> bool:
+    form = g.choice(["F.dropout(x, p=0.1, training=self.training)", "F.dropout(x, 0.2)", "module"])
+    if g.x.dim() == 4 and g.chance(0.3):
+        form = "F.dropout2d(x, 0.1, self.training)"
+    if form == "module":
+        name = g.name("drop")
+        g.init(f"self.{name} = nn.Dropout({g.choice([0.1, 0.25, 0.5])})")
+        g.fwd(f"x = self.{name}(x)")
+    else:
+        g.fwd(f"x = {form}")
+    return True
+
+
+@op("broadcast", "image", weight=2)
+def residual_conv(g: Gen) -> bool:
+    c, h, w = g.shape[1:]
+    if min(h, w) < 3:
+        return False
+    name = g.name("res")
+    good = f"self.{name} = nn.Conv2d({c}, {c}, 3, padding=1)"
+    bad = None
+    if g.perturb:
+        if c > 1 and g.chance(0.5) and g.bad("broadcast: residual with other channels"):
+            bad = f"self.{name} = nn.Conv2d({c}, {c + g.choice([1, 2])}, 3, padding=1)"
+        elif min(h, w) > 3 and g.bad("broadcast: residual with a smaller spatial size"):
+            bad = f"self.{name} = nn.Conv2d({c}, {c}, 3)"
+    g.init(good, bad)
+    g.fwd(g.choice(["x = x + self.{n}(x)", "x = F.relu(x + self.{n}(x))", "y = self.{n}(x)\nx = y + x", "x = torch.add(x, self.{n}(x))"]).format(n=name))
+    return True
+
+
+@op("cat", "image", weight=2)
+def cat_channels(g: Gen) -> bool:
+    c, h, w = g.shape[1:]
+    if min(h, w) < 3 or c > 16:
+        return False
+    name = g.name("branch")
+    cout = g.choice([2, 4, 8])
+    good_init = f"self.{name} = nn.Conv2d({c}, {cout}, 3, padding=1)"
+    dim = g.choice(["1", "dim=1", "-3", "dim=-3"])
+    good = f"x = torch.cat([x, self.{name}(x)], {dim})"
+    bad_init = bad = None
+    if g.perturb:
+        if cout != c and g.chance(0.5) and g.bad("cat: along the wrong dim"):
+            bad = f"x = torch.cat([x, self.{name}(x)], {g.choice(['2', 'dim=3', '-1'])})"
+        elif min(h, w) > 3 and g.bad("cat: branch of another spatial size"):
+            bad_init = f"self.{name} = nn.Conv2d({c}, {cout}, 3)"
+    g.init(good_init, bad_init)
+    g.fwd(good, bad)
+    return True
+
+
+@op("stack", "image", "feat")
+def stack(g: Gen) -> bool:
+    d = g.choice([0, 1, -1])
+    reduce = g.choice(["sum", "mean"])
+    if g.x.dim() == 4:
+        c = g.shape[1]
+        name = g.name("alt")
+        good_init = f"self.{name} = nn.Conv2d({c}, {c}, 1)"
+        bad_init = f"self.{name} = nn.Conv2d({c}, {c + 1}, 1)" if g.bad("stack: tensors of different sizes") else None
+    else:
+        f = g.shape[1]
+        name = g.name("alt")
+        good_init = f"self.{name} = nn.Linear({f}, {f})"
+        bad_init = f"self.{name} = nn.Linear({f}, {f + 1})" if g.bad("stack: tensors of different sizes") else None
+    g.init(good_init, bad_init)
+    g.fwd(f"x = torch.stack([x, self.{name}(x)], dim={d}).{reduce}(dim={d})")
+    return True
+
+
+@op("norm", "image")
+def layernorm_channels_last(g: Gen) -> bool:
+    b, c, h, w = g.shape
+    name = g.name("ln")
+    bad_init = bad = None
+    if g.perturb:
+        if w != c and g.chance(0.5) and g.bad("norm: LayerNorm on channels-first"):
+            bad = f"x = self.{name}(x)"
+        elif g.bad("norm: LayerNorm of other features"):
+            bad_init = f"self.{name} = nn.LayerNorm({g.wrong(c)})"
+    g.init(f"self.{name} = nn.LayerNorm({c})", bad_init)
+    g.fwd(g.choice(["x = self.{n}(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)", "x = x.permute(0, 2, 3, 1)\nx = self.{n}(x)\nx = x.permute(0, 3, 1, 2).contiguous()"]).format(n=name), bad)
+    return True
+
+
+@op("permute", "image", "seq")
+def permute_back(g: Gen) -> bool:
+    rank = g.x.dim()
+    order = (0, 2, 3, 1) if rank == 4 else (0, 2, 1)
+    back = (0, 3, 1, 2) if rank == 4 else (0, 2, 1)
+    good = f"x = x.permute{order!r}.permute{back!r}" if g.chance(0.5) else f"x = torch.permute(x, {order!r})\nx = x.permute{back!r}"
+    bad = f"x = x.permute{order[:-1]!r}.permute{back!r}" if g.bad("permute: fewer dims than the tensor") else None
+    g.fwd(good, bad)
+    return True
+
+
+@op("chunk", "image", "feat")
+def chunk_gate(g: Gen) -> bool:
+    c = g.shape[1]
+    dim = g.choice(["1", "dim=1"])
+    form = g.choice(["a, b = x.chunk(2, {d})", "a, b = torch.chunk(x, 2, {d})"])
+    if c % 2 == 0:
+        g.fwd(f"{form.format(d=dim)}\nx = a * torch.sigmoid(b)")
+        return True
+    if c >= 5 and g.bad("chunk: halves of an odd size"):
+        g.fwd(f"x = x[:, :{c - 1}]\n{form.format(d=dim)}\nx = a * torch.sigmoid(b)", f"{form.format(d=dim)}\nx = a * torch.sigmoid(b)")
+        return True
+    return False
+
+
+@op("split", "image", "seq", "feat")
+def split_swap(g: Gen) -> bool:
+    d = 1 if g.x.dim() != 3 else 2
+    c = g.shape[d]
+    if c < 2:
+        return False
+    k = g.rng.randrange(1, c)
+    form = g.choice(["a, b = torch.split(x, [{k}, {r}], dim={d})", "a, b = x.split([{k}, {r}], {d})"])
+    bad = None
+    if g.bad("split: sections not summing to the size"):
+        bad = form.format(k=k, r=c - k + 1, d=d) + f"\nx = torch.cat([b, a], dim={d})"
+    g.fwd(form.format(k=k, r=c - k, d=d) + f"\nx = torch.cat([b, a], dim={d})", bad)
+    return True
+
+
+@op("reduce", "image", weight=1.5)
+def global_pool(g: Gen) -> bool:
+    form = g.choice(
+        [
+            "x = x.mean(dim=(2, 3))",
+            "x = x.mean([2, 3])",
+            "x = x.sum(-1).sum(-1)",
+            "x = torch.amax(x, dim=(-2, -1))",
+            "x, _ = x.max(dim=-1)\nx, _ = x.max(dim=-1)",
+            "x = torch.mean(x, dim=(2, 3), keepdim=True).flatten(1)",
+            "x = F.adaptive_avg_pool2d(x, 1).squeeze(-1).squeeze(-1)",
+            "x = F.adaptive_avg_pool2d(x, (1, 1)).view(x.size(0), -1)",
+        ]
+    )
+    bad = None
+    if g.perturb:
+        if "squeeze" in form and g.bad("squeeze: dim out of range"):
+            bad = form.replace("squeeze(-1).squeeze(-1)", "squeeze(4)")
+        elif "squeeze" not in form and "view" not in form and g.bad("reduce: dim out of range"):
+            bad = form.replace("2, 3", "2, 4").replace("-2, -1", "-2, 4").replace("sum(-1)", "sum(4)").replace("dim=-1", "dim=4")
+    g.fwd(form, bad)
+    return True
+
+
+@op("broadcast", "image")
+def squeeze_excite(g: Gen) -> bool:
+    c = g.shape[1]
+    name = g.name("se")
+    hidden = max(1, c // 2)
+    g.init(f"self.{name}a = nn.Linear({c}, {hidden})")
+    bad_init = None
+    if c > 1 and g.bad("broadcast: excitation of other channels"):
+        bad_init = f"self.{name}b = nn.Linear({hidden}, {c + g.choice([1, 2])})"
+    g.init(f"self.{name}b = nn.Linear({hidden}, {c})", bad_init)
+    scale = g.choice(
+        [
+            "x = x * s.view(s.size(0), -1, 1, 1)",
+            "x = x * s[:, :, None, None]",
+            "x = x * s.unsqueeze(-1).unsqueeze(-1)",
+            "x = x * s.unsqueeze(2).unsqueeze(3).expand_as(x)",
+            "x = x * s.view(s.size(0), s.size(1), 1, 1).expand(-1, -1, x.size(2), x.size(3))",
+        ]
+    )
+    g.fwd(f"s = x.mean(dim=(2, 3))\ns = torch.sigmoid(self.{name}b(F.relu(self.{name}a(s))))\n{scale}")
+    return True
+
+
+@op("expand", "image")
+def expand_bias(g: Gen) -> bool:
+    c = g.shape[1]
+    if c < 2:
+        return False
+    name = g.name("bias")
+    g.init(f"self.{name} = nn.Parameter(torch.zeros(1, {c}, 1, 1))")
+    good = f"x = x + self.{name}.expand(x.size(0), -1, x.size(2), x.size(3))"
+    bad = None
+    if g.bad("expand: to a size the dim does not have"):
+        bad = f"x = x + self.{name}.expand(x.size(0), {c + 1}, x.size(2), x.size(3))"
+    g.fwd(good, bad)
+    return True
+
+
+@op("repeat", "image", "seq")
+def repeat(g: Gen) -> bool:
+    rank = g.x.dim()
+    d = 1 if rank == 4 else 2
+    if g.shape[d] > 16:
+        return False
+    reps = [1] * rank
+    reps[d] = 2
+    good = f"x = x.repeat({', '.join(map(str, reps))})"
+    bad = f"x = x.repeat({', '.join(map(str, reps[1:]))})" if g.bad("repeat: fewer repeats than dims") else None
+    g.fwd(good, bad)
+    return True
+
+
+@op("index", "image")
+def slice_image(g: Gen) -> bool:
+    c, h, w = g.shape[1:]
+    options = []
+    if c > 1:
+        options.append((f"x = x[:, :{g.rng.randrange(1, c)}]", f"x = x[:, {c}]"))
+    if min(h, w) > 3:
+        options.append(("x = x[:, :, 1:-1, 1:-1]", f"x = x[:, :, {h}]"))
+    options.append(("x = x[..., ::2, ::2]", f"x = x[:, {c + 1}]"))
+    options.append(("x = x[:, None].squeeze(1)", f"x = x[:, :, :, :, 0]"))
+    good, bad = g.choice(options)
+    g.fwd(good, bad if g.bad("index: out of range or too many indices") else None)
+    return True
+
+
+@op("linear", "image", weight=2.5)
+def classifier_head(g: Gen) -> bool:
+    b, c, h, w = g.shape
+    features = c * h * w
+    if features > 4096:
+        return False
+    forms = ["x = torch.flatten(x, 1)", "x = x.reshape(x.shape[0], -1)", "x = x.flatten(1)"]
+    if g.x.is_contiguous():  # torch's view needs strides that merge (after a permute, people call reshape)
+        forms += ["x = x.view(x.size(0), -1)", "x = x.view(-1, {f})", "x = x.view(-1, {c} * {h} * {w})"]
+    flat = g.choice(forms)
+    n = g.choice([2, 5, 10])
+    name = g.name("fc")
+    fin: object = f"{c} * {h} * {w}" if g.chance(0.4) else features
+    good_init = f"self.{name} = nn.Linear({fin}, {n})"
+    bad_init = bad_flat = None
+    if g.perturb:
+        variant = g.choice(["features", "features", "view"])
+        if variant == "features" and g.bad("linear: in_features"):
+            wrong = g.choice([f"{c} * {h + 1} * {w + 1}", f"{c} * {max(h - 1, 1)} * {w}", str(features + g.choice([1, c, -1]))])
+            bad_init = f"self.{name} = nn.Linear({wrong}, {n})"
+        elif variant == "view" and g.bad("view: size not dividing the elements"):
+            bad_flat = f"x = x.view(x.size(0), {features + 1})" if g.chance(0.5) else f"x = x.view(-1, {features + c})"
+    g.init(good_init, bad_init)
+    g.fwd(flat.format(f=features, c=c, h=h, w=w), bad_flat)
+    g.fwd(f"x = self.{name}(x)")
+    return True
+
+
+@op("sequential", "image", weight=1.5)
+def sequential_features(g: Gen) -> bool:
+    c, h, w = g.shape[1:]
+    if min(h, w) < 3:
+        return False
+    widths = [g.choice([4, 8, 8, 16]) for _ in range(g.choice([1, 2, 3]))]
+    pool_after = min(h, w) >= 4 and g.chance(0.5)
+    name = g.name("features")
+    style = g.choice(["loop", "literal", "const"])
+    if style == "literal":
+        parts = []
+        cin = c
+        for out in widths:
+            parts += [f"nn.Conv2d({cin}, {out}, 3, padding=1)", f"nn.BatchNorm2d({out})", "nn.ReLU(inplace=True)"]
+            cin = out
+        if pool_after:
+            parts.append("nn.MaxPool2d(2)")
+        bad_parts = None
+        if g.perturb:
+            i = g.rng.randrange(len(widths))
+            if g.chance(0.5) and g.bad("sequential: BatchNorm2d features in a literal Sequential"):
+                bad_parts = list(parts)
+                bad_parts[3 * i + 1] = f"nn.BatchNorm2d({g.wrong(widths[i])})"
+            elif g.bad("sequential: Conv2d in_channels in a literal Sequential"):
+                bad_parts = list(parts)
+                bad_parts[3 * i] = parts[3 * i].replace(f"Conv2d({c if i == 0 else widths[i - 1]},", f"Conv2d({g.wrong(c if i == 0 else widths[i - 1])},")
+
+        def render(items: list[str]) -> str:
+            return f"self.{name} = nn.Sequential(\n" + "".join(f"    {p},\n" for p in items) + ")"
+
+        g.init(render(parts), render(bad_parts) if bad_parts else None)
+    else:
+        cfg = repr(widths) if style == "loop" else g.const(f"CFG{len(g.consts) + 1}", widths)
+        body = (
+            "layers = []\n"
+            f"cin = {c}\n"
+            f"for v in {cfg}:\n"
+            "    layers += [nn.Conv2d(cin, v, kernel_size=3, padding=1), nn.ReLU()]\n"
+            "    cin = v\n"
+            + ("layers.append(nn.MaxPool2d(kernel_size=2, stride=2))\n" if pool_after else "")
+            + f"self.{name} = nn.Sequential(*layers)"
+        )
+        bad = None
+        if g.perturb:
+            if g.chance(0.5) and g.bad("sequential: in_channels of a loop-built Sequential"):
+                bad = body.replace(f"cin = {c}\n", f"cin = {g.wrong(c)}\n")
+            elif len(widths) > 1 and g.bad("sequential: channels not carried through the loop"):
+                bad = body.replace("    cin = v\n", "")
+        g.init(body, bad)
+    g.fwd(f"x = self.{name}(x)")
+    return True
+
+
+@op("modulelist", "image", "seq")
+def module_list(g: Gen) -> bool:
+    n = g.choice([2, 3])
+    name = g.name("blocks")
+    if g.x.dim() == 4:
+        c, h, w = g.shape[1:]
+        if min(h, w) < 3:
+            return False
+        layer, wrong = f"nn.Conv2d({c}, {c}, 3, padding=1)", f"nn.Conv2d({c}, {c + 1}, 3, padding=1)"
+    else:
+        f = g.shape[2]
+        layer, wrong = f"nn.Linear({f}, {f})", f"nn.Linear({f}, {f + 1})"
+    good = f"self.{name} = nn.ModuleList([{layer} for _ in range({n})])"
+    bad = f"self.{name} = nn.ModuleList([{wrong} for _ in range({n})])" if g.bad("modulelist: a layer that does not chain") else None
+    if g.chance(0.3):
+        good = f"self.{name} = nn.ModuleList()\nfor i in range({n}):\n    self.{name}.append({layer})"
+        bad = bad and f"self.{name} = nn.ModuleList()\nfor i in range({n}):\n    self.{name}.append({wrong})"
+    g.init(good, bad)
+    loop = g.choice(
+        [
+            f"for layer in self.{name}:\n    x = F.relu(layer(x))",
+            f"for i in range({n}):\n    x = self.{name}[i](x)",
+            f"for i, layer in enumerate(self.{name}):\n    x = layer(x) + x",
+        ]
+    )
+    g.fwd(loop)
+    return True
+
+
+@op("helper", "image")
+def helper_conv_bn(g: Gen) -> bool:
+    c, h, w = g.shape[1:]
+    if min(h, w) < 3:
+        return False
+    name = g.name("unit")
+    out = g.choice([4, 8, 16])
+    g.init(f"self.{name}_conv = nn.Conv2d({c}, {out}, 3, padding=1, bias=False)")
+    bad = f"self.{name}_bn = nn.BatchNorm2d({g.wrong(out)})" if g.bad("helper: BatchNorm2d features in a helper's layer") else None
+    g.init(f"self.{name}_bn = nn.BatchNorm2d({out})", bad)
+    g.helper(f"def _{name}(self, x):\n    return F.relu(self.{name}_bn(self.{name}_conv(x)))")
+    g.fwd(f"x = self._{name}(x)")
+    return True
+
+
+_BLOCK = """class {cls}(nn.Module):
+    def __init__(self, cin, cout, stride=1):
+        super().__init__()
+        self.conv_a = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.norm_a = nn.BatchNorm2d(cout)
+        self.conv_b = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.shortcut = nn.Sequential()
+        if {condition}:
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = F.relu(self.norm_a(self.conv_a(x)))
+        out = self.conv_b(out)
+        return F.relu(out + self.shortcut(x))"""
+
+
+@op("block", "image", weight=1.5)
+def residual_block(g: Gen) -> bool:
+    c, h, w = g.shape[1:]
+    if min(h, w) < 3:
+        return False
+    cls = g.name("Block")
+    out = g.choice([c, c, 8, 16])
+    stride = g.choice([1, 1, 2]) if min(h, w) >= 4 else 1
+    name = g.name("layer")
+    good_cls = _BLOCK.format(cls=cls, condition="stride != 1 or cin != cout")
+    bad_cls = bad_init = None
+    if g.perturb:
+        if (out != c) and stride == 1 and g.chance(0.5) and g.bad("block: shortcut missing when the channels change"):
+            bad_cls = _BLOCK.format(cls=cls, condition="stride != 1")
+        elif g.bad("block: in_channels of a custom block"):
+            bad_init = f"self.{name} = {cls}({g.wrong(c)}, {out}, {stride})"
+    g.klass(good_cls, bad_cls)
+    if g.chance(0.5):
+        g.init(f"self.{name} = {cls}({c}, {out}, {stride})", bad_init)
+    else:
+        two = f"self.{name} = nn.Sequential({cls}({c}, {out}, {stride}), {cls}({out}, {out}))"
+        g.init(two, bad_init and two.replace(f"{cls}({c},", f"{cls}({g.wrong(c)},", 1))
+    g.fwd(f"x = self.{name}(x)")
+    return True
+
+
+@op("seq", "image")
+def to_tokens(g: Gen) -> bool:
+    """(B, C, H, W) -> (B, H*W, C), as a ViT's patch embedding does."""
+    forms = ["x = x.flatten(2).transpose(1, 2)", "x = x.reshape(x.shape[0], x.shape[1], -1).transpose(-1, -2)"]
+    form = g.choice(forms + (["x = x.view(x.size(0), x.size(1), -1).permute(0, 2, 1)"] if g.x.is_contiguous() else []))
+    bad = None
+    if g.bad("transpose: dim out of range"):
+        bad = form.replace("transpose(1, 2)", "transpose(1, 3)").replace("permute(0, 2, 1)", "permute(0, 3, 1)").replace("transpose(-1, -2)", "transpose(-1, 3)")
+    g.fwd(form, bad)
+    return True
+
+
+# -- sequences (B, T, F) ----------------------------------------------------------------------------
+@op("linear", "seq", "feat", weight=3)
+def linear(g: Gen) -> bool:
+    f = g.shape[-1]
+    out = g.choice([4, 6, 8, 12, 16])
+    name = g.name("fc")
+    fin: object = f
+    if g.chance(0.2) and not g.params:
+        fin = g.param("in_features", f)
+    bad = None
+    if g.bad("linear: in_features"):
+        bad = f"self.{name} = nn.Linear({g.wrong(f)}, {out})"
+    g.init(f"self.{name} = nn.Linear({fin}, {out})", bad)
+    g.fwd(g.choice(["x = self.{n}(x)", "x = F.gelu(self.{n}(x))", "x = torch.tanh(self.{n}(x))", "x = F.relu(self.{n}(x))"]).format(n=name))
+    return True
+
+
+@op("norm", "seq", "feat")
+def layernorm(g: Gen) -> bool:
+    f = g.shape[-1]
+    name = g.name("norm")
+    if g.chance(0.3):
+        bad = f"x = F.layer_norm(x, ({g.wrong(f)},))" if g.bad("norm: F.layer_norm of other features") else None
+        g.fwd(f"x = F.layer_norm(x, ({f},))", bad)
+        return True
+    bad = f"self.{name} = nn.LayerNorm({g.wrong(f)})" if g.bad("norm: LayerNorm features") else None
+    g.init(f"self.{name} = nn.LayerNorm({f})", bad)
+    g.fwd(f"x = self.{name}(x)")
+    return True
+
+
+@op("rnn", "seq", weight=2)
+def recurrent(g: Gen) -> bool:
+    f = g.shape[-1]
+    kind = g.choice(["LSTM", "GRU"])
+    hidden = g.choice([4, 6, 8])
+    layers = g.choice([1, 1, 2])
+    bidir = g.chance(0.3)
+    name = g.name(kind.lower())
+    extra = (f", num_layers={layers}" if layers > 1 else "") + (", bidirectional=True" if bidir else "")
+    bad = None
+    if g.bad(f"rnn: {kind} input_size"):
+        bad = f"self.{name} = nn.{kind}({g.wrong(f)}, {hidden}, batch_first=True{extra})"
+    g.init(f"self.{name} = nn.{kind}({f}, {hidden}, batch_first=True{extra})", bad)
+    if kind == "LSTM":
+        form = g.choice(["x, _ = self.{n}(x)", "x, (h, c) = self.{n}(x)", "out, (h, c) = self.{n}(x)\nx = out"])
+    else:
+        form = g.choice(["x, _ = self.{n}(x)", "x, h = self.{n}(x)", "x = self.{n}(x)[0]"])
+    g.fwd(form.format(n=name))
+    return True
+
+
+@op("rnn", "seq")
+def recurrent_last_state(g: Gen) -> bool:
+    """``_, (h, c) = self.lstm(x); x = h[-1]``: (B, hidden) features."""
+    f = g.shape[-1]
+    hidden = g.choice([4, 8])
+    name = g.name("enc")
+    bad = f"self.{name} = nn.LSTM({g.wrong(f)}, {hidden}, batch_first=True)" if g.bad("rnn: LSTM input_size") else None
+    g.init(f"self.{name} = nn.LSTM({f}, {hidden}, batch_first=True)", bad)
+    g.fwd(g.choice(["_, (h, c) = self.{n}(x)\nx = h[-1]", "out, (h, _) = self.{n}(x)\nx = h.squeeze(0)", "out, _ = self.{n}(x)\nx = out[:, -1, :]"]).format(n=name))
+    return True
+
+
+@op("conv1d", "seq", weight=1.5)
+def conv1d(g: Gen) -> bool:
+    b, t, f = g.shape
+    k = g.choice([1, 3, 3])
+    p = k // 2 if g.chance(0.7) else 0
+    if t + 2 * p < k:
+        return False
+    out = g.choice([4, 8, 12])
+    name = g.name("tconv")
+    bad_init = bad = None
+    if g.perturb:
+        if t != f and g.chance(0.4) and g.bad("conv1d: applied without moving the features to dim 1"):
+            bad = f"x = self.{name}(x)"
+        elif g.bad("conv1d: in_channels"):
+            bad_init = f"self.{name} = nn.Conv1d({g.wrong(f)}, {out}, {k}, padding={p})"
+    g.init(f"self.{name} = nn.Conv1d({f}, {out}, {k}, padding={p})", bad_init)
+    good = g.choice(["x = self.{n}(x.transpose(1, 2)).transpose(1, 2)", "x = x.permute(0, 2, 1)\nx = F.relu(self.{n}(x))\nx = x.permute(0, 2, 1)"]).format(n=name)
+    g.fwd(good, bad and bad + ".transpose(1, 2)")
+    return True
+
+
+@op("matmul", "seq", weight=2)
+def attention(g: Gen) -> bool:
+    b, t, f = g.shape
+    d = g.choice([4, 8])
+    name = g.name("att")
+    g.init(f"self.{name}_q = nn.Linear({f}, {d})")
+    bad_init = None
+    score = g.choice(
+        [
+            "att = q @ k.transpose(-2, -1) * {s}",
+            "att = torch.matmul(q, k.transpose(1, 2)) / {s2}",
+            "att = torch.bmm(q, k.permute(0, 2, 1))",
+            "att = torch.einsum('btd,bsd->bts', q, k)",
+        ]
+    )
+    mix = g.choice(["x = att @ v", "x = torch.bmm(att, v)", "x = torch.einsum('bts,bsd->btd', att, v)", "x = torch.matmul(att, v)"])
+    family = "einsum" if "einsum" in score else "bmm" if "bmm" in score else "matmul"
+    bad_score = None
+    if g.perturb:
+        if g.chance(0.5) and g.bad(f"{family}: key of other features"):
+            bad_init = f"self.{name}_k = nn.Linear({f}, {d + g.choice([1, 2])})"
+        elif t != d and "einsum" not in score and g.bad(f"{family}: key not transposed"):
+            bad_score = score.replace("k.transpose(-2, -1)", "k").replace("k.transpose(1, 2)", "k").replace("k.permute(0, 2, 1)", "k")
+        elif "einsum" in score and g.bad("einsum: subscripts not matching the operand"):
+            bad_score = "att = torch.einsum('btd,bsd->bts', q, k.unsqueeze(1))"
+    g.init(f"self.{name}_k = nn.Linear({f}, {d})", bad_init)
+    g.init(f"self.{name}_v = nn.Linear({f}, {f})")
+    scale = {"s": f"{d} ** -0.5", "s2": f"{float(d) ** 0.5}"}
+    g.fwd(
+        f"q = self.{name}_q(x)\nk = self.{name}_k(x)\nv = self.{name}_v(x)\n{score.format(**scale)}",
+        bad_score and f"q = self.{name}_q(x)\nk = self.{name}_k(x)\nv = self.{name}_v(x)\n{bad_score.format(**scale)}",
+    )
+    g.fwd(g.choice(["att = F.softmax(att, dim=-1)", "att = att.softmax(dim=-1)", "att = torch.softmax(att, -1)"]))
+    g.fwd(mix)
+    return True
+
+
+@op("attention", "seq", weight=1.5)
+def multi_head(g: Gen) -> bool:
+    """nanoGPT's self-attention: qkv in one Linear, split, heads by view/transpose, back by view."""
+    b, t, f = g.shape
+    heads = [h for h in (1, 2, 4) if f % h == 0 and h < f]
+    if not heads:
+        return False
+    h = g.choice(heads)
+    name = g.name("mha")
+    g.init(f"self.{name}_qkv = nn.Linear({f}, {3 * f})")
+    g.init(f"self.{name}_proj = nn.Linear({f}, {f})")
+    g.init(f"self.{name}_heads = {h}")
+    body = (
+        "B, T, C = x.size()\n"
+        f"q, k, v = self.{name}_qkv(x).split({f}, dim=2)\n"
+        f"q = q.view(B, T, self.{name}_heads, C // self.{name}_heads).transpose(1, 2)\n"
+        f"k = k.view(B, T, self.{name}_heads, C // self.{name}_heads).transpose(1, 2)\n"
+        f"v = v.view(B, T, self.{name}_heads, C // self.{name}_heads).transpose(1, 2)\n"
+        "att = (q @ k.transpose(-2, -1)) * (1.0 / (k.size(-1) ** 0.5))\n"
+        "att = F.softmax(att, dim=-1)\n"
+        "y = att @ v\n"
+        "y = y.transpose(1, 2).contiguous().view(B, T, C)\n"
+        f"x = x + self.{name}_proj(y)"
+    )
+    bad = None
+    if g.perturb:
+        wrong_heads = next((k for k in (3, 5, 7) if f % k), None)
+        variant = g.choice(["heads", "transpose", "proj"])
+        if variant == "heads" and wrong_heads is not None and g.bad("attention: heads not dividing the features (view)"):
+            bad = body.replace("C // self." + name + "_heads)", f"C // {wrong_heads})")
+        elif variant == "transpose" and t != f // h and g.bad("attention: key not transposed"):
+            bad = body.replace("(q @ k.transpose(-2, -1))", "(q @ k)")
+        elif g.bad("attention: output projection of other features"):
+            bad = body.replace(f"self.{name}_proj(y)", f"self.{name}_proj(y)[..., :{f - 1}]")
+    g.fwd(body, bad)
+    return True
+
+
+@op("reduce", "seq", weight=1.5)
+def pool_time(g: Gen) -> bool:
+    t = g.shape[1]
+    options = [
+        ("x = x.mean(dim=1)", "x = x.mean(dim=3)", "reduce: dim out of range"),
+        ("x = x.sum(1)", "x = x.sum(-4)", "reduce: dim out of range"),
+        ("x, _ = x.max(dim=1)", "x, _ = x.max(dim=3)", "reduce: dim out of range"),
+        ("x = x[:, -1]", f"x = x[:, {t}]", "index: out of range"),
+        ("x = x[:, 0, :]", f"x = x[:, 0, :, 0]", "index: too many indices"),
+        ("x = torch.mean(x, 1)", "x = torch.mean(x, 5)", "reduce: dim out of range"),
+    ]
+    good, bad, what = g.choice(options)
+    g.fwd(good, bad if g.bad(what) else None)
+    return True
+
+
+@op("broadcast", "seq")
+def positional(g: Gen) -> bool:
+    t, f = g.shape[1:]
+    name = g.name("pos")
+    longest = t + g.choice([0, 2, 8])
+    bad = None
+    if g.perturb:
+        if g.chance(0.5) and g.bad("broadcast: positional table of other features"):
+            bad = f"self.{name} = nn.Parameter(torch.zeros(1, {longest}, {g.wrong(f)}))"
+        elif t > 1 and g.bad("broadcast: positional table shorter than the sequence"):
+            bad = f"self.{name} = nn.Parameter(torch.zeros(1, {t - 1}, {f}))"
+    g.init(f"self.{name} = nn.Parameter(torch.zeros(1, {longest}, {f}))", bad)
+    g.fwd(g.choice(["x = x + self.{n}[:, :x.size(1)]", "x = x + self.{n}[:, : x.shape[1], :]"]).format(n=name))
+    return True
+
+
+@op("cat", "seq")
+def class_token(g: Gen) -> bool:
+    f = g.shape[2]
+    name = g.name("cls")
+    bad = f"self.{name} = nn.Parameter(torch.zeros(1, 1, {g.wrong(f)}))" if g.bad("cat: class token of other features") else None
+    g.init(f"self.{name} = nn.Parameter(torch.zeros(1, 1, {f}))", bad)
+    g.fwd(g.choice(["cls = self.{n}.expand(x.size(0), -1, -1)\nx = torch.cat([cls, x], dim=1)", "x = torch.cat((self.{n}.expand(x.shape[0], -1, -1), x), 1)"]).format(n=name))
+    return True
+
+
+@op("broadcast", "seq", "feat", weight=1.5)
+def mlp_residual(g: Gen) -> bool:
+    f = g.shape[-1]
+    hidden = g.choice([8, 16])
+    name = g.name("mlp")
+    g.init(f"self.{name}_in = nn.Linear({f}, {hidden})")
+    bad = f"self.{name}_out = nn.Linear({hidden}, {g.wrong(f)})" if f > 1 and g.bad("broadcast: residual of other features") else None
+    g.init(f"self.{name}_out = nn.Linear({hidden}, {f})", bad)
+    g.fwd(g.choice(["x = x + self.{n}_out(F.gelu(self.{n}_in(x)))", "h = F.relu(self.{n}_in(x))\nx = x + self.{n}_out(h)"]).format(n=name))
+    return True
+
+
+@op("softmax", "seq", "feat")
+def softmax(g: Gen) -> bool:
+    rank = g.x.dim()
+    form = g.choice(["F.softmax(x, dim={d})", "F.log_softmax(x, dim={d})", "torch.softmax(x, {d})", "x.softmax({d})"])
+    bad = "x = " + form.format(d=rank + 1) if g.bad("softmax: dim out of range") else None
+    g.fwd("x = " + form.format(d=-1), bad)
+    return True
+
+
+@op("unsqueeze", "seq")
+def to_image(g: Gen) -> bool:
+    """(B, T, F) -> (B, 1, T, F): a one-channel image."""
+    t, f = g.shape[1:]
+    if t * f > 400:
+        return False
+    bad = "x = x.unsqueeze(5)" if g.bad("unsqueeze: dim out of range") else None
+    g.fwd(g.choice(["x = x.unsqueeze(1)", "x = x[:, None]", "x = torch.unsqueeze(x, 1)"]), bad)
+    return True
+
+
+@op("linear", "seq")
+def flatten_time(g: Gen) -> bool:
+    t, f = g.shape[1:]
+    if t * f > 512:
+        return False
+    name = g.name("head")
+    n = g.choice([3, 5])
+    bad = f"self.{name} = nn.Linear({f}, {n})" if t > 1 and g.bad("linear: features of one step, not of the flattened sequence") else None
+    g.init(f"self.{name} = nn.Linear({t * f}, {n})", bad)
+    forms = ["x = x.reshape(x.size(0), -1)", "x = x.flatten(1)"] + (["x = x.view(x.shape[0], {tf})"] if g.x.is_contiguous() else [])
+    g.fwd(g.choice(forms).format(tf=t * f))
+    g.fwd(f"x = self.{name}(x)")
+    return True
+
+
+@op("index", "seq")
+def slice_features(g: Gen) -> bool:
+    f = g.shape[2]
+    if f < 2:
+        return False
+    k = g.rng.randrange(1, f)
+    name = g.name("narrow")
+    bad = f"self.{name} = nn.Linear({f}, {g.choice([4, 8])})" if g.bad("linear: features before the slice") else None
+    g.init(f"self.{name} = nn.Linear({k}, {g.choice([4, 8])})", bad)
+    forms = ["x = self.{n}(x[..., :{k}])", "x = self.{n}(x[:, :, :{k}])"] + (["x = x[:, 1:]\nx = self.{n}(x[..., -{k}:])"] if g.shape[1] > 1 else [])
+    g.fwd(g.choice(forms).format(n=name, k=k))
+    return True
+
+
+# -- features (B, F) ---------------------------------------------------------------------------------
+@op("norm", "feat")
+def batchnorm1d(g: Gen) -> bool:
+    f = g.shape[1]
+    name = g.name("bn")
+    bad = f"self.{name} = nn.BatchNorm1d({g.wrong(f)})" if g.bad("norm: BatchNorm1d features") else None
+    g.init(f"self.{name} = nn.BatchNorm1d({f})", bad)
+    g.fwd(f"x = self.{name}(x)")
+    return True
+
+
+@op("F.linear", "feat")
+def functional_linear(g: Gen) -> bool:
+    f = g.shape[1]
+    out = g.choice([4, 8])
+    name = g.name("weight")
+    bad = f"self.{name} = nn.Parameter(torch.randn({out}, {g.wrong(f)}) * 0.1)" if g.bad("F.linear: weight of other in_features") else None
+    g.init(f"self.{name} = nn.Parameter(torch.randn({out}, {f}) * 0.1)", bad)
+    g.fwd(g.choice(["x = F.linear(x, self.{n})", "x = F.linear(x, self.{n}, None)"]).format(n=name))
+    return True
+
+
+@op("matmul", "feat")
+def projection(g: Gen) -> bool:
+    f = g.shape[1]
+    out = g.choice([4, 8])
+    name = g.name("proj")
+    bad = f"self.{name} = nn.Parameter(torch.randn({g.wrong(f)}, {out}))" if g.bad("matmul: projection of other rows") else None
+    g.init(f"self.{name} = nn.Parameter(torch.randn({f}, {out}))", bad)
+    g.fwd(g.choice(["x = x @ self.{n}", "x = torch.matmul(x, self.{n})", "x = torch.mm(x, self.{n})"]).format(n=name))
+    return True
+
+
+@op("cat", "feat")
+def cat_features(g: Gen) -> bool:
+    f = g.shape[1]
+    out = g.choice([2, 4, 8])
+    name = g.name("side")
+    g.init(f"self.{name} = nn.Linear({f}, {out})")
+    bad = None
+    if out != f and g.bad("cat: along the batch dim"):
+        bad = f"x = torch.cat([x, self.{name}(x)], dim=0)"
+    g.fwd(g.choice(["x = torch.cat([x, self.{n}(x)], dim=1)", "x = torch.cat((x, self.{n}(x)), -1)"]).format(n=name), bad)
+    return True
+
+
+@op("einsum", "feat")
+def outer_product(g: Gen) -> bool:
+    f = g.shape[1]
+    if f > 16:
+        return False
+    name = g.name("pair")
+    out = g.choice([2, 3, 4])
+    g.init(f"self.{name} = nn.Linear({f}, {out})")
+    good = f"x = torch.einsum('bi,bj->bij', x, self.{name}(x)).flatten(1)"
+    bad = f"x = torch.einsum('bi,bi->bi', x, self.{name}(x))" if out != f and g.bad("einsum: one letter of two sizes") else None
+    g.fwd(good, bad)
+    return True
+
+
+@op("unsqueeze", "feat")
+def to_sequence(g: Gen) -> bool:
+    f = g.shape[1]
+    divisors = [k for k in (2, 3, 4) if f % k == 0]
+    if divisors and g.chance(0.6):
+        k = g.choice(divisors)
+        wrong = next(j for j in (3, 5, 7) if f % j)
+        bad = f"x = x.view(x.size(0), {wrong}, {f // k})" if g.bad("view: sizes not multiplying to the features") else None
+        forms = ["x = x.reshape(x.shape[0], {k}, -1)", "x = x.unflatten(1, ({k}, {r}))"]
+        forms += ["x = x.view(x.size(0), {k}, {r})", "x = x.view(-1, {k}, {r})"] if g.x.is_contiguous() else []
+        g.fwd(g.choice(forms).format(k=k, r=f // k), bad)
+        return True
+    bad = "x = x.unsqueeze(3)" if g.bad("unsqueeze: dim out of range") else None
+    g.fwd(g.choice(["x = x.unsqueeze(1)", "x = x[:, None, :]"]), bad)
+    return True
+
+
+# -- tokens (B, T) long ------------------------------------------------------------------------------
+@op("embedding", "tokens")
+def embedding(g: Gen) -> bool:
+    t = g.shape[1]
+    vocab = int(g.fwd_ns["x"].max()) + 1 + g.choice([0, 3, 10])
+    d = g.choice([4, 8, 12])
+    name = g.name("tok")
+    g.init(f"self.{name} = nn.Embedding({max(vocab, 50)}, {d})")
+    if g.chance(0.5):
+        longest = t + g.choice([0, 4])
+        bad = f"self.{name}_pos = nn.Embedding({longest}, {g.wrong(d)})" if g.bad("broadcast: position embedding of other width") else None
+        g.init(f"self.{name}_pos = nn.Embedding({longest}, {d})", bad)
+        g.fwd(
+            g.choice(
+                [
+                    "pos = torch.arange(x.size(1))\nx = self.{n}(x) + self.{n}_pos(pos)",
+                    "b, t = x.size()\npos = torch.arange(0, t, dtype=torch.long)\nx = self.{n}(x) + self.{n}_pos(pos)[None]",
+                ]
+            ).format(n=name)
+        )
+    else:
+        g.fwd(g.choice(["x = self.{n}(x)", "x = self.{n}(x) * {d} ** 0.5"]).format(n=name, d=d))
+    return True
+
+
+# -- drawing a program ---------------------------------------------------------------------------------
+_STARTS: dict[str, tuple[str, ...]] = {
+    "image": ("conv", "sequential", "block", "helper", "norm"),
+    "seq": ("linear", "rnn", "conv1d", "norm"),
+    "feat": ("linear", "norm", "F.linear"),
+    "tokens": ("embedding",),
+}
+
+
+def _draw_op(g: Gen, kind: str, families: tuple[str, ...] | None = None) -> str:
+    """Draw and commit one operation applicable to the current tensor; its family."""
+    table = [entry for entry in OPS[kind] if families is None or entry[0] in families]
+    for _ in range(40):
+        family, fn, _ = g.rng.choices(table, weights=[w for _, _, w in table])[0]
+        g.begin()
+        before = g.perturbed
+        if fn(g):
+            g.commit()
+            return family
+        g.perturbed = before
+    raise GeneratorBug(f"no operation applies to {kind} {g.shape}")
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """torch on one thread: on a busy machine, tiny convolutions cost 100x more on several."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def generate_program(seed: int) -> Program:
+    """The program of ``seed`` (run under :func:`one_thread` for speed)."""
+    rng = random.Random(seed)
+    torch.manual_seed(seed)
+    kind = rng.choices(["image", "seq", "feat", "tokens"], weights=[5, 3, 1.5, 1.5])[0]
+    if kind == "image":
+        h = rng.randint(6, 20)
+        shape: tuple[int, ...] = (BATCH, rng.choice([1, 3, 3, 4]), h, h if rng.random() < 0.6 else rng.randint(6, 20))
+        free: tuple[int, ...] = (0, 2, 3)
+    elif kind == "seq":
+        shape, free = (BATCH, rng.randint(3, 9), rng.choice([4, 6, 8, 10, 16])), (0, 1)
+    elif kind == "feat":
+        shape, free = (BATCH, rng.choice([4, 6, 8, 10, 12, 16])), (0,)
+    else:
+        shape, free = (BATCH, rng.randint(3, 9)), (0, 1)
+    vocab = 40
+    x = torch.randint(0, vocab, shape) if kind == "tokens" else torch.randn(shape)
+    g = Gen(rng, x)
+    n_ops = rng.randint(2, 7)
+    bad_at = rng.randrange(n_ops) if rng.random() < BAD_RATE else None
+    families: list[str] = []
+    for i in range(n_ops):
+        g.perturb = bad_at is not None and i >= bad_at
+        current = kind_of(g.x)
+        if current is None:
+            break
+        families.append(_draw_op(g, current, _STARTS[current] if i == 0 else None))
+    g.perturb = False
+    source, bad_lines, call_line = g.render(shape, kind == "tokens", vocab)
+    symbolic, _, _ = g.render()
+    return Program(seed, source, symbolic, shape, kind == "tokens", vocab, free, families, g.perturbed, bad_lines, call_line)
+
+
+if __name__ == "__main__":
+    for arg in sys.argv[1:] or ["0"]:
+        with one_thread():
+            program = generate_program(int(arg))
+        print(f"# seed {program.seed}: {program.perturbed or 'unperturbed'}; families {program.families}; bad lines {sorted(program.bad_lines)}")
+        print(program.source)
