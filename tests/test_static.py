@@ -347,3 +347,30 @@ def test_functional_arguments_torch_rejects_are_findings(statement: str, message
     """``F.avg_pool2d(x, 3, 3, 2)``: torch rejects the padding whatever the input, as ``nn.AvgPool2d``'s
     constructor does; the interpreter reports it at the call instead of giving up on the value."""
     assert findings(HEADER + f"    {statement}\n    return y\n") == [(8, message)]
+
+
+def test_a_tensor_compared_is_a_bool_tensor_of_the_broadcast_shape() -> None:
+    """nanoGPT's ``att.masked_fill(self.mask[:, :T, :T] == 0, ...)``: the comparison keeps the mask's
+    shape, so a mask shorter than the sequence is found."""
+    source = """\
+        import torch
+        import torch.nn as nn
+
+
+        class Attention(nn.Module):
+            def __init__(self, block_size=4):
+                super().__init__()
+                self.register_buffer("mask", torch.tril(torch.ones(block_size, block_size)).view(1, block_size, block_size))
+
+            def forward(self, x):
+                T = x.size(1)
+                att = x @ x.transpose(1, 2)
+                att = att.masked_fill(self.mask[:, :T, :T] == 0, float("-inf"))
+                return att
+
+
+        def test():
+            return Attention()(torch.randn(2, 5, 8))
+        """
+    assert findings(source) == [(13, "masked_fill: shapes (2, 5, 5) and (1, 4, 4) do not broadcast: dim -2 is 5 in one and 4 in the other")]
+    assert findings(source.replace("torch.randn(2, 5, 8)", "torch.randn(2, 3, 8)")) == []

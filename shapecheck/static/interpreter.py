@@ -720,6 +720,8 @@ class Interpreter:
         result: Value = True
         for op, right_node in zip(node.ops, node.comparators):
             right = self.eval(right_node, scope)
+            if (isinstance(left, Tensor) or isinstance(right, Tensor)) and len(node.ops) == 1 and type(op) in _COMPARE:
+                return self.tensor_compare(op, left, right, node)
             one = self.compare(op, left, right)
             if one is False:
                 return False
@@ -727,6 +729,13 @@ class Interpreter:
                 result = one
             left = right
         return result
+
+    def tensor_compare(self, op: ast.cmpop, left: Value, right: Value, node: ast.AST) -> Value:
+        """``mask == 0``: a bool tensor of the broadcast shape."""
+        from shapecheck.static import tensor_ops
+
+        name = type(op).__name__.lower()
+        return self.run_op(f"operator.{name}", node, lambda c: tensor_ops.compare(c, op, left, right))
 
     def compare(self, op: ast.cmpop, left: Value, right: Value) -> Value:
         if isinstance(op, (ast.Is, ast.IsNot)):

@@ -24,7 +24,7 @@ from shapecheck.shape import Shape
 from shapecheck.static.registry import Op, Unknowable, function, method
 from shapecheck.static.values import ListValue, Tensor, Unknown, Value
 
-__all__ = ["binary", "index"]
+__all__ = ["binary", "compare", "index"]
 
 F: Final = "torch.nn.functional."
 
@@ -93,6 +93,13 @@ def binary(c: Op, op: ast.operator, left: Value, right: Value) -> Value:
     return _elementwise(c, f"'{_SYMBOLS.get(type(op), '?')}'", left, right)
 
 
+def compare(c: Op, op: ast.cmpop, left: Value, right: Value) -> Value:
+    """``left < right`` with a tensor on at least one side: a bool tensor of the broadcast shape."""
+    result = _elementwise(c, f"'{_COMPARISONS[type(op)]}'", left, right)
+    return Tensor(result.shape, "bool") if isinstance(result, Tensor) else result
+
+
+_COMPARISONS: Final = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 _SYMBOLS: Final = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^"}
 
 
