@@ -1167,6 +1167,306 @@ def embedding(g: Gen) -> bool:
     return True
 
 
+# -- more idioms: dense and inception blocks, U-Net skips, states, attention modules, ... --------------
+@op("keepdim", "image", "seq")
+def standardize(g: Gen) -> bool:
+    """``x - x.mean(dim, keepdim=True)``: without keepdim the statistics no longer broadcast."""
+    d = g.choice([1, -1]) if g.x.dim() == 3 else g.choice([1, (2, 3)])
+    form = g.choice(
+        [
+            "x = x - x.mean(dim={d}, keepdim=True)",
+            "x = x / (x.norm(dim={d}, keepdim=True) + 1e-6)",
+            "x = (x - x.mean({d}, keepdim=True)) / (x.std({d}, keepdim=True) + 1e-5)",
+            "x = x - torch.amax(x, dim={d}, keepdim=True)",
+        ]
+    )
+    good = form.format(d=d)
+    bad = None
+    if g.bad("keepdim: statistics without keepdim"):
+        bad = good.replace(", keepdim=True", "")
+    g.fwd(good, bad)
+    return True
+
+
+@op("cat", "image")
+def dense_block(g: Gen) -> bool:
+    """DenseNet: every layer sees the concatenation of all earlier outputs."""
+    c, h, w = g.shape[1:]
+    if min(h, w) < 3 or c > 16:
+        return False
+    n, growth = g.choice([2, 3]), g.choice([2, 4])
+    name = g.name("dense")
+    good = f"self.{name} = nn.ModuleList([nn.Conv2d({c} + i * {growth}, {growth}, 3, padding=1) for i in range({n})])"
+    bad = f"self.{name} = nn.ModuleList([nn.Conv2d({c}, {growth}, 3, padding=1) for i in range({n})])" if g.bad("cat: dense layers not seeing the grown channels") else None
+    g.init(good, bad)
+    g.fwd(f"features = [x]\nfor layer in self.{name}:\n    features.append(F.relu(layer(torch.cat(features, 1))))\nx = torch.cat(features, dim=1)")
+    return True
+
+
+@op("cat", "image")
+def inception(g: Gen) -> bool:
+    c, h, w = g.shape[1:]
+    if min(h, w) < 5:
+        return False
+    name = g.name("branches")
+    out = g.choice([2, 4])
+    good = f"self.{name} = nn.ModuleList([nn.Conv2d({c}, {out}, k, padding=k // 2) for k in (1, 3, 5)])"
+    bad = f"self.{name} = nn.ModuleList([nn.Conv2d({c}, {out}, k) for k in (1, 3, 5)])" if g.bad("cat: branches of different spatial sizes") else None
+    g.init(good, bad)
+    g.fwd(g.choice([f"x = torch.cat([branch(x) for branch in self.{name}], dim=1)", f"outs = []\nfor branch in self.{name}:\n    outs.append(branch(x))\nx = torch.cat(outs, 1)"]))
+    return True
+
+
+@op("cat", "image")
+def unet_skip(g: Gen) -> bool:
+    """Down by a pool, up by a transposed convolution, concatenated with the skip: odd sizes need care."""
+    c, h, w = g.shape[1:]
+    if min(h, w) < 4 or c > 16:
+        return False
+    name = g.name("up")
+    g.init(f"self.{name}_down = nn.Conv2d({c}, {2 * c}, 3, padding=1)")
+    g.init(f"self.{name} = nn.ConvTranspose2d({2 * c}, {c}, 2, stride=2)")
+    head = f"skip = x\nx = F.max_pool2d(x, 2)\nx = F.relu(self.{name}_down(x))\nx = self.{name}(x)\n"
+    if h % 2 or w % 2:
+        fit = g.choice(["x = F.interpolate(x, size=skip.shape[2:])\n", "x = F.interpolate(x, size=skip.shape[-2:], mode='nearest')\n", "x = F.pad(x, [0, skip.size(3) - x.size(3), 0, skip.size(2) - x.size(2)])\n"])
+        tail = "x = torch.cat([x, skip], dim=1)"
+        g.fwd(head + fit + tail, head + tail if g.bad("cat: upsampled odd size not matching the skip") else None)
+    else:
+        g.fwd(head + "x = torch.cat([x, skip], dim=1)")
+    return True
+
+
+@op("conv", "image")
+def transposed_conv(g: Gen) -> bool:
+    c, h, w = g.shape[1:]
+    if max(h, w) > 16:
+        return False
+    name = g.name("deconv")
+    out = g.choice([2, 4, 8])
+    k, s = g.choice([(2, 2), (3, 1), (4, 2), (3, 2)])
+    bad = f"self.{name} = nn.ConvTranspose2d({g.wrong(c)}, {out}, {k}, stride={s})" if g.bad("conv: ConvTranspose2d in_channels") else None
+    g.init(f"self.{name} = nn.ConvTranspose2d({c}, {out}, {k}, stride={s})", bad)
+    g.fwd(f"x = F.relu(self.{name}(x))")
+    return True
+
+
+@op("norm", "image")
+def group_norm(g: Gen) -> bool:
+    c = g.shape[1]
+    groups = [d for d in (1, 2, 4) if c % d == 0]
+    name = g.name("gn")
+    wrong = next((d for d in (3, 5, 7) if c % d), None)
+    bad = None
+    if g.perturb:
+        if wrong is not None and g.chance(0.5) and g.bad("norm: GroupNorm groups not dividing the channels"):
+            bad = f"self.{name} = nn.GroupNorm({wrong}, {c})"
+        elif g.bad("norm: GroupNorm channels"):
+            bad = f"self.{name} = nn.GroupNorm(1, {g.wrong(c)})"
+    g.init(f"self.{name} = nn.GroupNorm({g.choice(groups)}, {c})", bad)
+    g.fwd(f"x = self.{name}(x)")
+    return True
+
+
+@op("view", "image")
+def unpack_shape(g: Gen) -> bool:
+    """``b, c, h, w = x.shape`` and a view by those names."""
+    c, h, w = g.shape[1:]
+    form = g.choice(["b, c, h, w = x.shape\n", "b, c, h, w = x.size()\n", "b, c = x.shape[:2]\nh, w = x.shape[-2:]\n"])
+    body = g.choice(["x = x.reshape(b, c, h * w).mean(-1).view(b, c, 1, 1) * x", "x = x.view(b, c, h * w).softmax(-1).view(b, c, h, w)"])
+    if not g.x.is_contiguous():
+        body = body.replace(".view(b, c, h * w)", ".reshape(b, c, h * w)")
+    bad = form + body.replace("h * w)", "h * w * 2)", 1) if g.bad("view: sizes not multiplying to the elements") else None
+    g.fwd(form + body, bad)
+    return True
+
+
+@op("rnn", "seq")
+def lstm_with_state(g: Gen) -> bool:
+    f = g.shape[2]
+    hidden = g.choice([4, 6, 8])
+    layers = g.choice([1, 2])
+    name = g.name("rnn")
+    g.init(f"self.{name} = nn.LSTM({f}, {hidden}, num_layers={layers}, batch_first=True)")
+    g.init(f"self.{name}_hidden = {hidden}")
+    state = f"h0 = torch.zeros({layers}, x.size(0), self.{name}_hidden)\nc0 = torch.zeros_like(h0)\n"
+    good = state + f"x, (h, c) = self.{name}(x, (h0, c0))"
+    bad = None
+    if g.bad("rnn: initial state of other size"):
+        bad = state.replace(f"self.{name}_hidden)", f"self.{name}_hidden + 1)") + f"x, (h, c) = self.{name}(x, (h0, c0))"
+    g.fwd(good, bad)
+    return True
+
+
+@op("rnn", "seq")
+def bidirectional_head(g: Gen) -> bool:
+    """A bidirectional LSTM's features are twice its hidden size (the classic miss)."""
+    f = g.shape[2]
+    hidden = g.choice([4, 6])
+    name = g.name("bi")
+    out = g.choice([2, 3])
+    g.init(f"self.{name} = nn.LSTM({f}, {hidden}, batch_first=True, bidirectional=True)")
+    form = g.choice(["last", "states"])
+    bad = f"self.{name}_fc = nn.Linear({hidden}, {out})" if g.bad("rnn: head of a bidirectional LSTM with the hidden size") else None
+    g.init(f"self.{name}_fc = nn.Linear({hidden} * 2, {out})", bad)
+    if form == "last":
+        g.fwd(f"out, _ = self.{name}(x)\nx = self.{name}_fc(out[:, -1])")
+    else:
+        g.fwd(f"_, (h, _) = self.{name}(x)\nx = self.{name}_fc(torch.cat((h[-2], h[-1]), dim=1))")
+    return True
+
+
+@op("attention", "seq")
+def attention_module(g: Gen) -> bool:
+    f = g.shape[2]
+    heads = [h for h in (1, 2, 4) if f % h == 0]
+    h = g.choice(heads)
+    name = g.name("mhsa")
+    kind = g.choice(["mha", "encoder", "stack"])
+    bad = None
+    wrong_heads = next((k for k in (3, 5, 7) if f % k), None)
+    if kind == "mha":
+        good = f"self.{name} = nn.MultiheadAttention({f}, {h}, batch_first=True)"
+        if g.perturb:
+            if g.chance(0.5) and g.bad("attention: MultiheadAttention embed_dim"):
+                bad = f"self.{name} = nn.MultiheadAttention({g.wrong(f)}, 1, batch_first=True)"
+            elif wrong_heads is not None and g.bad("attention: heads not dividing embed_dim"):
+                bad = f"self.{name} = nn.MultiheadAttention({f}, {wrong_heads}, batch_first=True)"
+        g.init(good, bad)
+        g.fwd(g.choice(["y, _ = self.{n}(x, x, x)\nx = x + y", "x = self.{n}(x, x, x, need_weights=False)[0]"]).format(n=name))
+        return True
+    layer = "nn.TransformerEncoderLayer(d_model={d}, nhead={h}, dim_feedforward=16, dropout=0.0, batch_first=True)"
+    good = f"self.{name} = " + layer.format(d=f, h=h)
+    if kind == "stack":
+        good = f"self.{name} = nn.TransformerEncoder({layer.format(d=f, h=h)}, num_layers=2)"
+    if g.bad("attention: TransformerEncoderLayer d_model"):
+        bad = good.replace(f"d_model={f}", f"d_model={g.wrong(f)}").replace(f"nhead={h}", "nhead=1")
+    g.init(good, bad)
+    g.fwd(f"x = self.{name}(x)")
+    return True
+
+
+@op("stack", "seq")
+def step_loop(g: Gen) -> bool:
+    """A Python loop over time steps, stacked back."""
+    t, f = g.shape[1:]
+    out = g.choice([4, 8])
+    name = g.name("step")
+    bad = f"self.{name} = nn.Linear({g.wrong(f)}, {out})" if g.bad("linear: the step layer's in_features") else None
+    g.init(f"self.{name} = nn.Linear({f}, {out})", bad)
+    g.fwd(
+        g.choice(
+            [
+                "outs = []\nfor t in range(x.size(1)):\n    outs.append(self.{n}(x[:, t]))\nx = torch.stack(outs, dim=1)",
+                "x = torch.stack([self.{n}(x[:, t, :]) for t in range(x.shape[1])], 1)",
+            ]
+        ).format(n=name)
+    )
+    return True
+
+
+@op("masked", "seq")
+def causal_mask(g: Gen) -> bool:
+    """nanoGPT's causal mask: a buffer sliced to the sequence length."""
+    t, f = g.shape[1:]
+    longest = t + g.choice([0, 3])
+    name = g.name("causal")
+    g.init(f"self.{name}_q = nn.Linear({f}, {f})")
+    good = f'self.register_buffer("{name}_mask", torch.tril(torch.ones({longest}, {longest})).view(1, {longest}, {longest}))'
+    bad = None
+    if t > 2 and g.bad("masked: mask shorter than the sequence"):
+        bad = f'self.register_buffer("{name}_mask", torch.tril(torch.ones({t - 1}, {t - 1})).view(1, {t - 1}, {t - 1}))'
+    g.init(good, bad)
+    g.fwd(
+        f"T = x.size(1)\natt = self.{name}_q(x) @ x.transpose(1, 2)\n"
+        f"att = att.masked_fill(self.{name}_mask[:, :T, :T] == 0, float('-inf'))\n"
+        "x = F.softmax(att, dim=-1) @ x"
+    )
+    return True
+
+
+@op("conv", "seq")
+def text_cnn(g: Gen) -> bool:
+    """Kim's CNN for sentences: (B, T, D) -> one channel -> convolutions as wide as D -> max over time."""
+    t, d = g.shape[1:]
+    sizes = [k for k in (2, 3, 4) if k <= t]
+    if not sizes or d > 16:
+        return False
+    n = g.choice([2, 4])
+    name = g.name("convs")
+    good = f"self.{name} = nn.ModuleList([nn.Conv2d(1, {n}, (k, {d})) for k in {tuple(sizes)!r}])"
+    bad_init = bad = None
+    body = (
+        "x = x.unsqueeze(1)\n"
+        f"xs = [F.relu(conv(x)).squeeze(3) for conv in self.{name}]\n"
+        "xs = [F.max_pool1d(i, i.size(2)).squeeze(2) for i in xs]\n"
+        "x = torch.cat(xs, 1)"
+    )
+    if g.perturb:
+        if g.chance(0.5) and g.bad("conv: kernel wider than the embedding"):
+            bad_init = f"self.{name} = nn.ModuleList([nn.Conv2d(1, {n}, (k, {d + 1})) for k in {tuple(sizes)!r}])"
+        elif g.bad("squeeze: the wrong dim before a 1d pool"):
+            bad = body.replace("squeeze(3)", "squeeze(2)")
+    g.init(good, bad_init)
+    g.fwd(body, bad)
+    return True
+
+
+@op("chunk", "feat", "seq")
+def reparameterize(g: Gen) -> bool:
+    f = g.shape[-1]
+    z = g.choice([2, 4])
+    name = g.name("enc")
+    bad = f"self.{name} = nn.Linear({f}, {2 * z + 1})" if g.bad("chunk: mean and log-variance of different sizes") else None
+    g.init(f"self.{name} = nn.Linear({f}, {2 * z})", bad)
+    g.fwd(f"mu, logvar = self.{name}(x).chunk(2, dim=-1)\nx = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)")
+    return True
+
+
+@op("view", "feat")
+def decoder(g: Gen) -> bool:
+    """(B, F) -> Linear -> (B, C, h, w): the view must take exactly the features."""
+    f = g.shape[1]
+    c, side = g.choice([1, 2, 4]), g.choice([2, 3, 4])
+    name = g.name("dec")
+    g.init(f"self.{name} = nn.Linear({f}, {c * side * side})")
+    good = g.choice(["x = self.{n}(x).view(-1, {c}, {s}, {s})", "x = self.{n}(x).view(x.size(0), {c}, {s}, {s})", "x = self.{n}(x).reshape(-1, {c}, {s}, {s})"])
+    bad = good.format(n=name, c=c, s=side).replace(f", {side}, {side})", f", {side + 1}, {side})") if g.bad("view: sizes not multiplying to the features") else None
+    g.fwd(good.format(n=name, c=c, s=side), bad)
+    return True
+
+
+@op("conditional", "image")
+def conditional_projection(g: Gen) -> bool:
+    """``if x.size(1) != self.width: x = self.proj(x)``, and a layer switched by a constructor flag."""
+    c = g.shape[1]
+    width = g.choice([c, 8, 16])
+    name = g.name("proj")
+    flag = f"use_{name}"
+    g.param(flag, True)
+    bad = f"    self.{name} = nn.Conv2d({g.wrong(c)}, {width}, 1)" if width != c and g.bad("conditional: projection of other channels") else None
+    g.init(f"self.{name}_width = {width}\nif {flag}:\n    self.{name} = nn.Conv2d({c}, {width}, 1)", bad and f"self.{name}_width = {width}\nif {flag}:\n{bad}")
+    g.fwd(f"if x.size(1) != self.{name}_width:\n    x = self.{name}(x)")
+    return True
+
+
+@op("conv", "image")
+def conv_factory(g: Gen) -> bool:
+    """torchvision's ``conv3x3(in_planes, out_planes, stride)``: a module-level function building the layer."""
+    c, h, w = g.shape[1:]
+    if min(h, w) < 3:
+        return False
+    helper = "conv3x3"
+    if not any(p.good.startswith(f"def {helper}") for p in g.consts):
+        g.consts.append(_Piece(f"def {helper}(in_planes, out_planes, stride=1):\n    return nn.Conv2d(in_planes, out_planes, kernel_size=3, stride=stride, padding=1, bias=False)\n"))
+    out = g.choice([4, 8, 16])
+    stride = g.choice([1, 2])
+    name = g.name("c3x3_")
+    bad = f"self.{name} = {helper}({g.wrong(c)}, {out}, {stride})" if g.bad("conv: in_channels through a factory function") else None
+    g.init(f"self.{name} = {helper}({c}, {out}, {stride})", bad)
+    g.fwd(f"x = F.relu(self.{name}(x))")
+    return True
+
+
 # -- drawing a program ---------------------------------------------------------------------------------
 _STARTS: dict[str, tuple[str, ...]] = {
     "image": ("conv", "sequential", "block", "helper", "norm"),
