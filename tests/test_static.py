@@ -374,3 +374,39 @@ def test_a_tensor_compared_is_a_bool_tensor_of_the_broadcast_shape() -> None:
         """
     assert findings(source) == [(13, "masked_fill: shapes (2, 5, 5) and (1, 4, 4) do not broadcast: dim -2 is 5 in one and 4 in the other")]
     assert findings(source.replace("torch.randn(2, 5, 8)", "torch.randn(2, 3, 8)")) == []
+
+
+@pytest.mark.parametrize(
+    "layer, call, message",
+    [
+        ("nn.LSTM(4, 6, num_layers=2, batch_first=True)", "out, (h, c) = self.rnn(x, (h0, torch.zeros(2, x.size(0), 6)))", "LSTM expects the initial state h_0 of shape (2, 2, 6), got (2, 2, 7)"),
+        ("nn.LSTM(4, 7, num_layers=2, batch_first=True)", "out, (h, c) = self.rnn(x, (h0, torch.zeros(2, x.size(0), 6)))", "LSTM expects the initial state c_0 of shape (2, 2, 7), got (2, 2, 6)"),
+        ("nn.GRU(4, 6, batch_first=True, bidirectional=True)", "out, h = self.rnn(x, h0)", "GRU expects the initial state h_0 of shape (2, 2, 6), got (2, 2, 7)"),
+        ("nn.GRU(4, 7)", "out, h = self.rnn(x, hx=h0[:1])", "GRU expects the initial state h_0 of shape (1, 5, 7), got (1, 2, 7)"),
+        ("nn.GRU(4, 7)", "out, h = self.rnn(x.transpose(0, 1), hx=h0[:1])", None),
+        ("nn.LSTM(4, 7, num_layers=2, batch_first=True)", "out, (h, c) = self.rnn(x, (h0, h0))", None),
+    ],
+)
+def test_initial_states_of_a_recurrent_layer_have_the_final_states_shape(layer: str, call: str, message: str | None) -> None:
+    """``lstm(x, (h0, c0))``: torch checks each initial state against ``(D*num_layers, N, H_out)``
+    (``N`` is dim 1 without ``batch_first``)."""
+    source = f"""\
+        import torch
+        import torch.nn as nn
+
+
+        class Encoder(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.rnn = {layer}
+
+            def forward(self, x):
+                h0 = torch.zeros(2, x.size(0), 7)
+                {call}
+                return out
+
+
+        def test():
+            return Encoder()(torch.randn(2, 5, 4))
+        """
+    assert findings(source) == ([(12, message)] if message else [])
