@@ -410,3 +410,25 @@ def test_initial_states_of_a_recurrent_layer_have_the_final_states_shape(layer: 
             return Encoder()(torch.randn(2, 5, 4))
         """
     assert findings(source) == ([(12, message)] if message else [])
+
+
+def test_an_int_index_into_a_symbolic_dim_is_an_input_condition() -> None:
+    """``x[:, :, 6]`` after a 3x3 convolution needs ``H - 2 > 6``: listed with the model's conditions."""
+    source = """\
+        import torch.nn as nn
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 8, 3)
+
+            def forward(self, x):
+                x = self.conv(x)
+                return x[:, :, 6], x[..., -4, :]
+        """
+    report = analyze_source(textwrap.dedent(source), "model.py")
+    assert report.findings == []
+    [model] = report.models
+    assert model.output == "((B, 8, W - 2), (B, 8, W - 2))"
+    assert model.conditions == ["H >= 9", "W >= 3"]

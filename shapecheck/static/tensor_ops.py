@@ -929,5 +929,8 @@ def index(c: Op, x: Tensor, key: Value) -> Value:
     def at_least(d: Dim, k: int) -> bool:
         return not is_unknown(d) and (isinstance(d, int) and d >= k or not isinstance(d, int) and solver.implied(d, k))
 
-    shape = c.rule(x, index_shape, x.shape, parts, at_least)
+    def require(d: Dim, k: int, why: str, dim: int) -> None:
+        solver.at_least(d, k, why, index=dim - len(x.shape) if not x.shape.prefix else dim)
+
+    shape = c.rule(x, index_shape, x.shape, parts, at_least, require)
     return c.result(x, shape, x.dtype)
