@@ -96,6 +96,7 @@ class Gen:
         self.consts: list[_Piece] = []
         self.classes: list[_Piece] = []
         self.params: list[tuple[str, object, object | None]] = []
+        """(name, default, the value ``test()`` passes or None)."""
         self.init_lines: list[_Piece] = []
         self.fwd_lines: list[_Piece] = []
         self.helpers: list[_Piece] = []
@@ -155,10 +156,10 @@ class Gen:
         self.consts.append(_Piece(f"{name} = {value!r}"))
         return name
 
-    def param(self, name: str, value: object, bad: object | None = None) -> str:
-        """A constructor parameter with a default (``bad``: the perturbed default)."""
-        self.params.append((name, value, bad))
-        self.init_ns[name] = value
+    def param(self, name: str, default: object, call: object | None = None) -> str:
+        """A constructor parameter with a default; ``test()`` passes ``call`` when given."""
+        self.params.append((name, default, call))
+        self.init_ns[name] = default if call is None else call
         return name
 
     # -- stepping through torch -----------------------------------------------------------------
@@ -174,13 +175,13 @@ class Gen:
                 self._run(piece.good, self.module_ns)
                 for ns in (self.init_ns, self.fwd_ns):
                     ns.update({k: v for k, v in self.module_ns.items() if k not in ns})
-            for piece in self.init_lines[init:]:
-                self._run(piece.good, self.init_ns)
             for piece in self.helpers[helpers:]:
                 scratch = dict(self.fwd_ns)
                 self._run(piece.good, scratch)
                 name = piece.good.split("(", 1)[0].split()[-1]
                 setattr(self.module, name, types.MethodType(scratch[name], self.module))
+            for piece in self.init_lines[init:]:
+                self._run(piece.good, self.init_ns)
             for piece in self.fwd_lines[fwd:]:
                 self._run(piece.good, self.fwd_ns)
 
@@ -213,11 +214,8 @@ class Gen:
             add(piece, 0)
         lines.extend(["", ""])
         signature = "".join(f", {name}={value!r}" for name, value, _ in self.params)
-        perturbed_params = "".join(f", {name}={(b if b is not None else v)!r}" for name, v, b in self.params)
         lines.append("class Net(nn.Module):")
-        lines.append(f"    def __init__(self{perturbed_params}):")
-        if perturbed_params != signature:
-            bad.add(len(lines))
+        lines.append(f"    def __init__(self{signature}):")
         lines.append("        super().__init__()")
         for piece in self.init_lines:
             add(piece, 8)
@@ -231,7 +229,8 @@ class Gen:
         call_line = 0
         if shape is not None:
             make = f"torch.randint(0, {vocab}, {shape!r})" if integer else f"torch.randn{shape!r}"
-            lines.extend(["", "", "def test():", "    net = Net()", f"    x = {make}", "    out = net(x)", "    return out"])
+            arguments = ", ".join(f"{name}={call!r}" for name, _, call in self.params if call is not None)
+            lines.extend(["", "", "def test():", f"    net = Net({arguments})", f"    x = {make}", "    out = net(x)", "    return out"])
             call_line = len(lines) - 1
         return "\n".join(lines) + "\n", bad, call_line
 
@@ -1464,6 +1463,185 @@ def conv_factory(g: Gen) -> bool:
     bad = f"self.{name} = {helper}({g.wrong(c)}, {out}, {stride})" if g.bad("conv: in_channels through a factory function") else None
     g.init(f"self.{name} = {helper}({c}, {out}, {stride})", bad)
     g.fwd(f"x = F.relu(self.{name}(x))")
+    return True
+
+
+# -- constructor arguments, factories, functional layers, dicts of modules, asserts ------------------
+@op("linear", "feat", "seq")
+def classifier(g: Gen) -> bool:
+    """The head's width is a constructor parameter; ``test()`` passes another value than the default."""
+    if any(name == "num_classes" for name, _, _ in g.params):
+        return False
+    f = g.shape[-1]
+    classes = g.param("num_classes", 10, g.choice([3, 7]))
+    bad = f"self.classifier = nn.Linear({g.wrong(f)}, {classes})" if g.bad("linear: the classifier's in_features") else None
+    g.init(f"self.classifier = nn.Linear({f}, {classes})", bad)
+    g.fwd("x = self.classifier(x)")
+    return True
+
+
+_STAGE = """def _make_layer(self, block, cin, cout, blocks, stride=1):
+    layers = [block(cin, cout, stride)]
+    for _ in range(1, blocks):
+        layers.append(block({carried}, cout))
+    return nn.Sequential(*layers)"""
+
+
+@op("block", "image")
+def make_layer(g: Gen) -> bool:
+    """torchvision's ``self._make_layer(Block, cin, cout, blocks, stride)``."""
+    c, h, w = g.shape[1:]
+    if min(h, w) < 3:
+        return False
+    cls = next((p.good.split("(")[0].split()[-1] for p in g.classes if p.good.startswith("class Block")), None)
+    if cls is None:
+        cls = g.name("Block")
+        g.klass(_BLOCK.format(cls=cls, condition="stride != 1 or cin != cout"))
+    out = g.choice([8, 16]) if c != 16 else 8
+    stride = g.choice([1, 2]) if min(h, w) >= 4 else 1
+    if not any(p.good.startswith("def _make_layer") for p in g.helpers):
+        g.helper(_STAGE.format(carried="cout"), _STAGE.format(carried="cin") if g.bad("block: _make_layer not carrying the channels") else None)
+    name = g.name("stage")
+    g.init(f"self.{name} = self._make_layer({cls}, {c}, {out}, {g.choice([2, 3])}, stride={stride})")
+    g.fwd(f"x = self.{name}(x)")
+    return True
+
+
+@op("conv", "image")
+def functional_conv(g: Gen) -> bool:
+    c, h, w = g.shape[1:]
+    if min(h, w) < 3:
+        return False
+    out = g.choice([4, 8])
+    name = g.name("kernel")
+    bad = f"self.{name} = nn.Parameter(torch.randn({out}, {g.wrong(c)}, 3, 3) * 0.1)" if g.bad("conv: F.conv2d weight of other in_channels") else None
+    g.init(f"self.{name} = nn.Parameter(torch.randn({out}, {c}, 3, 3) * 0.1)", bad)
+    g.fwd(g.choice(["x = F.conv2d(x, self.{n}, padding=1)", "x = F.relu(F.conv2d(x, self.{n}, None, 1, 1))", "x = F.conv2d(x, self.{n}, stride=1)"]).format(n=name))
+    return True
+
+
+@op("embedding", "tokens")
+def functional_embedding(g: Gen) -> bool:
+    d = g.choice([4, 8])
+    name = g.name("table")
+    g.init(f"self.{name} = nn.Parameter(torch.randn(50, {d}))")
+    g.fwd(f"x = F.embedding(x, self.{name})")
+    return True
+
+
+@op("attention", "seq")
+def sdpa(g: Gen) -> bool:
+    f = g.shape[2]
+    d = g.choice([4, 8])
+    name = g.name("sdpa")
+    g.init(f"self.{name}_q = nn.Linear({f}, {d})")
+    bad = f"self.{name}_k = nn.Linear({f}, {d + 1})" if g.bad("attention: scaled_dot_product_attention key of other features") else None
+    g.init(f"self.{name}_k = nn.Linear({f}, {d})", bad)
+    g.init(f"self.{name}_v = nn.Linear({f}, {f})")
+    g.fwd(f"x = x + F.scaled_dot_product_attention(self.{name}_q(x), self.{name}_k(x), self.{name}_v(x), is_causal={g.choice([True, False])})")
+    return True
+
+
+@op("moduledict", "feat", "seq")
+def module_dict(g: Gen) -> bool:
+    f = g.shape[-1]
+    name = g.name("heads")
+    sizes = {"a": g.choice([2, 3]), "b": g.choice([2, 4])}
+    good = f"self.{name} = nn.ModuleDict({{'a': nn.Linear({f}, {sizes['a']}), 'b': nn.Linear({f}, {sizes['b']})}})"
+    bad = good.replace(f"'b': nn.Linear({f},", f"'b': nn.Linear({g.wrong(f)},") if g.bad("moduledict: a head of other in_features") else None
+    g.init(good, bad)
+    g.fwd(
+        g.choice(
+            [
+                "x = torch.cat([self.{n}['a'](x), self.{n}['b'](x)], dim=-1)",
+                "x = torch.cat([head(x) for head in self.{n}.values()], -1)",
+                "outs = []\nfor key, head in self.{n}.items():\n    outs.append(head(x))\nx = torch.cat(outs, dim=-1)",
+            ]
+        ).format(n=name)
+    )
+    return True
+
+
+@op("cat", "feat")
+def zero_padding(g: Gen) -> bool:
+    k = g.choice([1, 2, 3])
+    good = g.choice(["pad = x.new_zeros(x.size(0), {k})", "pad = torch.zeros(x.shape[0], {k})"]).format(k=k)
+    bad = good.replace("x.size(0)", "x.size(0) + 1").replace("x.shape[0]", "x.shape[0] + 1") if g.bad("cat: padding of another batch size") else None
+    g.fwd(f"{good}\nx = torch.cat([x, pad], dim=1)", bad and f"{bad}\nx = torch.cat([x, pad], dim=1)")
+    return True
+
+
+@op("activation", "image", "seq", "feat", weight=0.7)
+def activation_module(g: Gen) -> bool:
+    name = g.name("act")
+    flag = g.name("relu")
+    g.param(f"use_{flag}", True)
+    g.init(f"self.{name} = nn.ReLU() if use_{flag} else nn.GELU()")
+    g.fwd(g.choice(["x = self.{n}(x)", "x = self.{n}(x) + 0.0"]).format(n=name))
+    return True
+
+
+@op("assert", "image", "seq", "feat")
+def shape_assert(g: Gen) -> bool:
+    d = g.rng.randrange(1, g.x.dim())
+    size = g.shape[d]
+    good = g.choice(["assert x.size({d}) == {s}", "assert x.shape[{d}] == {s}, 'unexpected size'", "assert x.dim() == {r}"]).format(d=d, s=size, r=g.x.dim())
+    bad = None
+    if g.bad("assert: a size the tensor does not have"):
+        bad = good.replace(f"== {size}", f"== {size + 1}").replace(f"== {g.x.dim()}", f"== {g.x.dim() + 1}")
+    g.fwd(good, bad)
+    return True
+
+
+_PATCHIFY = """def patchify(x, p):
+    b, c, h, w = x.shape
+    x = x.reshape(b, c, h // p, p, w // p, p)
+    x = x.permute(0, 2, 4, 1, 3, 5)
+    return x.reshape(b, (h // p) * (w // p), c * p * p)
+"""
+
+
+@op("view", "image")
+def patchify(g: Gen) -> bool:
+    """A module-level function: (B, C, H, W) -> (B, H/p * W/p, C*p*p); p must divide H and W."""
+    c, h, w = g.shape[1:]
+    sizes = [p for p in (2, 3, 4) if h % p == 0 and w % p == 0 and c * p * p <= 64]
+    if not sizes:
+        return False
+    p = g.choice(sizes)
+    if not any(piece.good.startswith("def patchify") for piece in g.consts):
+        g.consts.append(_Piece(_PATCHIFY))
+    wrong = next((q for q in (3, 5, 7) if h % q or w % q), None)
+    bad = f"x = patchify(x, {wrong})" if wrong is not None and g.bad("view: patch size not dividing the image") else None
+    g.fwd(f"x = patchify(x, {p})", bad)
+    return True
+
+
+@op("einsum", "image")
+def einsum_image(g: Gen) -> bool:
+    c = g.shape[1]
+    name = g.name("gate")
+    g.init(f"self.{name} = nn.Linear({c}, {c})")
+    good = f"x = torch.einsum('bchw,bc->bchw', x, torch.sigmoid(self.{name}(x.mean((2, 3)))))"
+    bad = good.replace("'bchw,bc->bchw', x,", "'bchw,bc->bchw', x.transpose(1, 2),") if g.shape[2] != c and g.bad("einsum: operands transposed") else None
+    g.fwd(good, bad)
+    return True
+
+
+@op("broadcast", "image", "seq")
+def learned_scale(g: Gen) -> bool:
+    """``x * self.gamma``: a per-channel scale broadcast against the last dims."""
+    name = g.name("gamma")
+    if g.x.dim() == 4:
+        c, w = g.shape[1], g.shape[3]
+        good = f"self.{name} = nn.Parameter(torch.ones({c}, 1, 1))"
+        bad = f"self.{name} = nn.Parameter(torch.ones({c}))" if c != w and c != 1 and g.bad("broadcast: a channel scale without its spatial dims") else None
+    else:
+        f = g.shape[2]
+        good = f"self.{name} = nn.Parameter(torch.ones({f}))"
+        bad = f"self.{name} = nn.Parameter(torch.ones({g.wrong(f)}))" if f > 1 and g.bad("broadcast: a scale of other features") else None
+    g.init(good, bad)
+    g.fwd(f"x = x * self.{name}")
     return True
 
 
