@@ -432,3 +432,60 @@ def test_an_int_index_into_a_symbolic_dim_is_an_input_condition() -> None:
     [model] = report.models
     assert model.output == "((B, 8, W - 2), (B, 8, W - 2))"
     assert model.conditions == ["H >= 9", "W >= 3"]
+
+
+def test_modules_named_by_f_strings_are_followed() -> None:
+    """``setattr(self, f"fc_{i}", ...)`` and ``getattr(self, f"fc_{i}")``: the name is known, so are the layers."""
+    source = """\
+        import torch
+        import torch.nn as nn
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                for i in range(2):
+                    setattr(self, f"fc_{i}", nn.Linear(6, 7))
+                self.body = nn.Sequential()
+                for i, width in enumerate([4, 8]):
+                    self.body.add_module(f"layer{i:02d}", nn.Linear(6, width))
+
+            def forward(self, x):
+                y = self.body(x)
+                for i in range(2):
+                    x = getattr(self, f"fc_{i}")(x)
+                return x, y
+
+
+        def test():
+            return Net()(torch.randn(2, 6))
+        """
+    assert findings(source) == [(15, "Linear expects 6 input features, got 4"), (17, "Linear expects 6 input features, got 7")]
+
+
+def test_a_module_added_under_a_name_not_known_makes_the_container_unknown() -> None:
+    """An ``add_module`` the interpreter cannot follow leaves the Sequential's layers unknown: it is not
+    an empty Sequential (which would pass ``x`` through and make ``self.head`` look wrong)."""
+    source = """\
+        import torch
+        import torch.nn as nn
+        from names import layer_name
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential()
+                self.body.add_module(layer_name(0), nn.Linear(6, 16))
+                self.head = nn.Linear(16, 2)
+
+            def forward(self, x):
+                return self.head(self.body(x))
+
+
+        def test():
+            return Net()(torch.randn(2, 6))
+        """
+    assert findings(source) == []
+    report = analyze_source(textwrap.dedent(source), "model.py")
+    assert [str(gap) for model in report.models for gap in model.gaps] == ["line 14: a Sequential whose layers are not known"]
