@@ -101,6 +101,7 @@ class Gen:
         self.fwd_lines: list[_Piece] = []
         self.helpers: list[_Piece] = []
         self.counts: dict[str, int] = {}
+        self.bases = "nn.Module"
         self.perturb = False
         self.perturbed: str | None = None
         self.families: list[str] = []
@@ -175,6 +176,10 @@ class Gen:
                 self._run(piece.good, self.module_ns)
                 for ns in (self.init_ns, self.fwd_ns):
                     ns.update({k: v for k, v in self.module_ns.items() if k not in ns})
+            if self.bases != "nn.Module":  # the live module gets what Net inherits
+                for key, value in vars(self.module_ns[self.bases]).items():
+                    if not key.startswith("__"):
+                        setattr(self.module, key, types.MethodType(value, self.module) if callable(value) else value)
             for piece in self.helpers[helpers:]:
                 scratch = dict(self.fwd_ns)
                 self._run(piece.good, scratch)
@@ -214,7 +219,7 @@ class Gen:
             add(piece, 0)
         lines.extend(["", ""])
         signature = "".join(f", {name}={value!r}" for name, value, _ in self.params)
-        lines.append("class Net(nn.Module):")
+        lines.append(f"class Net({self.bases}):")
         lines.append(f"    def __init__(self{signature}):")
         lines.append("        super().__init__()")
         for piece in self.init_lines:
@@ -1642,6 +1647,156 @@ def learned_scale(g: Gen) -> bool:
         bad = f"self.{name} = nn.Parameter(torch.ones({g.wrong(f)}))" if f > 1 and g.bad("broadcast: a scale of other features") else None
     g.init(good, bad)
     g.fwd(f"x = x * self.{name}")
+    return True
+
+
+# -- Python the interpreter must follow: zip, f-strings and setattr, children(), while, inheritance ----
+@op("modulelist", "image")
+def conv_bn_pairs(g: Gen) -> bool:
+    """``for conv, bn in zip(self.convs, self.bns)``."""
+    c, h, w = g.shape[1:]
+    if min(h, w) < 3:
+        return False
+    n = g.choice([2, 3])
+    widths = [g.choice([4, 8]) for _ in range(n)]
+    name = g.name("pairs")
+    g.init(f"self.{name}_convs = nn.ModuleList()\nself.{name}_bns = nn.ModuleList()\ncin = {c}\nfor v in {widths!r}:\n    self.{name}_convs.append(nn.Conv2d(cin, v, 3, padding=1))\n    self.{name}_bns.append(nn.BatchNorm2d(v))\n    cin = v")
+    good = f"for conv, bn in zip(self.{name}_convs, self.{name}_bns):\n    x = F.relu(bn(conv(x)))"
+    bad = f"for conv, bn in zip(self.{name}_convs, reversed(self.{name}_bns)):\n    x = F.relu(bn(conv(x)))" if widths != widths[::-1] and g.bad("modulelist: batch norms zipped in the wrong order") else None
+    g.fwd(good, bad)
+    return True
+
+
+@op("sequential", "image")
+def sequential_of_blocks(g: Gen) -> bool:
+    c, h, w = g.shape[1:]
+    if min(h, w) < 3:
+        return False
+    n = g.choice([2, 3])
+    name = g.name("trunk")
+    good = f"self.{name} = nn.Sequential(*[nn.Sequential(nn.Conv2d({c}, {c}, 3, padding=1), nn.BatchNorm2d({c}), nn.ReLU()) for _ in range({n})])"
+    bad = good.replace(f"nn.BatchNorm2d({c})", f"nn.BatchNorm2d({g.wrong(c)})") if g.bad("sequential: a layer of a comprehension-built Sequential") else None
+    g.init(good, bad)
+    g.fwd(f"x = self.{name}(x)")
+    return True
+
+
+@op("setattr", "image", "seq")
+def named_by_fstring(g: Gen) -> bool:
+    """``setattr(self, f"fc{i}", ...)`` in ``__init__``, ``getattr(self, f"fc{i}")`` in ``forward``."""
+    n = g.choice([2, 3])
+    name = g.name("lay")
+    if g.x.dim() == 4:
+        c, h, w = g.shape[1:]
+        if min(h, w) < 3:
+            return False
+        layer, wrong = f"nn.Conv2d({c}, {c}, 3, padding=1)", f"nn.Conv2d({c}, {c + 1}, 3, padding=1)"
+    else:
+        f = g.shape[2]
+        layer, wrong = f"nn.Linear({f}, {f})", f"nn.Linear({f}, {f + 1})"
+    form = g.choice(['setattr(self, f"{n}_{{i}}", {l})', 'self.add_module(f"{n}_{{i}}", {l})', 'setattr(self, "{n}_" + str(i), {l})'])
+    good = f"for i in range({n}):\n    " + form.format(n=name, l=layer)
+    bad = f"for i in range({n}):\n    " + form.format(n=name, l=wrong) if g.bad("setattr: layers named by f-strings that do not chain") else None
+    g.init(good, bad)
+    g.fwd(g.choice([f'for i in range({n}):\n    x = getattr(self, f"{name}_{{i}}")(x)', f'for i in range({n}):\n    layer = getattr(self, "{name}_%d" % i)\n    x = layer(x)']))
+    return True
+
+
+@op("view", "image", "seq")
+def starred_view(g: Gen) -> bool:
+    rank = g.x.dim()
+    if not g.x.is_contiguous():
+        return False
+    good = g.choice(["x = x.view(*x.shape[:2], -1)", "x = x.reshape(*x.size()[:2], -1)"])
+    if rank == 4:
+        good += "\nx = x.view(x.size(0), x.size(1), {h}, {w})".format(h=g.shape[2], w=g.shape[3])
+    bad = good.replace("-1)", "-1, 2)", 1) if g.bad("view: one size too many") and g.shape[-1] % 2 else None
+    g.fwd(good, bad)
+    return True
+
+
+@op("helper", "image", "seq", "feat")
+def split_helper(g: Gen) -> bool:
+    """A helper returning a tuple, unpacked in ``forward``."""
+    d = 1 if g.x.dim() != 3 else 2
+    c = g.shape[d]
+    if c < 2:
+        return False
+    k = g.rng.randrange(1, c)
+    name = g.name("halves")
+    index = "[:, {s}]" if d == 1 else "[:, :, {s}]"
+    g.helper(f"def _{name}(self, x):\n    return x{index.format(s=f':{k}')}, x{index.format(s=f'{k}:')}")
+    good = f"a, b = self._{name}(x)\nx = torch.cat([b, a], dim={d})"
+    bad = f"a, b = self._{name}(x)\nx = a + b" if k * 2 != c and k != 1 and c - k != 1 and g.bad("broadcast: halves of different sizes added") else None
+    g.fwd(good, bad)
+    return True
+
+
+@op("while", "image")
+def shrink_while(g: Gen) -> bool:
+    """``while x.size(-1) > k: x = F.max_pool2d(x, 2)``: a loop whose count depends on the size."""
+    h, w = g.shape[2:]
+    if min(h, w) < 4:
+        return False
+    k = g.choice([2, 3, 4])
+    g.fwd(f"while x.size(-1) > {k} and x.size(-2) > {k}:\n    x = F.max_pool2d(x, 2)")
+    return True
+
+
+_BASE = """class {cls}(nn.Module):
+    expansion = {expansion}
+
+    def _flatten_head(self, x):
+        return torch.flatten(x, 1)"""
+
+
+@op("inheritance", "image")
+def inherited_head(g: Gen) -> bool:
+    """The head uses a class attribute and a method the model inherits (``class Net(Base)``)."""
+    c, h, w = g.shape[1:]
+    if c * h * w > 2048 or any(p.good.startswith("class Base") for p in g.classes):
+        return False
+    expansion = g.choice([1, 2])
+    g.klass(_BASE.format(cls="Base", expansion=expansion))
+    g.bases = "Base"
+    name = g.name("exp")
+    g.init(f"self.{name} = nn.Conv2d({c}, {c} * self.expansion, 1)")
+    n = g.choice([2, 5])
+    bad = f"self.{name}_fc = nn.Linear({c * h * w}, {n})" if expansion > 1 and g.bad("linear: features without the class's expansion") else None
+    g.init(f"self.{name}_fc = nn.Linear({c} * self.expansion * {h} * {w}, {n})", bad)
+    g.fwd(f"x = self._flatten_head(self.{name}(x))\nx = self.{name}_fc(x)")
+    return True
+
+
+@op("children", "feat")
+def children_loop(g: Gen) -> bool:
+    """Layers added to an empty ``nn.Sequential()`` with ``add_module`` (torchvision's DenseNet), run
+    by ``for m in self.mlp.children()`` or as the Sequential."""
+    f = g.shape[1]
+    widths = [g.choice([4, 8, 16]) for _ in range(g.choice([2, 3]))]
+    name = g.name("mlp")
+    key = g.choice(["f'fc{i}'", "'fc%d' % (i + 1)", "'fc' + str(i)"])
+    body = f"self.{name} = nn.Sequential()\ncin = {f}\nfor i, v in enumerate({widths!r}):\n    self.{name}.add_module({key}, nn.Linear(cin, v))\n    cin = v"
+    bad = body.replace("    cin = v", "    cin = v + 1") if g.bad("linear: a width carried wrong through add_module") else None
+    g.init(body, bad)
+    g.fwd(g.choice([f"for m in self.{name}.children():\n    x = F.relu(m(x))", f"x = self.{name}(x)"]))
+    return True
+
+
+@op("config", "image", "feat", "seq")
+def dict_config(g: Gen) -> bool:
+    """A module-level config dict read in ``__init__``."""
+    d = 1 if g.x.dim() == 4 else -1
+    c = g.shape[d]
+    key = g.name("cfg")
+    width = g.choice([4, 8])
+    g.consts.append(_Piece(f"{key.upper()} = {{'width': {width}, 'in': {c}}}"))
+    layer = "nn.Conv2d({k}['in'], {k}['width'], 1)" if g.x.dim() == 4 else "nn.Linear({k}['in'], {k}['width'])"
+    name = g.name("cfgd")
+    good = f"self.{name} = " + layer.format(k=key.upper())
+    bad = f"self.{name} = " + layer.format(k=key.upper()).replace("['in']", "['width']") if width != c and g.bad("config: a layer reading the wrong key") else None
+    g.init(good, bad)
+    g.fwd(f"x = self.{name}(x)")
     return True
 
 

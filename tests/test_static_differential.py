@@ -59,7 +59,9 @@ class TorchOutcome:
     line: int | None = None
     """The deepest line of the program in the traceback."""
     passed: set[int] = field(default_factory=set)
-    """The lines of the program that ran to their end (not in the traceback), when traced."""
+    """The lines of the program run exactly once, in a function called once, to their end (not in the
+    traceback), when traced: a line run several times (a loop's body, the forward of a block used
+    twice) may have failed on a later run."""
 
     def __str__(self) -> str:
         return f"output {self.shape}" if self.ok else f"fails at line {self.line}: {self.error}"
@@ -82,7 +84,7 @@ def run_torch(program: Program, shape: tuple[int, ...] | None = None, trace: boo
     ``shape``; ``trace``: record the lines run."""
     ns = _namespace(program.seed)
     torch.manual_seed(program.seed)
-    ran: set[int] = set()
+    ran: Counter[object] = Counter()
     outer = sys.gettrace()
     try:
         with torch.no_grad(), warnings.catch_warnings():
@@ -99,16 +101,22 @@ def run_torch(program: Program, shape: tuple[int, ...] | None = None, trace: boo
     except Exception as err:  # torch raises RuntimeError, ValueError, IndexError, TypeError...
         frames = [f.lineno for f in traceback.extract_tb(err.__traceback__) if f.filename == _filename(program)]
         text = " ".join(str(err).split())[:160]
-        return TorchOutcome(False, error=f"{type(err).__name__}: {text}", line=frames[-1] if frames else None, passed=ran - set(frames))
-    return TorchOutcome(True, tuple(out.shape) if isinstance(out, torch.Tensor) else None, passed=ran)
+        once = {key[1] for key, count in ran.items() if count == 1 and isinstance(key, tuple) and ran[key[0]] == 1}
+        return TorchOutcome(False, error=f"{type(err).__name__}: {text}", line=frames[-1] if frames else None, passed=once - set(frames))
+    return TorchOutcome(True, tuple(out.shape) if isinstance(out, torch.Tensor) else None)
 
 
-def _line_tracer(filename: str, lines: set[int]) -> Callable[[FrameType, str, object], object]:
+def _line_tracer(filename: str, runs: Counter[object]) -> Callable[[FrameType, str, object], object]:
+    """Counts the calls of each function of ``filename`` (by code object) and the runs of each of its
+    lines (by (code, line))."""
+
     def trace(frame: FrameType, event: str, arg: object) -> object:
         if frame.f_code.co_filename != filename:
             return None
-        if event == "line":
-            lines.add(frame.f_lineno)
+        if event == "call":
+            runs[frame.f_code] += 1
+        elif event == "line":
+            runs[frame.f_code, frame.f_lineno] += 1
         return trace
 
     return trace
