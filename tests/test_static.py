@@ -489,3 +489,34 @@ def test_a_module_added_under_a_name_not_known_makes_the_container_unknown() -> 
     assert findings(source) == []
     report = analyze_source(textwrap.dedent(source), "model.py")
     assert [str(gap) for model in report.models for gap in model.gaps] == ["line 14: a Sequential whose layers are not known"]
+
+
+def test_a_max_pool_returning_indices_gives_a_pair_when_called() -> None:
+    """``y, idx = self.pool(x)`` with ``return_indices=True`` is what the flag is for; only in a chain,
+    where the pair would feed the next layer, is it an error."""
+    source = """\
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.pool = nn.MaxPool2d(2, return_indices=True)
+                self.gpool = nn.AdaptiveMaxPool2d(1, return_indices=True)
+                self.chain = nn.Sequential(nn.MaxPool2d(2, return_indices=True), nn.ReLU())
+
+            def forward(self, x):
+                y, idx = self.pool(x)
+                z, _ = F.max_pool2d(x, 2, return_indices=True)
+                g, _ = self.gpool(x)
+                return y + z, idx, g.flatten(1)
+
+
+        def test():
+            return Net()(torch.randn(2, 3, 8, 8))
+        """
+    report = analyze_source(textwrap.dedent(source), "model.py")
+    assert [(f.line, f.message) for f in report.findings] == [(11, "MaxPool2d(return_indices=True) returns (output, indices): a tuple cannot feed the next layer")]
+    assert report.models[0].output == "((2, 3, 4, 4), (2, 3, 4, 4), (2, 3))"

@@ -11,6 +11,7 @@ interpreter applies item by item.
 from __future__ import annotations
 
 import ast
+import copy
 import inspect
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
@@ -215,10 +216,23 @@ def call_layer(interp: Interpreter, fn: LayerValue, args: list[Value], kwargs: d
             return interp.unknown(node, "attention with key or value of another shape than the query (not followed yet)")
     elif isinstance(layer, nn.Bilinear):
         return interp.unknown(node, "Bilinear of two inputs (not followed yet)")
+    elif getattr(layer, "return_indices", False):
+        return _with_indices(interp, fn, x, node)
     out = interp.apply_layer(fn, x, node, kwargs)
     if isinstance(layer, (nn.RNN, nn.LSTM, nn.GRU)) and (len(args) > 1 or "hx" in kwargs):
         _check_states(interp, fn, args[1] if len(args) > 1 else kwargs["hx"], out, node)
     return out
+
+
+def _with_indices(interp: Interpreter, fn: LayerValue, x: Value, node: ast.AST) -> Value:
+    """``self.pool(x)`` of a max pool built with ``return_indices=True``: ``(output, indices)``, both
+    of the output's shape (in a chain the tuple cannot feed the next layer; called, it is unpacked)."""
+    twin = copy.copy(fn.layer)
+    twin.return_indices = False  # type: ignore[attr-defined]
+    value = LayerValue(twin, fn.line, fn.torch_name)
+    value.parent, value.name = fn.parent, fn.name
+    y = interp.apply_layer(value, x, node)
+    return (y, Tensor(y.shape, "long")) if isinstance(y, Tensor) else y
 
 
 def _check_states(interp: Interpreter, fn: LayerValue, hx: Value, out: Value, node: ast.AST) -> None:

@@ -200,9 +200,9 @@ def _max_pool(n: int) -> None:
 
     def pool(c: Op, input: Value, kernel_size: Value, stride: Value = None, padding: Value = 0, dilation: Value = 1, ceil_mode: Value = False, return_indices: Value = False) -> Value:
         x = c.tensor(input)
-        layer = c.build(cls, c.constant(kernel_size), c.constant(stride), c.constant(padding), c.constant(dilation), c.constant(return_indices), c.constant(ceil_mode))
+        layer = c.build(cls, c.constant(kernel_size), c.constant(stride), c.constant(padding), c.constant(dilation), False, c.constant(ceil_mode))
         y = c.apply(layer, x)
-        return (y, Tensor(y.shape, "long")) if return_indices and isinstance(y, Tensor) else y
+        return (y, Tensor(y.shape, "long")) if c.constant(return_indices) and isinstance(y, Tensor) else y
 
     function(f"{F}max_pool{n}d", f"torch.max_pool{n}d")(pool)
 
