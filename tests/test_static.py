@@ -520,3 +520,38 @@ def test_a_max_pool_returning_indices_gives_a_pair_when_called() -> None:
     report = analyze_source(textwrap.dedent(source), "model.py")
     assert [(f.line, f.message) for f in report.findings] == [(11, "MaxPool2d(return_indices=True) returns (output, indices): a tuple cannot feed the next layer")]
     assert report.models[0].output == "((2, 3, 4, 4), (2, 3, 4, 4), (2, 3))"
+
+
+@pytest.mark.parametrize(
+    "bias, call, message",
+    [
+        ("torch.zeros(5)", "F.linear(x.flatten(1), self.w, self.b)", "F.linear: the bias (5,) does not fit the 4 output features (weight (4, 12))"),
+        ("torch.zeros(1)", "F.linear(x.flatten(1), self.w, self.b)", None),
+        ("torch.zeros(3, 4)", "F.linear(x.flatten(1).unsqueeze(1).expand(-1, 3, -1), self.w, self.b)", None),
+        ("torch.zeros(9)", "F.conv2d(x, self.k, self.b, padding=1)", "F.conv2d: a weight of 8 output channels expects a bias of shape (8,), got (9,)"),
+        ("torch.zeros(8, 1)", "F.conv2d(x, self.k, self.b, padding=1)", "F.conv2d: a weight of 8 output channels expects a bias of shape (8,), got (8, 1)"),
+        ("torch.zeros(8)", "F.conv2d(x, self.k, bias=self.b, padding=1)", None),
+    ],
+)
+def test_the_bias_of_a_functional_layer_fits_its_weight(bias: str, call: str, message: str | None) -> None:
+    source = f"""\
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.w = nn.Parameter(torch.randn(4, 12))
+                self.k = nn.Parameter(torch.randn(8, 3, 3, 3))
+                self.b = nn.Parameter({bias})
+
+            def forward(self, x):
+                return {call}
+
+
+        def test():
+            return Net()(torch.randn(2, 3, 2, 2))
+        """
+    assert findings(source) == ([(14, message)] if message else [])

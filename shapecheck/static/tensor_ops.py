@@ -284,6 +284,8 @@ def linear(c: Op, input: Value, weight: Value, bias: Value = None) -> Value:
     out_features, in_features = (w.shape[0], w.shape[1]) if len(w.shape) == 2 else (None, w.shape[0])
     features = x.shape[-1] if x.shape.dims else unknown()
     c.rule(x, c.solver.equal, features, in_features, "F.linear expects {} input features (weight {}), got {}", in_features, w.shape, features, index=-1, kind="features")
+    if isinstance(bias, Tensor) and out_features is not None and not bias.shape.prefix and bias.shape.dims and bias.shape[-1] != 1:
+        c.rule(x, c.solver.equal, bias.shape[-1], out_features, "F.linear: the bias {} does not fit the {} output features (weight {})", bias.shape, out_features, w.shape, kind="features")
     out = x.shape.with_tail(max(len(x.shape) - 1, 0), () if out_features is None else (out_features,))
     return c.result(x, out, x.dtype, out.numel() * in_features)
 
@@ -304,6 +306,8 @@ def _conv(n: int) -> None:
         g = c.int(groups, "groups")
         out_c, in_per_group, *kernel = w.shape.dims
         x = c.tensor(input)
+        if isinstance(bias, Tensor) and not bias.shape.prefix and (len(bias.shape) != 1 or bias.shape[0] != out_c):
+            c.fail(f"F.conv{n}d: a weight of {out_c} output channels expects a bias of shape ({out_c},), got {bias.shape}", x, kind="channels")
         layer = c.build(getattr(nn, f"Conv{n}d"), in_per_group * g, out_c, tuple(kernel), c.constant(stride), c.constant(padding), c.constant(dilation), g, bias is not None)
         return c.apply(layer, x)
 
