@@ -555,3 +555,37 @@ def test_the_bias_of_a_functional_layer_fits_its_weight(bias: str, call: str, me
             return Net()(torch.randn(2, 3, 2, 2))
         """
     assert findings(source) == ([(14, message)] if message else [])
+
+
+def test_a_tuple_of_tensors_where_torch_needs_a_tensor_is_found() -> None:
+    """``self.fc(self.lstm(x))``: the LSTM returns ``(output, (h_n, c_n))``; a layer, an ``F.*`` function
+    or a tensor method given that tuple fails in torch whatever the sizes."""
+    source = """\
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lstm = nn.LSTM(4, 8, batch_first=True)
+                self.fc = nn.Linear(8, 2)
+                self.pool = nn.MaxPool2d(2, return_indices=True)
+
+            def forward(self, x, img):
+                y = self.lstm(x)
+                a = self.fc(y)
+                b = F.relu(self.lstm(x))
+                c = self.pool(img).flatten(1)
+                d = self.lstm(x)[0]
+                return a, b, c, self.fc(d)
+        """
+    report = analyze_source(textwrap.dedent(source), "model.py")
+    assert [(f.line, f.message) for f in report.findings] == [
+        (15, "Linear expects a tensor, got a tuple of 2 values"),
+        (16, "relu(): the input must be a tensor, got a tuple of 2 values"),
+        (17, "'tuple' object has no attribute 'flatten'"),
+    ]
+    assert report.findings[0].notes == ("the value is a tuple ((B, T, 8), ((1, B, 8), (1, B, 8))): unpack it (out, _ = ...) or index it",)
+    assert report.models[0].output.endswith("(B, T, 2))")

@@ -37,6 +37,7 @@ from shapecheck.static.values import (
     Value,
     is_module,
     resolve,
+    tensor_tuple,
 )
 from shapecheck.twins import layer_class
 
@@ -465,6 +466,8 @@ def _call_method(interp: Interpreter, fn: Method, args: list[Value], kwargs: dic
             return obj.index(args[0])
         if name == "count" and args:
             return obj.count(args[0])
+        if name in METHODS and tensor_tuple(obj):
+            interp.tuple_for_tensor(obj, node, f"'tuple' object has no attribute '{name}'")
     return interp.unknown(node, f"method {name}() is not followed")
 
 

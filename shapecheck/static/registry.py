@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 from shapecheck.dims import Dim, Expr, is_unknown
 from shapecheck.errors import RuleError
 from shapecheck.shape import Shape
-from shapecheck.static.values import ListValue, Tensor, Unknown, Value
+from shapecheck.static.values import ListValue, Tensor, Unknown, Value, tensor_tuple
 
 if TYPE_CHECKING:
     import ast
@@ -92,6 +92,8 @@ class Op:
             return value
         if isinstance(value, Unknown):
             raise Unknowable(value.reason or f"{self.name}: {what} unknown", value.line)
+        if tensor_tuple(value):
+            self.interp.tuple_for_tensor(value, self.node, f"{self.name.rsplit('.', 1)[-1]}(): the {what} must be a tensor, got a tuple of {len(value)} values")
         raise Unknowable(f"{self.name}: {what} is not a tensor")
 
     def int(self, value: Value, what: str = "argument") -> int:
