@@ -35,7 +35,7 @@ import torch.nn.functional as F
 __all__ = ["GeneratorBug", "Program", "generate_program", "one_thread"]
 
 BAD_RATE = 0.4  # share of programs that get one perturbation (some perturbations torch still accepts)
-BATCH = 2
+BATCHES = (1, 2, 2, 3)
 
 
 @dataclass
@@ -187,6 +187,7 @@ class Gen:
                 setattr(self.module, name, types.MethodType(scratch[name], self.module))
             for piece in self.init_lines[init:]:
                 self._run(piece.good, self.init_ns)
+            self.module.eval()  # a batch of 1 must not stop the drawing at a BatchNorm: test() says whether torch accepts it
             for piece in self.fwd_lines[fwd:]:
                 self._run(piece.good, self.fwd_ns)
 
@@ -1800,6 +1801,152 @@ def dict_config(g: Gen) -> bool:
     return True
 
 
+# -- arguments torch checks: biases, repeated or missing dims, 'same' padding, shuffles, glu ----------
+@op("F.linear", "feat", "seq")
+def functional_linear_bias(g: Gen) -> bool:
+    f = g.shape[-1]
+    out = g.choice([4, 6])
+    name = g.name("lin")
+    g.init(f"self.{name}_w = nn.Parameter(torch.randn({out}, {f}) * 0.1)")
+    bad = f"self.{name}_b = nn.Parameter(torch.zeros({out + 1}))" if g.bad("F.linear: bias of other size") else None
+    g.init(f"self.{name}_b = nn.Parameter(torch.zeros({out}))", bad)
+    g.fwd(g.choice(["x = F.linear(x, self.{n}_w, self.{n}_b)", "x = F.linear(x, weight=self.{n}_w, bias=self.{n}_b)"]).format(n=name))
+    return True
+
+
+@op("dims", "image", "seq", "feat")
+def dim_arguments(g: Gen) -> bool:
+    """A dim argument torch rejects: repeated in a permute, two -1 in a view, a transpose past the rank."""
+    rank = g.x.dim()
+    order = list(range(rank))
+    options = [
+        (f"x = x.permute({', '.join(map(str, order))})", f"x = x.permute({', '.join(map(str, order[:-1] + [order[-2]]))})", "dims: a dim repeated in a permute"),
+        ("x = x.transpose(0, 1).transpose(0, 1)", f"x = x.transpose(0, {rank})", "dims: transpose past the rank"),
+        ("x = torch.flatten(x, 0, 0)", f"x = torch.flatten(x, {rank - 1}, 0)", "dims: flatten with start after end"),
+        ("x = x.unsqueeze(0).squeeze(0)", f"x = x.unsqueeze({rank + 2})", "unsqueeze: dim out of range"),
+    ]
+    if g.x.is_contiguous():
+        options.append(("x = x.view(x.size(0), -1).view(x.shape)", "x = x.view(-1, -1).view(x.shape)", "view: two inferred sizes"))
+    good, bad, what = g.choice(options)
+    g.fwd(good, bad if g.bad(what) else None)
+    return True
+
+
+@op("cat", "image", "seq")
+def cat_ranks(g: Gen) -> bool:
+    """``torch.cat`` of a tensor and a pooled summary: the summary keeps its dims with keepdim/expand."""
+    rank = g.x.dim()
+    if rank == 4:
+        good = "s = x.mean(dim=1, keepdim=True)\nx = torch.cat([x, s], dim=1)"
+        bad = "s = x.mean(dim=1)\nx = torch.cat([x, s], dim=1)"
+    else:
+        good = "s = x.mean(dim=1, keepdim=True).expand(-1, x.size(1), -1)\nx = torch.cat([x, s], dim=-1)"
+        bad = "s = x.mean(dim=1)\nx = torch.cat([x, s], dim=-1)"
+    g.fwd(good, bad if g.bad("cat: tensors of different ranks") else None)
+    return True
+
+
+@op("expand", "seq")
+def expand_rank(g: Gen) -> bool:
+    f = g.shape[2]
+    name = g.name("query")
+    g.init(f"self.{name} = nn.Parameter(torch.zeros(1, 1, {f}))")
+    good = f"x = x + self.{name}.expand(x.size(0), x.size(1), -1)"
+    bad = f"x = x + self.{name}.expand(x.size(0), -1)" if g.bad("expand: fewer sizes than dims") else None
+    g.fwd(good, bad)
+    return True
+
+
+@op("bmm", "seq")
+def bmm_rank(g: Gen) -> bool:
+    good = "x = torch.bmm(x, x.transpose(1, 2)).softmax(-1) @ x"
+    bad = "x = torch.bmm(x.unsqueeze(1), x.transpose(1, 2).unsqueeze(1)).squeeze(1).softmax(-1) @ x" if g.bad("bmm: 4D operands") else None
+    g.fwd(good, bad)
+    return True
+
+
+@op("conv", "image")
+def same_padding(g: Gen) -> bool:
+    """``padding='same'`` keeps the size (stride 1 only); ``'valid'`` is no padding."""
+    c, h, w = g.shape[1:]
+    k = g.choice([3, 5])
+    if min(h, w) < k:
+        return False
+    out = g.choice([4, 8])
+    name = g.name("same")
+    mode = g.choice(["'same'", "'valid'", "'same'"])
+    good = f"self.{name} = nn.Conv2d({c}, {out}, {k}, padding={mode}, dilation={g.choice([1, 1, 2]) if mode == repr('same') else 1})"
+    bad = None
+    if g.perturb:
+        if mode == "'same'" and g.chance(0.5) and g.bad("conv: padding='same' with a stride"):
+            bad = f"self.{name} = nn.Conv2d({c}, {out}, {k}, stride=2, padding='same')"
+        elif c > 1 and g.bad("conv: depthwise groups not dividing the output channels"):
+            bad = f"self.{name} = nn.Conv2d({c}, {c + 1}, {k}, padding={mode}, groups={c})"
+    g.init(good, bad)
+    g.fwd(f"x = self.{name}(x)")
+    return True
+
+
+@op("pool", "image")
+def pool_options(g: Gen) -> bool:
+    h, w = g.shape[2:]
+    if min(h, w) < 3:
+        return False
+    name = g.name("mp")
+    form = g.choice(["ceil", "indices", "1d"])
+    if form == "ceil":
+        g.init(f"self.{name} = nn.MaxPool2d(2, ceil_mode=True)")
+        g.fwd(f"x = self.{name}(x)")
+    elif form == "indices":
+        g.init(f"self.{name} = nn.MaxPool2d(2, return_indices=True)")
+        bad = f"x = self.{name}(x)\nx = x.flatten(1)" if g.bad("pool: the (values, indices) tuple used as a tensor") else None
+        g.fwd(f"x, idx = self.{name}(x)", bad)
+    else:
+        g.fwd("b, c, h, w = x.shape\nx = F.max_pool1d(x.reshape(b, c * h, w), 2).reshape(b, c, h, -1)")
+    return True
+
+
+@op("shuffle", "image")
+def pixel_shuffle(g: Gen) -> bool:
+    c, h, w = g.shape[1:]
+    if max(h, w) > 12:
+        return False
+    name = g.name("shuffle")
+    g.init(f"self.{name}_conv = nn.Conv2d({c}, {4 * c}, 1)")
+    g.init(f"self.{name} = nn.PixelShuffle(2)")
+    good = g.choice(["x = self.{n}(self.{n}_conv(x))", "x = F.pixel_shuffle(self.{n}_conv(x), 2)"]).format(n=name)
+    bad = good.replace(f"self.{name}_conv(x)", "x") if c % 4 and g.bad("shuffle: channels not a multiple of the factor squared") else None
+    g.fwd(good, bad)
+    return True
+
+
+@op("chunk", "image", "seq")
+def glu(g: Gen) -> bool:
+    d = 1 if g.x.dim() == 4 else -1
+    c = g.shape[d]
+    name = g.name("glu")
+    layer = f"nn.Conv2d({c}, {2 * c}, 1)" if d == 1 else f"nn.Linear({c}, {2 * c})"
+    g.init(f"self.{name} = {layer}")
+    bad_layer = f"nn.Conv2d({c}, {2 * c + 1}, 1)" if d == 1 else f"nn.Linear({c}, {2 * c + 1})"
+    if g.bad("chunk: F.glu of an odd size"):
+        g.init_lines[-1] = _Piece(f"self.{name} = {layer}", f"self.{name} = {bad_layer}")
+    g.fwd(g.choice(["x = F.glu(self.{n}(x), dim={d})", "x = F.glu(self.{n}(x), {d})"]).format(n=name, d=d))
+    return True
+
+
+@op("squeeze", "image")
+def squeeze_all(g: Gen) -> bool:
+    """``x.squeeze()`` drops every dim of size 1, the batch too when it is 1."""
+    c = g.shape[1]
+    if c == 1:
+        return False
+    name = g.name("sq")
+    n = g.choice([3, 5])
+    g.init(f"self.{name} = nn.Linear({c}, {n})")
+    g.fwd(f"x = F.adaptive_avg_pool2d(x, 1).squeeze()\nx = self.{name}(x)")
+    return True
+
+
 # -- drawing a program ---------------------------------------------------------------------------------
 _STARTS: dict[str, tuple[str, ...]] = {
     "image": ("conv", "sequential", "block", "helper", "norm"),
@@ -1839,6 +1986,7 @@ def generate_program(seed: int) -> Program:
     rng = random.Random(seed)
     torch.manual_seed(seed)
     kind = rng.choices(["image", "seq", "feat", "tokens"], weights=[5, 3, 1.5, 1.5])[0]
+    BATCH = rng.choice(BATCHES)
     if kind == "image":
         h = rng.randint(6, 20)
         shape: tuple[int, ...] = (BATCH, rng.choice([1, 3, 3, 4]), h, h if rng.random() < 0.6 else rng.randint(6, 20))
