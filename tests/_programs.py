@@ -143,6 +143,11 @@ class Gen:
     def init(self, good: str, bad: str | None = None) -> None:
         self.init_lines.append(_Piece(good, bad))
 
+    def layer(self, name: str, build: str, size: int, what: str) -> None:
+        """``self.NAME = build.format(size)`` in ``__init__``; when perturbed (``what``), with another size."""
+        bad = f"self.{name} = {build.format(self.wrong(size))}" if self.bad(what) else None
+        self.init(f"self.{name} = {build.format(size)}", bad)
+
     def fwd(self, good: str, bad: str | None = None) -> None:
         self.fwd_lines.append(_Piece(good, bad))
 
@@ -317,8 +322,7 @@ def conv(g: Gen) -> bool:
 def batchnorm2d(g: Gen) -> bool:
     c = g.shape[1]
     name = g.name("bn")
-    bad = f"self.{name} = nn.BatchNorm2d({g.wrong(c)})" if g.bad("norm: BatchNorm2d features") else None
-    g.init(f"self.{name} = nn.BatchNorm2d({c})", bad)
+    g.layer(name, f"nn.BatchNorm2d({{}})", c, "norm: BatchNorm2d features")
     g.fwd(g.choice(["x = self.{n}(x)", "x = F.relu(self.{n}(x))"]).format(n=name))
     return True
 
@@ -709,18 +713,26 @@ def sequential_features(g: Gen) -> bool:
     return True
 
 
+def _width_keeping(g: Gen) -> tuple[str, str] | None:
+    """A layer that keeps the shape of an image (3x3 conv, padding 1) or a sequence (square Linear),
+    and the same layer one output channel or feature wider; None for an image too small."""
+    if g.x.dim() == 4:
+        c, h, w = g.shape[1:]
+        if min(h, w) < 3:
+            return None
+        return f"nn.Conv2d({c}, {c}, 3, padding=1)", f"nn.Conv2d({c}, {c + 1}, 3, padding=1)"
+    f = g.shape[2]
+    return f"nn.Linear({f}, {f})", f"nn.Linear({f}, {f + 1})"
+
+
 @op("modulelist", "image", "seq")
 def module_list(g: Gen) -> bool:
     n = g.choice([2, 3])
     name = g.name("blocks")
-    if g.x.dim() == 4:
-        c, h, w = g.shape[1:]
-        if min(h, w) < 3:
-            return False
-        layer, wrong = f"nn.Conv2d({c}, {c}, 3, padding=1)", f"nn.Conv2d({c}, {c + 1}, 3, padding=1)"
-    else:
-        f = g.shape[2]
-        layer, wrong = f"nn.Linear({f}, {f})", f"nn.Linear({f}, {f + 1})"
+    pair = _width_keeping(g)
+    if pair is None:
+        return False
+    layer, wrong = pair
     good = f"self.{name} = nn.ModuleList([{layer} for _ in range({n})])"
     bad = f"self.{name} = nn.ModuleList([{wrong} for _ in range({n})])" if g.bad("modulelist: a layer that does not chain") else None
     if g.chance(0.3):
@@ -832,8 +844,7 @@ def layernorm(g: Gen) -> bool:
         bad = f"x = F.layer_norm(x, ({g.wrong(f)},))" if g.bad("norm: F.layer_norm of other features") else None
         g.fwd(f"x = F.layer_norm(x, ({f},))", bad)
         return True
-    bad = f"self.{name} = nn.LayerNorm({g.wrong(f)})" if g.bad("norm: LayerNorm features") else None
-    g.init(f"self.{name} = nn.LayerNorm({f})", bad)
+    g.layer(name, f"nn.LayerNorm({{}})", f, "norm: LayerNorm features")
     g.fwd(f"x = self.{name}(x)")
     return True
 
@@ -865,8 +876,7 @@ def recurrent_last_state(g: Gen) -> bool:
     f = g.shape[-1]
     hidden = g.choice([4, 8])
     name = g.name("enc")
-    bad = f"self.{name} = nn.LSTM({g.wrong(f)}, {hidden}, batch_first=True)" if g.bad("rnn: LSTM input_size") else None
-    g.init(f"self.{name} = nn.LSTM({f}, {hidden}, batch_first=True)", bad)
+    g.layer(name, f"nn.LSTM({{}}, {hidden}, batch_first=True)", f, "rnn: LSTM input_size")
     g.fwd(g.choice(["_, (h, c) = self.{n}(x)\nx = h[-1]", "out, (h, _) = self.{n}(x)\nx = h.squeeze(0)", "out, _ = self.{n}(x)\nx = out[:, -1, :]"]).format(n=name))
     return True
 
@@ -1003,8 +1013,7 @@ def positional(g: Gen) -> bool:
 def class_token(g: Gen) -> bool:
     f = g.shape[2]
     name = g.name("cls")
-    bad = f"self.{name} = nn.Parameter(torch.zeros(1, 1, {g.wrong(f)}))" if g.bad("cat: class token of other features") else None
-    g.init(f"self.{name} = nn.Parameter(torch.zeros(1, 1, {f}))", bad)
+    g.layer(name, f"nn.Parameter(torch.zeros(1, 1, {{}}))", f, "cat: class token of other features")
     g.fwd(g.choice(["cls = self.{n}.expand(x.size(0), -1, -1)\nx = torch.cat([cls, x], dim=1)", "x = torch.cat((self.{n}.expand(x.shape[0], -1, -1), x), 1)"]).format(n=name))
     return True
 
@@ -1075,8 +1084,7 @@ def slice_features(g: Gen) -> bool:
 def batchnorm1d(g: Gen) -> bool:
     f = g.shape[1]
     name = g.name("bn")
-    bad = f"self.{name} = nn.BatchNorm1d({g.wrong(f)})" if g.bad("norm: BatchNorm1d features") else None
-    g.init(f"self.{name} = nn.BatchNorm1d({f})", bad)
+    g.layer(name, f"nn.BatchNorm1d({{}})", f, "norm: BatchNorm1d features")
     g.fwd(f"x = self.{name}(x)")
     return True
 
@@ -1086,8 +1094,7 @@ def functional_linear(g: Gen) -> bool:
     f = g.shape[1]
     out = g.choice([4, 8])
     name = g.name("weight")
-    bad = f"self.{name} = nn.Parameter(torch.randn({out}, {g.wrong(f)}) * 0.1)" if g.bad("F.linear: weight of other in_features") else None
-    g.init(f"self.{name} = nn.Parameter(torch.randn({out}, {f}) * 0.1)", bad)
+    g.layer(name, f"nn.Parameter(torch.randn({out}, {{}}) * 0.1)", f, "F.linear: weight of other in_features")
     g.fwd(g.choice(["x = F.linear(x, self.{n})", "x = F.linear(x, self.{n}, None)"]).format(n=name))
     return True
 
@@ -1097,8 +1104,7 @@ def projection(g: Gen) -> bool:
     f = g.shape[1]
     out = g.choice([4, 8])
     name = g.name("proj")
-    bad = f"self.{name} = nn.Parameter(torch.randn({g.wrong(f)}, {out}))" if g.bad("matmul: projection of other rows") else None
-    g.init(f"self.{name} = nn.Parameter(torch.randn({f}, {out}))", bad)
+    g.layer(name, f"nn.Parameter(torch.randn({{}}, {out}))", f, "matmul: projection of other rows")
     g.fwd(g.choice(["x = x @ self.{n}", "x = torch.matmul(x, self.{n})", "x = torch.mm(x, self.{n})"]).format(n=name))
     return True
 
@@ -1249,8 +1255,7 @@ def transposed_conv(g: Gen) -> bool:
     name = g.name("deconv")
     out = g.choice([2, 4, 8])
     k, s = g.choice([(2, 2), (3, 1), (4, 2), (3, 2)])
-    bad = f"self.{name} = nn.ConvTranspose2d({g.wrong(c)}, {out}, {k}, stride={s})" if g.bad("conv: ConvTranspose2d in_channels") else None
-    g.init(f"self.{name} = nn.ConvTranspose2d({c}, {out}, {k}, stride={s})", bad)
+    g.layer(name, f"nn.ConvTranspose2d({{}}, {out}, {k}, stride={s})", c, "conv: ConvTranspose2d in_channels")
     g.fwd(f"x = F.relu(self.{name}(x))")
     return True
 
@@ -1356,8 +1361,7 @@ def step_loop(g: Gen) -> bool:
     t, f = g.shape[1:]
     out = g.choice([4, 8])
     name = g.name("step")
-    bad = f"self.{name} = nn.Linear({g.wrong(f)}, {out})" if g.bad("linear: the step layer's in_features") else None
-    g.init(f"self.{name} = nn.Linear({f}, {out})", bad)
+    g.layer(name, f"nn.Linear({{}}, {out})", f, "linear: the step layer's in_features")
     g.fwd(
         g.choice(
             [
@@ -1466,8 +1470,7 @@ def conv_factory(g: Gen) -> bool:
     out = g.choice([4, 8, 16])
     stride = g.choice([1, 2])
     name = g.name("c3x3_")
-    bad = f"self.{name} = {helper}({g.wrong(c)}, {out}, {stride})" if g.bad("conv: in_channels through a factory function") else None
-    g.init(f"self.{name} = {helper}({c}, {out}, {stride})", bad)
+    g.layer(name, f"{helper}({{}}, {out}, {stride})", c, "conv: in_channels through a factory function")
     g.fwd(f"x = F.relu(self.{name}(x))")
     return True
 
@@ -1520,8 +1523,7 @@ def functional_conv(g: Gen) -> bool:
         return False
     out = g.choice([4, 8])
     name = g.name("kernel")
-    bad = f"self.{name} = nn.Parameter(torch.randn({out}, {g.wrong(c)}, 3, 3) * 0.1)" if g.bad("conv: F.conv2d weight of other in_channels") else None
-    g.init(f"self.{name} = nn.Parameter(torch.randn({out}, {c}, 3, 3) * 0.1)", bad)
+    g.layer(name, f"nn.Parameter(torch.randn({out}, {{}}, 3, 3) * 0.1)", c, "conv: F.conv2d weight of other in_channels")
     g.fwd(g.choice(["x = F.conv2d(x, self.{n}, padding=1)", "x = F.relu(F.conv2d(x, self.{n}, None, 1, 1))", "x = F.conv2d(x, self.{n}, stride=1)"]).format(n=name))
     return True
 
@@ -1687,14 +1689,10 @@ def named_by_fstring(g: Gen) -> bool:
     """``setattr(self, f"fc{i}", ...)`` in ``__init__``, ``getattr(self, f"fc{i}")`` in ``forward``."""
     n = g.choice([2, 3])
     name = g.name("lay")
-    if g.x.dim() == 4:
-        c, h, w = g.shape[1:]
-        if min(h, w) < 3:
-            return False
-        layer, wrong = f"nn.Conv2d({c}, {c}, 3, padding=1)", f"nn.Conv2d({c}, {c + 1}, 3, padding=1)"
-    else:
-        f = g.shape[2]
-        layer, wrong = f"nn.Linear({f}, {f})", f"nn.Linear({f}, {f + 1})"
+    pair = _width_keeping(g)
+    if pair is None:
+        return False
+    layer, wrong = pair
     form = g.choice(['setattr(self, f"{n}_{{i}}", {l})', 'self.add_module(f"{n}_{{i}}", {l})', 'setattr(self, "{n}_" + str(i), {l})'])
     good = f"for i in range({n}):\n    " + form.format(n=name, l=layer)
     bad = f"for i in range({n}):\n    " + form.format(n=name, l=wrong) if g.bad("setattr: layers named by f-strings that do not chain") else None
