@@ -589,3 +589,27 @@ def test_a_tuple_of_tensors_where_torch_needs_a_tensor_is_found() -> None:
     ]
     assert report.findings[0].notes == ("the value is a tuple ((B, T, 8), ((1, B, 8), (1, B, 8))): unpack it (out, _ = ...) or index it",)
     assert report.models[0].output.endswith("(B, T, 2))")
+
+
+def test_a_broadcast_that_holds_only_if_a_size_is_1_is_said_not_checked() -> None:
+    """``x - x.mean(dim=1)`` (no keepdim) pairs the 8 channels with the batch ``B``: torch accepts it for
+    ``B`` 1 or 8 only, which no input condition can say; the model is reported as checked in part."""
+    source = """\
+        import torch.nn as nn
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 8, 3)
+
+            def forward(self, x):
+                x = self.conv(x)
+                return x - x.mean(dim=1)
+        """
+    report = analyze_source(textwrap.dedent(source), "model.py")
+    assert report.findings == []
+    [model] = report.models
+    assert [str(gap) for gap in model.gaps] == ["line 11: '-': dim -3 is 8 in one and B in the other: they broadcast only if equal or one is 1 (not checked)"]
+    assert findings(source.replace("x.mean(dim=1)", "x.mean(dim=1, keepdim=True)")) == []
+    assert analyze_source(textwrap.dedent(source.replace("x.mean(dim=1)", "x.mean(dim=1, keepdim=True)")), "model.py").models[0].complete

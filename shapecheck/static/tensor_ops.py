@@ -31,7 +31,8 @@ F: Final = "torch.nn.functional."
 
 # -- helpers ------------------------------------------------------------------------------------
 def _agree(c: Op, what: str, shapes: Sequence[Shape]) -> Any:
-    """Broadcasting's check: a symbolic pair is compared only when neither side can be 1."""
+    """Broadcasting's check: a symbolic pair is compared only when neither side can be 1 (else
+    ``B`` against ``8`` holds for ``B`` in {1, 8}: not checked, and said so)."""
     solver = c.solver
 
     def agree(d: Dim, want: Dim, j: int, i: int, first: int) -> None:
@@ -48,6 +49,8 @@ def _agree(c: Op, what: str, shapes: Sequence[Shape]) -> Any:
             return
         if solver.implied(d, 2) and solver.implied(want, 2):
             solver.equal(d, want, "{}: shapes {} do not broadcast at dim -{}", what, " and ".join(str(s) for s in shapes), j, index=-j, kind="broadcast")
+        elif d != want and not is_unknown(d) and not is_unknown(want):
+            c.interp.gap(c.node, f"{what}: dim -{j} is {want} in one and {d} in the other: they broadcast only if equal or one is 1 (not checked)")
 
     return agree
 
