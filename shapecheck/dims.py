@@ -174,7 +174,8 @@ class Expr:
             if coeff == 1:
                 text = body
             elif coeff == -1:
-                text = f"-{body}"
+                # a leading -H//2 would read as (-H)//2 in Python: -(H//2)
+                text = f"-({body})" if not parts and len(mono) == 1 and isinstance(mono[0], Floor) else f"-{body}"
             else:
                 text = f"{coeff}*{body}"
             parts.append(text)

@@ -68,6 +68,7 @@ def test_normal_form_agrees_with_integer_arithmetic(prog: list[tuple[str, int, i
     assert isinstance(result, (int, type(H)))
     assert evaluate(result, {"H": h, "W": w, "B": b}) == num[-1]
     assert substitute(result, {"H": h, "W": w, "B": b}) == num[-1]
+    assert eval(str(result), {"__builtins__": {}}, {"H": h, "W": w, "B": b}) == num[-1]  # noqa: S307 - it prints as Python
 
 
 def test_canonical_forms() -> None:
@@ -83,6 +84,8 @@ def test_canonical_forms() -> None:
     assert str(floor_div(H + 3, 2)) == "(H + 1)//2 + 1"
     assert H - H == 0 and isinstance(H - H, int)
     assert str(3 - H) == "-H + 3"
+    assert str(3 - floor_div(H, 2)) == "-(H//2) + 3"  # not -H//2, which Python reads as (-H)//2
+    assert str(W - floor_div(H + 3, 4)) == "W - (H + 3)//4"
 
 
 def test_resnet_stem_folds() -> None:

@@ -300,3 +300,316 @@ def test_a_file_without_models_is_skipped_fast() -> None:
 def test_hostile_code_costs_a_bounded_time_and_never_raises(body: str) -> None:
     report = analyze("import torch\n" + body)
     assert report.findings == []
+
+
+# -- cases found by the differential test (tests/test_static_differential.py) --------------------
+def findings(source: str) -> list[tuple[int, str]]:
+    """(line, message) of every finding in ``source``."""
+    report = analyze_source(textwrap.dedent(source), "model.py")
+    assert report.error is None, report.error
+    return [(f.line, f.message) for f in report.findings]
+
+
+HEADER = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def test():
+    x = torch.randn(2, 3, 4, 4)
+"""
+
+
+@pytest.mark.parametrize(
+    "statement, message",
+    [
+        ("y = F.adaptive_avg_pool2d(x, 1).squeeze(4)", "squeeze: dimension out of range (expected to be in range of [-4, 3], but got 4)"),
+        ("y = x.narrow(4, 0, 1)", "narrow: dimension out of range (expected to be in range of [-4, 3], but got 4)"),
+        ("y = torch.stack([x, x], dim=6)", "stack: dimension out of range (expected to be in range of [-5, 4], but got 6)"),
+        ("y = x.movedim(0, 5)", "movedim: dimension out of range (expected to be in range of [-4, 3], but got 5)"),
+    ],
+)
+def test_a_dim_out_of_range_is_a_finding_not_a_crash(statement: str, message: str) -> None:
+    """Handlers that check a dim themselves (not through a layer) report it at the call."""
+    assert findings(HEADER + f"    {statement}\n    return y\n") == [(8, message)]
+
+
+@pytest.mark.parametrize(
+    "statement, message",
+    [
+        ("y = F.avg_pool2d(x, 3, 3, 2)", "AvgPool2d: padding should be at most half of kernel_size, got padding=2 and kernel_size=3"),
+        ("y = F.max_pool2d(x, kernel_size=2, padding=2)", "MaxPool2d: padding should be at most half of kernel_size, got padding=2 and kernel_size=2"),
+        ("y = F.interpolate(x)", "Upsample: either size or scale_factor should be defined"),
+    ],
+)
+def test_functional_arguments_torch_rejects_are_findings(statement: str, message: str) -> None:
+    """``F.avg_pool2d(x, 3, 3, 2)``: torch rejects the padding whatever the input, as ``nn.AvgPool2d``'s
+    constructor does; the interpreter reports it at the call instead of giving up on the value."""
+    assert findings(HEADER + f"    {statement}\n    return y\n") == [(8, message)]
+
+
+def test_a_tensor_compared_is_a_bool_tensor_of_the_broadcast_shape() -> None:
+    """nanoGPT's ``att.masked_fill(self.mask[:, :T, :T] == 0, ...)``: the comparison keeps the mask's
+    shape, so a mask shorter than the sequence is found."""
+    source = """\
+        import torch
+        import torch.nn as nn
+
+
+        class Attention(nn.Module):
+            def __init__(self, block_size=4):
+                super().__init__()
+                self.register_buffer("mask", torch.tril(torch.ones(block_size, block_size)).view(1, block_size, block_size))
+
+            def forward(self, x):
+                T = x.size(1)
+                att = x @ x.transpose(1, 2)
+                att = att.masked_fill(self.mask[:, :T, :T] == 0, float("-inf"))
+                return att
+
+
+        def test():
+            return Attention()(torch.randn(2, 5, 8))
+        """
+    assert findings(source) == [(13, "masked_fill: shapes (2, 5, 5) and (1, 4, 4) do not broadcast: dim -2 is 5 in one and 4 in the other")]
+    assert findings(source.replace("torch.randn(2, 5, 8)", "torch.randn(2, 3, 8)")) == []
+
+
+@pytest.mark.parametrize(
+    "layer, call, message",
+    [
+        ("nn.LSTM(4, 6, num_layers=2, batch_first=True)", "out, (h, c) = self.rnn(x, (h0, torch.zeros(2, x.size(0), 6)))", "LSTM expects the initial state h_0 of shape (2, 2, 6), got (2, 2, 7)"),
+        ("nn.LSTM(4, 7, num_layers=2, batch_first=True)", "out, (h, c) = self.rnn(x, (h0, torch.zeros(2, x.size(0), 6)))", "LSTM expects the initial state c_0 of shape (2, 2, 7), got (2, 2, 6)"),
+        ("nn.GRU(4, 6, batch_first=True, bidirectional=True)", "out, h = self.rnn(x, h0)", "GRU expects the initial state h_0 of shape (2, 2, 6), got (2, 2, 7)"),
+        ("nn.GRU(4, 7)", "out, h = self.rnn(x, hx=h0[:1])", "GRU expects the initial state h_0 of shape (1, 5, 7), got (1, 2, 7)"),
+        ("nn.GRU(4, 7)", "out, h = self.rnn(x.transpose(0, 1), hx=h0[:1])", None),
+        ("nn.LSTM(4, 7, num_layers=2, batch_first=True)", "out, (h, c) = self.rnn(x, (h0, h0))", None),
+    ],
+)
+def test_initial_states_of_a_recurrent_layer_have_the_final_states_shape(layer: str, call: str, message: str | None) -> None:
+    """``lstm(x, (h0, c0))``: torch checks each initial state against ``(D*num_layers, N, H_out)``
+    (``N`` is dim 1 without ``batch_first``)."""
+    source = f"""\
+        import torch
+        import torch.nn as nn
+
+
+        class Encoder(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.rnn = {layer}
+
+            def forward(self, x):
+                h0 = torch.zeros(2, x.size(0), 7)
+                {call}
+                return out
+
+
+        def test():
+            return Encoder()(torch.randn(2, 5, 4))
+        """
+    assert findings(source) == ([(12, message)] if message else [])
+
+
+def test_an_int_index_into_a_symbolic_dim_is_an_input_condition() -> None:
+    """``x[:, :, 6]`` after a 3x3 convolution needs ``H - 2 > 6``: listed with the model's conditions."""
+    source = """\
+        import torch.nn as nn
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 8, 3)
+
+            def forward(self, x):
+                x = self.conv(x)
+                return x[:, :, 6], x[..., -4, :]
+        """
+    report = analyze_source(textwrap.dedent(source), "model.py")
+    assert report.findings == []
+    [model] = report.models
+    assert model.output == "((B, 8, W - 2), (B, 8, W - 2))"
+    assert model.conditions == ["H >= 9", "W >= 3"]
+
+
+def test_modules_named_by_f_strings_are_followed() -> None:
+    """``setattr(self, f"fc_{i}", ...)`` and ``getattr(self, f"fc_{i}")``: the name is known, so are the layers."""
+    source = """\
+        import torch
+        import torch.nn as nn
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                for i in range(2):
+                    setattr(self, f"fc_{i}", nn.Linear(6, 7))
+                self.body = nn.Sequential()
+                for i, width in enumerate([4, 8]):
+                    self.body.add_module(f"layer{i:02d}", nn.Linear(6, width))
+
+            def forward(self, x):
+                y = self.body(x)
+                for i in range(2):
+                    x = getattr(self, f"fc_{i}")(x)
+                return x, y
+
+
+        def test():
+            return Net()(torch.randn(2, 6))
+        """
+    assert findings(source) == [(15, "Linear expects 6 input features, got 4"), (17, "Linear expects 6 input features, got 7")]
+
+
+def test_a_module_added_under_a_name_not_known_makes_the_container_unknown() -> None:
+    """An ``add_module`` the interpreter cannot follow leaves the Sequential's layers unknown: it is not
+    an empty Sequential (which would pass ``x`` through and make ``self.head`` look wrong)."""
+    source = """\
+        import torch
+        import torch.nn as nn
+        from names import layer_name
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.body = nn.Sequential()
+                self.body.add_module(layer_name(0), nn.Linear(6, 16))
+                self.head = nn.Linear(16, 2)
+
+            def forward(self, x):
+                return self.head(self.body(x))
+
+
+        def test():
+            return Net()(torch.randn(2, 6))
+        """
+    assert findings(source) == []
+    report = analyze_source(textwrap.dedent(source), "model.py")
+    assert [str(gap) for model in report.models for gap in model.gaps] == ["line 14: a Sequential whose layers are not known"]
+
+
+def test_a_max_pool_returning_indices_gives_a_pair_when_called() -> None:
+    """``y, idx = self.pool(x)`` with ``return_indices=True`` is what the flag is for; only in a chain,
+    where the pair would feed the next layer, is it an error."""
+    source = """\
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.pool = nn.MaxPool2d(2, return_indices=True)
+                self.gpool = nn.AdaptiveMaxPool2d(1, return_indices=True)
+                self.chain = nn.Sequential(nn.MaxPool2d(2, return_indices=True), nn.ReLU())
+
+            def forward(self, x):
+                y, idx = self.pool(x)
+                z, _ = F.max_pool2d(x, 2, return_indices=True)
+                g, _ = self.gpool(x)
+                return y + z, idx, g.flatten(1)
+
+
+        def test():
+            return Net()(torch.randn(2, 3, 8, 8))
+        """
+    report = analyze_source(textwrap.dedent(source), "model.py")
+    assert [(f.line, f.message) for f in report.findings] == [(11, "MaxPool2d(return_indices=True) returns (output, indices): a tuple cannot feed the next layer")]
+    assert report.models[0].output == "((2, 3, 4, 4), (2, 3, 4, 4), (2, 3))"
+
+
+@pytest.mark.parametrize(
+    "bias, call, message",
+    [
+        ("torch.zeros(5)", "F.linear(x.flatten(1), self.w, self.b)", "F.linear: the bias (5,) does not fit the 4 output features (weight (4, 12))"),
+        ("torch.zeros(1)", "F.linear(x.flatten(1), self.w, self.b)", None),
+        ("torch.zeros(3, 4)", "F.linear(x.flatten(1).unsqueeze(1).expand(-1, 3, -1), self.w, self.b)", None),
+        ("torch.zeros(9)", "F.conv2d(x, self.k, self.b, padding=1)", "F.conv2d: a weight of 8 output channels expects a bias of shape (8,), got (9,)"),
+        ("torch.zeros(8, 1)", "F.conv2d(x, self.k, self.b, padding=1)", "F.conv2d: a weight of 8 output channels expects a bias of shape (8,), got (8, 1)"),
+        ("torch.zeros(8)", "F.conv2d(x, self.k, bias=self.b, padding=1)", None),
+    ],
+)
+def test_the_bias_of_a_functional_layer_fits_its_weight(bias: str, call: str, message: str | None) -> None:
+    source = f"""\
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.w = nn.Parameter(torch.randn(4, 12))
+                self.k = nn.Parameter(torch.randn(8, 3, 3, 3))
+                self.b = nn.Parameter({bias})
+
+            def forward(self, x):
+                return {call}
+
+
+        def test():
+            return Net()(torch.randn(2, 3, 2, 2))
+        """
+    assert findings(source) == ([(14, message)] if message else [])
+
+
+def test_a_tuple_of_tensors_where_torch_needs_a_tensor_is_found() -> None:
+    """``self.fc(self.lstm(x))``: the LSTM returns ``(output, (h_n, c_n))``; a layer, an ``F.*`` function
+    or a tensor method given that tuple fails in torch whatever the sizes."""
+    source = """\
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lstm = nn.LSTM(4, 8, batch_first=True)
+                self.fc = nn.Linear(8, 2)
+                self.pool = nn.MaxPool2d(2, return_indices=True)
+
+            def forward(self, x, img):
+                y = self.lstm(x)
+                a = self.fc(y)
+                b = F.relu(self.lstm(x))
+                c = self.pool(img).flatten(1)
+                d = self.lstm(x)[0]
+                return a, b, c, self.fc(d)
+        """
+    report = analyze_source(textwrap.dedent(source), "model.py")
+    assert [(f.line, f.message) for f in report.findings] == [
+        (15, "Linear expects a tensor, got a tuple of 2 values"),
+        (16, "relu(): the input must be a tensor, got a tuple of 2 values"),
+        (17, "'tuple' object has no attribute 'flatten'"),
+    ]
+    assert report.findings[0].notes == ("the value is a tuple ((B, T, 8), ((1, B, 8), (1, B, 8))): unpack it (out, _ = ...) or index it",)
+    assert report.models[0].output.endswith("(B, T, 2))")
+
+
+def test_a_broadcast_that_holds_only_if_a_size_is_1_is_said_not_checked() -> None:
+    """``x - x.mean(dim=1)`` (no keepdim) pairs the 8 channels with the batch ``B``: torch accepts it for
+    ``B`` 1 or 8 only, which no input condition can say; the model is reported as checked in part."""
+    source = """\
+        import torch.nn as nn
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 8, 3)
+
+            def forward(self, x):
+                x = self.conv(x)
+                return x - x.mean(dim=1)
+        """
+    report = analyze_source(textwrap.dedent(source), "model.py")
+    assert report.findings == []
+    [model] = report.models
+    assert [str(gap) for gap in model.gaps] == ["line 11: '-': dim -3 is 8 in one and B in the other: they broadcast only if equal or one is 1 (not checked)"]
+    assert findings(source.replace("x.mean(dim=1)", "x.mean(dim=1, keepdim=True)")) == []
+    assert analyze_source(textwrap.dedent(source.replace("x.mean(dim=1)", "x.mean(dim=1, keepdim=True)")), "model.py").models[0].complete

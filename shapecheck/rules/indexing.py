@@ -34,6 +34,9 @@ class Everything:
 Index = int | Dim | slice | None | Everything | IndexTensor
 AtLeast = Callable[[Dim, int], bool]
 """``at_least(d, k)``: whether ``d >= k`` holds for every size allowed."""
+Require = Callable[[Dim, int, str, int], None]
+"""``require(d, k, why, dim)``: ``d`` (the size of ``dim``) must be at least ``k``; a condition on the
+input when ``d`` is symbolic."""
 
 
 def slice_length(size: Dim, item: slice, at_least: AtLeast) -> Dim:
@@ -67,14 +70,15 @@ def _bound(value: object, size: Dim, default: Dim, at_least: AtLeast) -> Dim | N
     return v if at_least(size - v, 0) else size if at_least(v - size, 0) else None
 
 
-def index_shape(x: Shape, items: Sequence[Index], at_least: AtLeast) -> Shape:
-    """The shape of ``x[items]``; raises ``RuleError`` for too many indices or an int out of range."""
+def index_shape(x: Shape, items: Sequence[Index], at_least: AtLeast, require: Require) -> Shape:
+    """The shape of ``x[items]``; raises ``RuleError`` for too many indices or an int out of range (a
+    symbolic size must be larger than the int: ``require``)."""
     consumed = sum(1 for i in items if not (i is None or isinstance(i, Everything)) and not (isinstance(i, IndexTensor) and i.mask))
     consumed += sum(len(i.shape) for i in items if isinstance(i, IndexTensor) and i.mask and not i.shape.prefix)
     if sum(isinstance(i, Everything) for i in items) > 1:
         raise RuleError("an index can only have a single ellipsis ('...')", kind="index")
     if x.prefix:
-        return _with_prefix(x, items, at_least)
+        return _with_prefix(x, items, at_least, require)
     if consumed > len(x):
         raise RuleError(f"too many indices for tensor of dimension {len(x)}: {consumed} given", expected=f"at most {len(x)} indices", actual=consumed, kind="index")
     dims = list(x.dims)
@@ -103,23 +107,28 @@ def index_shape(x: Shape, items: Sequence[Index], at_least: AtLeast) -> Shape:
             out.append(slice_length(dims[position], item, at_least))
             position += 1
         else:
-            _check_int(dims[position], item, position, at_least)
+            _check_int(dims[position], item, position, require)
             position += 1
     out.extend(dims[position:])
     return Shape(out) if len(advanced) <= 1 else Shape.unknown()
 
 
-def _check_int(size: Dim, item: Dim, dim: int, at_least: AtLeast) -> None:
-    if isinstance(size, int) and isinstance(item, int) and not -size <= item < size:
+def _check_int(size: Dim, item: Dim, dim: int, require: Require) -> None:
+    """``-size <= item < size``."""
+    if not isinstance(item, int) or is_unknown(size):
+        return
+    if isinstance(size, int) and not -size <= item < size:
         raise RuleError(
             f"index {item} is out of bounds for dimension {dim} with size {size}",
             expected=f"an index in [{-size}, {size - 1}]",
             actual=item,
             kind="index",
         )
+    if not isinstance(size, int):
+        require(size, item + 1 if item >= 0 else -item, f"index {item} is out of bounds for dimension {dim} with size {size}", dim)
 
 
-def _with_prefix(x: Shape, items: Sequence[Index], at_least: AtLeast) -> Shape:
+def _with_prefix(x: Shape, items: Sequence[Index], at_least: AtLeast, require: Require) -> Shape:
     """Indexing a tensor whose leading dims are unknown: exact only for ``[..., tail]`` forms."""
     if not items or not isinstance(items[0], Everything):
         return Shape.unknown()
@@ -129,5 +138,5 @@ def _with_prefix(x: Shape, items: Sequence[Index], at_least: AtLeast) -> Shape:
     consumed = sum(1 for i in tail if i is not None)
     if consumed > len(x):
         return Shape.unknown()
-    inner = index_shape(Shape.of(x.dims[len(x) - consumed :]), tail, at_least)
+    inner = index_shape(Shape.of(x.dims[len(x) - consumed :]), tail, at_least, lambda d, k, why, dim: require(d, k, why, dim - consumed))
     return Shape.of((*x.dims[: len(x) - consumed], *inner.dims), prefix=True)

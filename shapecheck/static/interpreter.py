@@ -18,7 +18,7 @@ import copy
 import operator
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 from shapecheck import nn
 from shapecheck.dims import Dim, Expr, as_dim, evaluate, floor_div, is_unknown, symbols_of
@@ -48,6 +48,7 @@ from shapecheck.static.values import (
     Unknown,
     Value,
     is_module,
+    tensor_tuple,
 )
 from shapecheck.trace import Step, Tracer, building_at
 
@@ -206,6 +207,13 @@ class Interpreter:
         """A model needs ``value`` (calls it, runs an op or a layer on it): where it became unknown is a gap."""
         self.gap(value.line or node, value.reason or "a value not known")
         return value
+
+    def tuple_for_tensor(self, value: tuple[Value, ...], node: ast.AST, problem: str) -> NoReturn:
+        """A tuple of tensors where torch needs one tensor (``self.fc(self.lstm(x))``): torch raises
+        whatever the sizes."""
+        note = f"the value is a tuple {_tuple_text(value)}: unpack it (out, _ = ...) or index it"
+        self.report(Finding(getattr(node, "lineno", 0), getattr(node, "col_offset", 0), problem, (note,)))
+        raise Failed()
 
     def unknown(self, node: ast.AST, reason: str, shape_dependent: bool = False) -> Unknown:
         """An unknown value born at ``node``; it is a gap only if a model needs it (:meth:`lost`)."""
@@ -720,6 +728,8 @@ class Interpreter:
         result: Value = True
         for op, right_node in zip(node.ops, node.comparators):
             right = self.eval(right_node, scope)
+            if (isinstance(left, Tensor) or isinstance(right, Tensor)) and len(node.ops) == 1 and type(op) in _COMPARE:
+                return self.tensor_compare(op, left, right, node)
             one = self.compare(op, left, right)
             if one is False:
                 return False
@@ -727,6 +737,13 @@ class Interpreter:
                 result = one
             left = right
         return result
+
+    def tensor_compare(self, op: ast.cmpop, left: Value, right: Value, node: ast.AST) -> Value:
+        """``mask == 0``: a bool tensor of the broadcast shape."""
+        from shapecheck.static import tensor_ops
+
+        name = type(op).__name__.lower()
+        return self.run_op(f"operator.{name}", node, lambda c: tensor_ops.compare(c, op, left, right))
 
     def compare(self, op: ast.cmpop, left: Value, right: Value) -> Value:
         if isinstance(op, (ast.Is, ast.IsNot)):
@@ -1031,6 +1048,8 @@ class Interpreter:
         except Unknowable as err:
             self.gap(err.line or node, err.reason)
             return self.unknown(node, err.reason)
+        except RuleError as err:  # a rule a handler calls directly (``normalize_dim``): the op fails here
+            self.op_failed(c, err, c.first)
         except (TypeError, ValueError, ArithmeticError, IndexError, KeyError) as err:
             return self.unknown(node, f"{_short(name)}: {err}")
         if isinstance(result, Tensor):
@@ -1087,6 +1106,8 @@ class Interpreter:
         if not isinstance(x, Tensor):
             if isinstance(x, Unknown):
                 return self.lost(x, node)
+            if tensor_tuple(x):
+                self.tuple_for_tensor(x, node, f"{value.torch_name} expects a tensor, got a tuple of {len(x)} values")
             return self.unknown(node, f"{value.torch_name} called on a value that is not a tensor")
         return self._apply(value.layer, x, node, value.path(), extra, attribute=value.parent is not None)
 
@@ -1176,6 +1197,14 @@ def _fit(declared: Shape, actual: Shape, lower: dict[str, int]) -> tuple[str | N
         if not is_unknown(got) and not is_unknown(want) and never_equal(got, want, lower) is not None:
             return f"dim {i} differs: the model's input has {want}, the argument {got}", {}
     return None, {k: v for k, v in names.items() if isinstance(v, int)}
+
+
+def _tuple_text(value: Value) -> str:
+    if isinstance(value, Tensor):
+        return str(value.shape)
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_tuple_text(v) for v in value) + ")"
+    return "?" if isinstance(value, Unknown) else type(value).__name__
 
 
 def _line_of(location: str | None) -> int | None:

@@ -11,12 +11,13 @@ interpreter applies item by item.
 from __future__ import annotations
 
 import ast
+import copy
 import inspect
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
 from shapecheck import nn
-from shapecheck.errors import ShapeError
+from shapecheck.errors import RuleError, ShapeError
 from shapecheck.nn.module import Module as Layer
 from shapecheck.shape import Shape
 from shapecheck.static.report import Finding, finding_of
@@ -215,7 +216,47 @@ def call_layer(interp: Interpreter, fn: LayerValue, args: list[Value], kwargs: d
             return interp.unknown(node, "attention with key or value of another shape than the query (not followed yet)")
     elif isinstance(layer, nn.Bilinear):
         return interp.unknown(node, "Bilinear of two inputs (not followed yet)")
-    return interp.apply_layer(fn, x, node, kwargs)
+    elif getattr(layer, "return_indices", False):
+        return _with_indices(interp, fn, x, node)
+    out = interp.apply_layer(fn, x, node, kwargs)
+    if isinstance(layer, (nn.RNN, nn.LSTM, nn.GRU)) and (len(args) > 1 or "hx" in kwargs):
+        _check_states(interp, fn, args[1] if len(args) > 1 else kwargs["hx"], out, node)
+    return out
+
+
+def _with_indices(interp: Interpreter, fn: LayerValue, x: Value, node: ast.AST) -> Value:
+    """``self.pool(x)`` of a max pool built with ``return_indices=True``: ``(output, indices)``, both
+    of the output's shape (in a chain the tuple cannot feed the next layer; called, it is unpacked)."""
+    twin = copy.copy(fn.layer)
+    twin.return_indices = False  # type: ignore[attr-defined]
+    value = LayerValue(twin, fn.line, fn.torch_name)
+    value.parent, value.name = fn.parent, fn.name
+    y = interp.apply_layer(value, x, node)
+    return (y, Tensor(y.shape, "long")) if isinstance(y, Tensor) else y
+
+
+def _check_states(interp: Interpreter, fn: LayerValue, hx: Value, out: Value, node: ast.AST) -> None:
+    """``rnn(x, h_0)``, ``lstm(x, (h_0, c_0))``: each initial state has the shape of the final one the
+    layer returns (``h_n``, ``c_n``: ``(D*num_layers, N, H_out)``)."""
+    from shapecheck.static.interpreter import Failed
+
+    final = out[1] if isinstance(out, tuple) and len(out) == 2 else None
+    states = hx if isinstance(hx, tuple) else (hx,)
+    finals = final if isinstance(final, tuple) else (final,)
+    if len(states) != len(finals):
+        return
+    for name, given, want in zip(("h_0", "c_0"), states, finals):
+        if not isinstance(given, Tensor) or not isinstance(want, Tensor) or given.shape.prefix or want.shape.prefix:
+            continue
+        problem = f"{fn.torch_name} expects the initial state {name} of shape {want.shape}, got {given.shape}"
+        try:
+            if len(given.shape) != len(want.shape):
+                raise RuleError(problem, expected=len(want.shape), actual=len(given.shape), kind="rank")
+            for i, (d, w) in enumerate(zip(given.shape.dims, want.shape.dims)):
+                interp.solver.equal(d, w, problem, index=i)
+        except RuleError as err:
+            interp.report_error(interp.tracer.locate(err, fn.layer, given.shape, fn.path()), node, fn.parent is not None)
+            raise Failed() from None
 
 
 def parameter_tensor(layer: Layer, name: str) -> Tensor | None:

@@ -37,6 +37,7 @@ from shapecheck.static.values import (
     Value,
     is_module,
     resolve,
+    tensor_tuple,
 )
 from shapecheck.twins import layer_class
 
@@ -465,6 +466,8 @@ def _call_method(interp: Interpreter, fn: Method, args: list[Value], kwargs: dic
             return obj.index(args[0])
         if name == "count" and args:
             return obj.count(args[0])
+        if name in METHODS and tensor_tuple(obj):
+            interp.tuple_for_tensor(obj, node, f"'tuple' object has no attribute '{name}'")
     return interp.unknown(node, f"method {name}() is not followed")
 
 
@@ -567,6 +570,9 @@ def _container_method(interp: Interpreter, obj: Container, name: str, args: list
         return obj
     if name in _MODULE_NONE_METHODS:
         return None
+    if name in _CHANGES:  # it changed in a way not followed: its modules are no longer known
+        obj.touch()
+        obj.exact = False
     return interp.unknown(node, f"{obj.kind}.{name}() is not followed")
 
 
@@ -1009,6 +1015,8 @@ def _hasattr(interp: Interpreter, args: list[Value], kwargs: dict[str, Value], n
 def _setattr(interp: Interpreter, args: list[Value], kwargs: dict[str, Value], node: ast.AST) -> Value:
     if len(args) == 3 and isinstance(args[0], Instance) and isinstance(args[1], str):
         args[0].set(args[1], args[2])
+    elif len(args) == 3 and isinstance(args[0], Instance):
+        interp.gap(node, "setattr() with a name not known")
     return None
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 from shapecheck.dims import Dim, Expr, is_unknown
 from shapecheck.errors import RuleError
 from shapecheck.shape import Shape
-from shapecheck.static.values import ListValue, Tensor, Unknown, Value
+from shapecheck.static.values import ListValue, Tensor, Unknown, Value, tensor_tuple
 
 if TYPE_CHECKING:
     import ast
@@ -30,6 +30,7 @@ __all__ = ["FUNCTIONS", "METHODS", "Op", "Unknowable", "function", "method"]
 
 H = TypeVar("H", bound=Callable[..., Value])
 T = TypeVar("T")
+L = TypeVar("L", bound="Layer")
 
 FUNCTIONS: dict[str, tuple[Callable[..., Value], inspect.Signature]] = {}
 """Canonical dotted name (``torch.cat``, ``torch.nn.functional.relu``) -> handler."""
@@ -74,19 +75,25 @@ class Unknowable(Exception):
 class Op:
     """What a handler sees of the call it answers: the interpreter, the call's node and the op's name."""
 
-    __slots__ = ("interp", "node", "name")
+    __slots__ = ("interp", "node", "name", "first")
 
     def __init__(self, interp: Interpreter, node: ast.AST, name: str) -> None:
         self.interp = interp
         self.node = node
         self.name = name
+        self.first: Tensor | None = None
+        """The first tensor the handler read (the op's input, for the derivation of an error)."""
 
     # -- reading arguments --------------------------------------------------------------------
     def tensor(self, value: Value, what: str = "input") -> Tensor:
         if isinstance(value, Tensor):
+            if self.first is None:
+                self.first = value
             return value
         if isinstance(value, Unknown):
             raise Unknowable(value.reason or f"{self.name}: {what} unknown", value.line)
+        if tensor_tuple(value):
+            self.interp.tuple_for_tensor(value, self.node, f"{self.name.rsplit('.', 1)[-1]}(): the {what} must be a tensor, got a tuple of {len(value)} values")
         raise Unknowable(f"{self.name}: {what} is not a tensor")
 
     def int(self, value: Value, what: str = "argument") -> int:
@@ -125,6 +132,14 @@ class Op:
         raise Unknowable(f"{self.name}: {what} not known")
 
     # -- results ------------------------------------------------------------------------------
+    def build(self, cls: Callable[..., L], *args: Any, **kwargs: Any) -> L:
+        """``cls(*args, **kwargs)``: the ``shapecheck.nn`` layer this op stands for. Arguments its
+        constructor rejects (a padding over half the kernel) are this call's error: torch's op rejects them."""
+        try:
+            return cls(*args, **kwargs)
+        except ValueError as err:
+            self.fail(str(err), self.first)
+
     def apply(self, layer: Layer, x: Tensor) -> Value:
         """``layer`` (a ``shapecheck.nn`` layer standing for this op) applied to ``x``."""
         return self.interp.apply_op_layer(layer, x, self)

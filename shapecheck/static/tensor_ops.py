@@ -24,14 +24,15 @@ from shapecheck.shape import Shape
 from shapecheck.static.registry import Op, Unknowable, function, method
 from shapecheck.static.values import ListValue, Tensor, Unknown, Value
 
-__all__ = ["binary", "index"]
+__all__ = ["binary", "compare", "index"]
 
 F: Final = "torch.nn.functional."
 
 
 # -- helpers ------------------------------------------------------------------------------------
 def _agree(c: Op, what: str, shapes: Sequence[Shape]) -> Any:
-    """Broadcasting's check: a symbolic pair is compared only when neither side can be 1."""
+    """Broadcasting's check: a symbolic pair is compared only when neither side can be 1 (else
+    ``B`` against ``8`` holds for ``B`` in {1, 8}: not checked, and said so)."""
     solver = c.solver
 
     def agree(d: Dim, want: Dim, j: int, i: int, first: int) -> None:
@@ -48,6 +49,8 @@ def _agree(c: Op, what: str, shapes: Sequence[Shape]) -> Any:
             return
         if solver.implied(d, 2) and solver.implied(want, 2):
             solver.equal(d, want, "{}: shapes {} do not broadcast at dim -{}", what, " and ".join(str(s) for s in shapes), j, index=-j, kind="broadcast")
+        elif d != want and not is_unknown(d) and not is_unknown(want):
+            c.interp.gap(c.node, f"{what}: dim -{j} is {want} in one and {d} in the other: they broadcast only if equal or one is 1 (not checked)")
 
     return agree
 
@@ -93,6 +96,13 @@ def binary(c: Op, op: ast.operator, left: Value, right: Value) -> Value:
     return _elementwise(c, f"'{_SYMBOLS.get(type(op), '?')}'", left, right)
 
 
+def compare(c: Op, op: ast.cmpop, left: Value, right: Value) -> Value:
+    """``left < right`` with a tensor on at least one side: a bool tensor of the broadcast shape."""
+    result = _elementwise(c, f"'{_COMPARISONS[type(op)]}'", left, right)
+    return Tensor(result.shape, "bool") if isinstance(result, Tensor) else result
+
+
+_COMPARISONS: Final = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
 _SYMBOLS: Final = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^"}
 
 
@@ -192,9 +202,10 @@ def _max_pool(n: int) -> None:
     cls = getattr(nn, f"MaxPool{n}d")
 
     def pool(c: Op, input: Value, kernel_size: Value, stride: Value = None, padding: Value = 0, dilation: Value = 1, ceil_mode: Value = False, return_indices: Value = False) -> Value:
-        layer = cls(c.constant(kernel_size), c.constant(stride), c.constant(padding), c.constant(dilation), c.constant(return_indices), c.constant(ceil_mode))
-        y = c.apply(layer, c.tensor(input))
-        return (y, Tensor(y.shape, "long")) if return_indices and isinstance(y, Tensor) else y
+        x = c.tensor(input)
+        layer = c.build(cls, c.constant(kernel_size), c.constant(stride), c.constant(padding), c.constant(dilation), False, c.constant(ceil_mode))
+        y = c.apply(layer, x)
+        return (y, Tensor(y.shape, "long")) if c.constant(return_indices) and isinstance(y, Tensor) else y
 
     function(f"{F}max_pool{n}d", f"torch.max_pool{n}d")(pool)
 
@@ -203,10 +214,11 @@ def _avg_pool(n: int) -> None:
     cls = getattr(nn, f"AvgPool{n}d")
 
     def pool(c: Op, input: Value, kernel_size: Value, stride: Value = None, padding: Value = 0, ceil_mode: Value = False, count_include_pad: Value = True, divisor_override: Value = None) -> Value:
+        x = c.tensor(input)
         args = [c.constant(kernel_size), c.constant(stride), c.constant(padding), c.constant(ceil_mode), c.constant(count_include_pad)]
         if n > 1:
             args.append(c.constant(divisor_override))
-        return c.apply(cls(*args), c.tensor(input))
+        return c.apply(c.build(cls, *args), x)
 
     function(f"{F}avg_pool{n}d", f"torch.avg_pool{n}d")(pool)
 
@@ -215,7 +227,8 @@ def _adaptive(kind: str, n: int) -> None:
     cls = getattr(nn, f"Adaptive{kind}Pool{n}d")
 
     def pool(c: Op, input: Value, output_size: Value, return_indices: Value = False) -> Value:
-        y = c.apply(cls(c.constant(output_size)), c.tensor(input))
+        x = c.tensor(input)
+        y = c.apply(c.build(cls, c.constant(output_size)), x)
         return (y, Tensor(y.shape, "long")) if return_indices and isinstance(y, Tensor) else y
 
     function(f"{F}adaptive_{kind.lower()}_pool{n}d", f"torch.adaptive_{kind.lower()}_pool{n}d")(pool)
@@ -239,7 +252,7 @@ def interpolate(c: Op, input: Value, size: Value = None, scale_factor: Value = N
         if len(sizes) != spatial:
             c.fail(f"interpolate: size has {len(sizes)} entries for {spatial} spatial dims of {x.shape}", x, kind="rank")
         return c.result(x, Shape.of((*x.shape.dims[:2], *sizes)), x.dtype)
-    layer = nn.Upsample(c.constant(size), c.constant(scale_factor), c.constant(mode), c.constant(align_corners), c.constant(recompute_scale_factor))
+    layer = c.build(nn.Upsample, c.constant(size), c.constant(scale_factor), c.constant(mode), c.constant(align_corners), c.constant(recompute_scale_factor))
     return c.apply(layer, x)
 
 
@@ -274,6 +287,8 @@ def linear(c: Op, input: Value, weight: Value, bias: Value = None) -> Value:
     out_features, in_features = (w.shape[0], w.shape[1]) if len(w.shape) == 2 else (None, w.shape[0])
     features = x.shape[-1] if x.shape.dims else unknown()
     c.rule(x, c.solver.equal, features, in_features, "F.linear expects {} input features (weight {}), got {}", in_features, w.shape, features, index=-1, kind="features")
+    if isinstance(bias, Tensor) and out_features is not None and not bias.shape.prefix and bias.shape.dims and bias.shape[-1] != 1:
+        c.rule(x, c.solver.equal, bias.shape[-1], out_features, "F.linear: the bias {} does not fit the {} output features (weight {})", bias.shape, out_features, w.shape, kind="features")
     out = x.shape.with_tail(max(len(x.shape) - 1, 0), () if out_features is None else (out_features,))
     return c.result(x, out, x.dtype, out.numel() * in_features)
 
@@ -293,8 +308,11 @@ def _conv(n: int) -> None:
             raise Unknowable(f"F.conv{n}d with a weight of unknown shape")
         g = c.int(groups, "groups")
         out_c, in_per_group, *kernel = w.shape.dims
-        layer = getattr(nn, f"Conv{n}d")(in_per_group * g, out_c, tuple(kernel), c.constant(stride), c.constant(padding), c.constant(dilation), g, bias is not None)
-        return c.apply(layer, c.tensor(input))
+        x = c.tensor(input)
+        if isinstance(bias, Tensor) and not bias.shape.prefix and (len(bias.shape) != 1 or bias.shape[0] != out_c):
+            c.fail(f"F.conv{n}d: a weight of {out_c} output channels expects a bias of shape ({out_c},), got {bias.shape}", x, kind="channels")
+        layer = c.build(getattr(nn, f"Conv{n}d"), in_per_group * g, out_c, tuple(kernel), c.constant(stride), c.constant(padding), c.constant(dilation), g, bias is not None)
+        return c.apply(layer, x)
 
     function(f"{F}conv{n}d", f"torch.conv{n}d")(conv)
 
@@ -305,7 +323,8 @@ for _n in (1, 2, 3):
 
 @function(f"{F}layer_norm")
 def layer_norm(c: Op, input: Value, normalized_shape: Value, weight: Value = None, bias: Value = None, eps: Value = 1e-5) -> Value:
-    return c.apply(nn.LayerNorm(c.constant(normalized_shape), elementwise_affine=False), c.tensor(input))
+    x = c.tensor(input)
+    return c.apply(c.build(nn.LayerNorm, c.constant(normalized_shape), elementwise_affine=False), x)
 
 
 @function(f"{F}batch_norm", f"{F}instance_norm", f"{F}group_norm", f"{F}local_response_norm", f"{F}normalize", f"{F}rms_norm")
@@ -316,18 +335,21 @@ def norm_same(c: Op, input: Value, *args: Any, **kwargs: Any) -> Value:
 
 @function(f"{F}pixel_shuffle", "torch.pixel_shuffle")
 def pixel_shuffle(c: Op, input: Value, upscale_factor: Value) -> Value:
-    return c.apply(nn.PixelShuffle(c.int(upscale_factor)), c.tensor(input))
+    x = c.tensor(input)
+    return c.apply(c.build(nn.PixelShuffle, c.int(upscale_factor)), x)
 
 
 @function(f"{F}pixel_unshuffle", "torch.pixel_unshuffle")
 def pixel_unshuffle(c: Op, input: Value, downscale_factor: Value) -> Value:
-    return c.apply(nn.PixelUnshuffle(c.int(downscale_factor)), c.tensor(input))
+    x = c.tensor(input)
+    return c.apply(c.build(nn.PixelUnshuffle, c.int(downscale_factor)), x)
 
 
 @function(f"{F}glu")
 @method("glu")
 def glu(c: Op, input: Value, dim: Value = -1) -> Value:
-    return c.apply(nn.GLU(c.int(dim)), c.tensor(input))
+    x = c.tensor(input)
+    return c.apply(c.build(nn.GLU, c.int(dim)), x)
 
 
 @function(f"{F}scaled_dot_product_attention")
@@ -482,13 +504,14 @@ def view(c: Op, input: Value, *shape: Value) -> Value:
     if len(shape) == 1 and not isinstance(shape[0], (tuple, ListValue, int, Expr)):
         raise Unknowable("view() by a dtype or a value not known")
     sizes = c.dims(shape, "shape")
-    layer = (nn.View if c.name.endswith("view") else nn.Reshape)(*sizes)
+    layer = c.build(nn.View if c.name.endswith("view") else nn.Reshape, *sizes)
     return c.apply(layer, x)
 
 
 @function("torch.reshape")
 def torch_reshape(c: Op, input: Value, shape: Value) -> Value:
-    return c.apply(nn.Reshape(*c.dims(shape, "shape")), c.tensor(input))
+    x = c.tensor(input)
+    return c.apply(c.build(nn.Reshape, *c.dims(shape, "shape")), x)
 
 
 @method("view_as", "reshape_as", "expand_as", "type_as")
@@ -504,25 +527,29 @@ def view_as(c: Op, input: Value, other: Value) -> Value:
 @function("torch.flatten")
 @method("flatten")
 def flatten(c: Op, input: Value, start_dim: Value = 0, end_dim: Value = -1) -> Value:
-    return c.apply(nn.Flatten(c.int(start_dim), c.int(end_dim)), c.tensor(input))
+    x = c.tensor(input)
+    return c.apply(c.build(nn.Flatten, c.int(start_dim), c.int(end_dim)), x)
 
 
 @function("torch.unflatten")
 @method("unflatten")
 def unflatten(c: Op, input: Value, dim: Value, sizes: Value) -> Value:
-    return c.apply(nn.Unflatten(c.int(dim), c.ints(sizes, "sizes")), c.tensor(input))
+    x = c.tensor(input)
+    return c.apply(c.build(nn.Unflatten, c.int(dim), c.ints(sizes, "sizes")), x)
 
 
 @function("torch.permute")
 @method("permute")
 def permute(c: Op, input: Value, *dims: Value) -> Value:
-    return c.apply(nn.Permute(*c.ints(dims, "dims")), c.tensor(input))
+    x = c.tensor(input)
+    return c.apply(c.build(nn.Permute, *c.ints(dims, "dims")), x)
 
 
 @function("torch.transpose", "torch.swapaxes", "torch.swapdims")
 @method("transpose", "swapaxes", "swapdims", "transpose_")
 def transpose(c: Op, input: Value, dim0: Value, dim1: Value) -> Value:
-    return c.apply(nn.Transpose(c.int(dim0), c.int(dim1)), c.tensor(input))
+    x = c.tensor(input)
+    return c.apply(c.build(nn.Transpose, c.int(dim0), c.int(dim1)), x)
 
 
 @function("torch.t")
@@ -671,7 +698,7 @@ def chunk(c: Op, input: Value, chunks: Value, dim: Value = 0) -> Value:
     pieces: list[Value] = []
     for i in range(k):
         try:
-            layer = nn.Chunk(k, c.int(dim), index=i)
+            layer = c.build(nn.Chunk, k, c.int(dim), index=i)
             pieces.append(c.apply(layer, x))
         except Unknowable:
             raise
@@ -695,7 +722,7 @@ def split(c: Op, input: Value, split_size_or_sections: Value, dim: Value = 0) ->
         count = len(sections)
     if count > 64:
         raise Unknowable("split() into many pieces")
-    return tuple(c.apply(nn.Split(sections, d, index=i), x) for i in range(count))
+    return tuple(c.apply(c.build(nn.Split, sections, d, index=i), x) for i in range(count))
 
 
 function("torch.split")(split)
@@ -817,7 +844,7 @@ def reduce(c: Op, input: Value, dim: Value = None, keepdim: Value = False, *args
 
 
 def _reduced(c: Op, x: Tensor, dims: object, keep: bool, dtype: str | None) -> Tensor:
-    layer = nn.Mean(dims if isinstance(dims, int) else tuple(dims) if isinstance(dims, (tuple, list)) else None, keep)
+    layer = c.build(nn.Mean, dims if isinstance(dims, int) else tuple(dims) if isinstance(dims, (tuple, list)) else None, keep)
     y = c.apply(layer, x)
     if not isinstance(y, Tensor):
         raise Unknowable("a reduction")
@@ -909,5 +936,8 @@ def index(c: Op, x: Tensor, key: Value) -> Value:
     def at_least(d: Dim, k: int) -> bool:
         return not is_unknown(d) and (isinstance(d, int) and d >= k or not isinstance(d, int) and solver.implied(d, k))
 
-    shape = c.rule(x, index_shape, x.shape, parts, at_least)
+    def require(d: Dim, k: int, why: str, dim: int) -> None:
+        solver.at_least(d, k, why, index=dim - len(x.shape) if not x.shape.prefix else dim)
+
+    shape = c.rule(x, index_shape, x.shape, parts, at_least, require)
     return c.result(x, shape, x.dtype)

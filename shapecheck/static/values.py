@@ -18,7 +18,7 @@ import copy
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, TypeGuard, Union
 
 from shapecheck.shape import Shape
 
@@ -358,6 +358,11 @@ class ClassValue:
         base = self.torch_base
         kind = base.rsplit(".", 1)[1] if base else None
         return kind if kind in ("Sequential", "ModuleList", "ModuleDict") else None
+
+
+def tensor_tuple(value: Value) -> TypeGuard[tuple[Value, ...]]:
+    """Whether ``value`` is a tuple holding tensors (what a layer with several outputs returns)."""
+    return isinstance(value, tuple) and any(isinstance(v, Tensor) or tensor_tuple(v) for v in value)
 
 
 def is_module(name: str) -> bool:
