@@ -1,0 +1,523 @@
+"""The forward interpreter's op table against torch: the same source run by torch and read by shapecheck.
+
+Each snippet is a function ``f()`` of plain PyTorch (and einops) code. Torch runs it; ``shapecheck``
+reads it (``shapecheck.static.analyze_source``: nothing imported or run). They must agree: where torch
+returns a tensor, the interpreter gives its shape (or says it does not know, never another shape);
+where torch raises, the interpreter reports an error at the failing line; where torch does not, it
+reports nothing. einops patterns are also generated at random (valid and broken patterns, shapes and
+axis lengths), concretely and with symbolic sizes whose input conditions must hold exactly when einops
+accepts the sizes.
+"""
+
+from __future__ import annotations
+
+import random
+import textwrap
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import einops
+import pytest
+import torch
+
+from shapecheck.dims import Dim, as_dim, evaluate
+from shapecheck.errors import RuleError
+from shapecheck.rules.einops import EinopsPattern
+from shapecheck.shape import Shape
+from shapecheck.static import FileReport, analyze_source
+from shapecheck.static.solver import Solver
+
+PRELUDE = """\
+import math
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import einops
+from einops import rearrange, reduce, repeat
+from einops.layers.torch import Rearrange, Reduce
+"""
+
+
+# -- running a snippet both ways ------------------------------------------------------------------
+@dataclass
+class Outcome:
+    """What one side made of ``f()``: its output shape (None: an error, or not known), and the error."""
+
+    shape: tuple[int, ...] | None
+    error: str | None
+    line: int | None = None
+
+
+def run_torch(source: str) -> Outcome:
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<snippet>", "exec"), namespace)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = namespace["f"]()
+    except Exception as err:  # torch and einops raise RuntimeError, ValueError, EinopsError, ...
+        tb = err.__traceback__
+        line = None
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == "<snippet>":
+                line = tb.tb_lineno
+            tb = tb.tb_next
+        return Outcome(None, f"{type(err).__name__}: {err}", line)
+    return Outcome(tuple(out.shape) if isinstance(out, torch.Tensor) else None, None)
+
+
+def run_static(source: str) -> tuple[Outcome, FileReport]:
+    report = analyze_source(source, "<snippet>")
+    if report.findings:
+        first = report.findings[0]
+        return Outcome(None, first.message, first.line), report
+    outputs = [m.output for m in report.models if m.name == "f()"]
+    shape = None
+    if outputs and outputs[0].startswith("(") and "?" not in outputs[0] and "..." not in outputs[0]:
+        shape = tuple(int(d) for d in outputs[0].strip("(,)").split(",") if d.strip())
+    return Outcome(shape, None), report
+
+
+_FIRST_LINE = PRELUDE.count("\n") + 3
+"""The line of ``def f():``: an error is reported at the line torch raises, or at an earlier line of
+``f`` that builds what fails (a chain of layers that fits no input fails where it is built)."""
+
+
+def snippet(body: str) -> str:
+    return PRELUDE + "\n\ndef f():\n" + textwrap.indent(textwrap.dedent(body).strip("\n"), "    ") + "\n"
+
+
+def compare(body: str, *, known: bool = True) -> str | None:
+    """Why torch and the interpreter disagree on ``f()``, or None. ``known``: the interpreter must
+    know the output shape (not merely be silent)."""
+    source = snippet(body)
+    theirs = run_torch(source)
+    ours, report = run_static(source)
+    if theirs.error is not None:
+        if ours.error is None:
+            return f"torch raises at line {theirs.line} ({theirs.error}), shapecheck reports nothing:\n{source}"
+        if ours.line is None or theirs.line is None or not _FIRST_LINE < ours.line <= theirs.line:
+            return f"torch raises at line {theirs.line}, shapecheck reports line {ours.line} ({ours.error}):\n{source}"
+        return None
+    if ours.error is not None:
+        return f"torch runs it (output {theirs.shape}), shapecheck reports line {ours.line}: {ours.error}\n{source}"
+    if ours.shape is None:
+        gaps = [str(g) for m in report.models for g in m.gaps]
+        return f"shapecheck does not know the output {theirs.shape} ({gaps}):\n{source}" if known else None
+    if ours.shape != theirs.shape:
+        return f"torch gives {theirs.shape}, shapecheck {ours.shape}:\n{source}"
+    return None
+
+
+def assert_agree(bodies: Sequence[str], *, known: bool = True) -> None:
+    problems = [p for p in (compare(b, known=known) for b in bodies) if p is not None]
+    assert not problems, f"{len(problems)} of {len(bodies)} disagree; first ones:\n\n" + "\n\n".join(problems[:4])
+
+
+def findings(body: str) -> list[str]:
+    return [f.message for f in analyze_source(snippet(body), "<snippet>").findings]
+
+
+# -- einops: snippets --------------------------------------------------------------------------------
+EINOPS_SNIPPETS = [
+    # ViT's patch embedding, valid and with a size the patches do not divide
+    "x = torch.randn(2, 3, 32, 48)\nreturn rearrange(x, 'b c (h p1) (w p2) -> b (h w) (p1 p2 c)', p1=16, p2=16)",
+    "x = torch.randn(2, 3, 30, 48)\nreturn rearrange(x, 'b c (h p1) (w p2) -> b (h w) (p1 p2 c)', p1=16, p2=16)",
+    # heads split and merged
+    "x = torch.randn(2, 10, 512)\nq = rearrange(x, 'b n (h d) -> b h n d', h=8)\nreturn rearrange(q, 'b h n d -> b n (h d)')",
+    "x = torch.randn(2, 10, 500)\nreturn rearrange(x, 'b n (h d) -> b h n d', h=8)",
+    "x = torch.randn(2, 10, 512)\nreturn rearrange(x, 'b n (h d) -> b h n d', h=8, d=32)",
+    # ellipsis, unit axes, empty groups
+    "x = torch.randn(2, 3, 4, 5)\nreturn rearrange(x, 'b ... -> b (...)')",
+    "x = torch.randn(2, 3, 4, 5)\nreturn rearrange(x, '... (h d) -> ... h d', d=5)",
+    "x = torch.randn(2, 3, 4, 5)\nreturn rearrange(x, '... h w -> ... (h w) 1')",
+    "x = torch.randn(2, 1, 4)\nreturn rearrange(x, 'b 1 d -> b d ()')",
+    "x = torch.randn(2, 3, 4)\nreturn rearrange(x, 'b 1 d -> b d')",
+    "x = torch.randn(2, 3)\nreturn rearrange(x, 'b c h -> b c h')",
+    "x = torch.randn(2)\nreturn rearrange(x, 'a b ... -> a b ...')",
+    # patterns einops rejects
+    "x = torch.randn(2, 3)\nreturn rearrange(x, 'b c -> b x')",
+    "x = torch.randn(2, 3)\nreturn rearrange(x, 'b c -> c b b')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b (c 2) -> b c')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b (c d) -> b c d')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b ((c d)) -> b c d', c=2)",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b c) -> b c')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b c -> b c', e=2)",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b c -> ... b c')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b c -> b c+')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b c')",
+    # reduce
+    "x = torch.randn(2, 3, 8, 8)\nreturn reduce(x, 'b c h w -> b c', 'mean')",
+    "x = torch.randn(2, 3, 8, 8)\nreturn reduce(x, 'b c (h 2) (w 2) -> b c h w', 'max')",
+    "x = torch.randn(2, 3, 9, 8)\nreturn reduce(x, 'b c (h 2) (w 2) -> b c h w', 'max')",
+    "x = torch.randn(2, 3, 8, 8)\nreturn reduce(x, 'b c h w -> b c 1 1', 'sum')",
+    "x = torch.randn(2, 3, 8, 8)\nreturn reduce(x, 'b c h w -> b c x', 'sum')",
+    "x = torch.randn(2, 3, 8, 8)\nreturn reduce(x, 'b c h w -> b c', 'median')",
+    "x = torch.randn(2, 3, 8, 8)\nreturn einops.reduce(x, 'b ... -> b', 'mean')",
+    # repeat
+    "x = torch.randn(3, 4)\nreturn repeat(x, 'h w -> h w c', c=3)",
+    "x = torch.randn(3, 4)\nreturn repeat(x, 'h w -> (h2 h) (w w3)', h2=2, w3=3)",
+    "x = torch.randn(3, 4)\nreturn repeat(x, 'h w -> h w c')",
+    "x = torch.randn(3, 4)\nreturn repeat(x, 'h w -> h')",
+    "x = torch.randn(3, 4)\nreturn repeat(x, 'h w -> h w 2')",
+    "cls = torch.randn(1, 1, 16)\nreturn repeat(cls, '1 n d -> b n d', b=5)",
+    "cls = torch.randn(1, 16)\nreturn repeat(cls, '... d -> b ... d', b=5)",
+    "cls = torch.randn(2, 1, 16)\nreturn repeat(cls, '() n d -> b n d', b=5)",
+    # a list of tensors is stacked first
+    "xs = [torch.randn(3, 4) for _ in range(5)]\nreturn rearrange(xs, 'b h w -> h (b w)')",
+    # the layers: a bad pattern fails where the layer is built, a bad input where it is applied
+    "m = nn.Sequential(Rearrange('b c (h p) (w q) -> b (h w) (p q c)', p=4, q=4), nn.Linear(48, 10))\nreturn m(torch.randn(2, 3, 16, 16))",
+    "m = nn.Sequential(Rearrange('b c (h p) (w q) -> b (h w) (p q c)', p=4, q=4), nn.Linear(32, 10))\nreturn m(torch.randn(2, 3, 16, 16))",
+    "m = nn.Sequential(Rearrange('b c (h p) (w q) -> b (h w) (p q c)', p=4, q=4), nn.Linear(48, 10))\nreturn m(torch.randn(2, 3, 16, 18))",
+    "m = Rearrange('b c (h p) (w q) -> b (h w) (p q)', p=4, q=4)\nreturn m(torch.randn(2, 3, 16, 16))",
+    "m = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), Reduce('b c h w -> b c', 'mean'), nn.Linear(8, 2))\nreturn m(torch.randn(2, 3, 16, 16))",
+    "m = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), Reduce('b c h w -> b c', 'mean'), nn.Linear(16, 2))\nreturn m(torch.randn(2, 3, 16, 16))",
+    "m = Reduce('b c (h 2) (w 2) -> b c h w', 'max')\nreturn m(torch.randn(2, 3, 16, 15))",
+]
+
+
+def test_einops_snippets_agree_with_torch() -> None:
+    assert_agree(EINOPS_SNIPPETS)
+
+
+def test_einops_in_a_module_forward() -> None:
+    """A ViT patch embedding and attention heads in a class: correct, then with a head count that does
+    not divide the width (an error at the rearrange, for every input size)."""
+    source = PRELUDE + textwrap.dedent(
+        """
+        class Patches(nn.Module):
+            def __init__(self, heads=8):
+                super().__init__()
+                self.heads = heads
+                self.embed = nn.Sequential(
+                    Rearrange('b c (h p1) (w p2) -> b (h w) (p1 p2 c)', p1=16, p2=16),
+                    nn.Linear(768, 512),
+                )
+
+            def forward(self, img):
+                x = self.embed(img)
+                q = rearrange(x, 'b n (h d) -> b h n d', h=self.heads)
+                return q
+        """
+    )
+    report = analyze_source(source, "<snippet>")
+    (model,) = [m for m in report.models if m.name == "Patches"]
+    assert not report.findings
+    assert model.output == "(B, 8, (H//16)*(W//16), 64)"
+    assert "16*(H//16) == H" in model.conditions and "16*(W//16) == W" in model.conditions
+    bad = analyze_source(source.replace("heads=8", "heads=7"), "<snippet>")
+    (finding,) = bad.findings
+    assert finding.line == source.splitlines().index("        q = rearrange(x, 'b n (h d) -> b h n d', h=self.heads)") + 1
+    assert finding.message == (
+        'Error while processing rearrange-reduction pattern "b n (h d) -> b h n d". Input tensor shape: '
+        "(B, (H//16)*(W//16), 512). Additional info: {'h': 7}. Shape mismatch, can't divide axis of length 512 in chunks of 7"
+    )
+
+
+EINOPS_ERRORS = [
+    "x = torch.randn(2, 3, 30, 32)\nreturn rearrange(x, 'b c (h p1) (w p2) -> b (h w) (p1 p2 c)', p1=16, p2=16)",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b c -> b c', c=4)",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b c h -> b c h')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b c ... -> b c')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b c -> b c x')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b (c d) -> b c d')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b (c (d)) -> b c d')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b c -> b c c')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b c -> b c', e=1)",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b (c 3) -> b c')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b (c 0) -> b c')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b c -> b c..')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b c -> b c)')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b c -> b (c')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b c -> b c!')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b _c -> b _c')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b c -> ... b c')",
+    "x = torch.randn(2, 6)\nreturn rearrange(x, 'b (c ...) -> b c ...')",
+    "x = torch.randn(2, 6)\nreturn repeat(x, 'b c -> b c d')",
+    "x = torch.randn(2, 6)\nreturn repeat(x, 'b c -> b')",
+    "x = torch.randn(2, 6)\nreturn reduce(x, 'b c -> b d', 'sum')",
+    "x = torch.randn(2, 6)\nreturn reduce(x, 'b c -> b', 'median')",
+]
+
+
+@pytest.mark.parametrize("body", EINOPS_ERRORS)
+def test_einops_errors_read_as_einops_own(body: str) -> None:
+    """The interpreter's message ends with einops' own sentence and names the pattern and the input."""
+    (message,) = findings(body)
+    theirs = run_torch(snippet(body)).error
+    assert theirs is not None and theirs.startswith("EinopsError")
+    sentence = theirs.strip().splitlines()[-1].strip()
+    pattern = body.split("'")[1]
+    assert message.endswith(sentence), (message, theirs)
+    assert f'pattern "{pattern}"' in message and "Input tensor shape: (2, " in message
+
+
+def test_einops_layer_errors_name_the_layer() -> None:
+    (message,) = findings("m = Rearrange('b c (h p) (w q) -> b (h w) (p q)', p=4, q=4)\nreturn m")
+    assert message == "Error while preparing Rearrange('b c (h p) (w q) -> b (h w) (p q)', p=4, q=4). Identifiers only on one side of expression (should be on both): {'c'}"
+    (message,) = findings("m = Reduce('b c (h 2) (w 2) -> b c h w', 'max')\nreturn m(torch.randn(2, 3, 16, 15))")
+    assert message == "Error while processing Reduce('b c (h 2) (w 2) -> b c h w', 'max'). Input tensor shape: (2, 3, 16, 15). Shape mismatch, can't divide axis of length 15 in chunks of 2"
+
+
+def test_einops_unknowns_are_silent_and_said() -> None:
+    """A pattern or reduction that is not a known string, an unknown axis length: no finding, and the
+    coverage says what was not followed; with an unknown length the rest is still checked."""
+    report = analyze_source(snippet("p = 'b c -> ' + str(torch.randn(1))\nx = torch.randn(2, 3)\nreturn rearrange(x, p)"), "<snippet>")
+    assert not report.findings
+    assert any("pattern not known" in str(g) for m in report.models for g in m.gaps)
+    assert not findings("x = torch.randn(2, 3)\nreturn reduce(x, 'b c -> b', torch.amax)")
+    assert findings("x = torch.randn(2, 6, 5)\nreturn rearrange(x, 'b (c d) e -> b c d e', c=int(torch.randn(1)), e=4)")
+
+
+# -- einops: generated patterns ---------------------------------------------------------------------
+NAMES = "abcdefg"
+
+
+@dataclass
+class EinopsCase:
+    pattern: str
+    operation: str
+    shape: list[int]
+    axes: dict[str, int]
+
+    def call(self) -> str:
+        axes = "".join(f", {k}={v}" for k, v in self.axes.items())
+        op = "reduce" if self.operation not in ("rearrange", "repeat") else self.operation
+        reduction = f", {self.operation!r}" if op == "reduce" else ""
+        return f"einops.{op}(torch.empty({tuple(self.shape)}), {self.pattern!r}{reduction}{axes})"
+
+
+def _groups(rng: random.Random, axes: list[str]) -> list[list[str]]:
+    out: list[list[str]] = []
+    i = 0
+    while i < len(axes):
+        n = rng.choice([1, 1, 1, 2, 2, 3])
+        out.append(axes[i : i + n])
+        i += n
+    if rng.random() < 0.2:
+        out.insert(rng.randrange(len(out) + 1), [])
+    return out
+
+
+def _side(groups: list[list[str]], rng: random.Random) -> str:
+    parts = []
+    for g in groups:
+        if not g:
+            parts.append(rng.choice(["1", "()"]))
+        elif len(g) == 1 and g[0] != "...":
+            parts.append(g[0])
+        elif g == ["..."] and rng.random() < 0.7:
+            parts.append("...")
+        else:
+            parts.append("(" + " ".join(g) + ")")
+    return " ".join(parts)
+
+
+_BREAKS = ["drop ->", "dup", "paren", "char", "extra right", "extra kwarg", "nested", "rank", "size"]
+
+
+def generate_einops(seed: int) -> EinopsCase:
+    """A random einops call: mostly valid, else with one thing broken (the pattern, the axes, the shape)."""
+    rng = random.Random(seed)
+    operation = rng.choice(["rearrange", "rearrange", "repeat", "mean", "sum", "max"])
+    n = rng.randint(1, 5)
+    names = rng.sample(NAMES, n)
+    sizes = {a: rng.randint(1, 4) for a in names}
+    left_axes = list(names)
+    ellipsis = rng.random() < 0.3
+    anonymous: dict[str, int] = {}
+    if operation not in ("rearrange", "repeat") and rng.random() < 0.3:
+        for i in range(rng.randint(1, 2)):
+            token = str(rng.randint(2, 3))
+            anonymous[f"#{i}"] = int(token)
+            left_axes.insert(rng.randrange(len(left_axes) + 1), f"#{i}")
+    left_groups = _groups(rng, left_axes)
+    if ellipsis:
+        left_groups.insert(rng.randrange(len(left_groups) + 1), ["..."])
+    # the right side
+    kept = [a for a in names]
+    if operation in ("mean", "sum", "max"):
+        kept = [a for a in names if rng.random() < 0.6]
+    rng.shuffle(kept)
+    new: dict[str, int] = {}
+    if operation == "repeat":
+        for name in [c for c in NAMES if c not in names][: rng.randint(0, 2)]:
+            new[name] = rng.randint(1, 3)
+            kept.insert(rng.randrange(len(kept) + 1), name)
+        if rng.random() < 0.3:
+            anonymous["#r"] = rng.randint(2, 3)
+            kept.insert(rng.randrange(len(kept) + 1), "#r")
+    right_groups = _groups(rng, kept)
+    if ellipsis and (operation != "mean" and operation != "sum" and operation != "max" or rng.random() < 0.7):
+        at = rng.randrange(len(right_groups) + 1)
+        if rng.random() < 0.3 and right_groups and right_groups[min(at, len(right_groups) - 1)]:
+            right_groups[min(at, len(right_groups) - 1)].append("...")
+        else:
+            right_groups.insert(at, ["..."])
+
+    def text(groups: list[list[str]]) -> str:
+        return _side([[str(anonymous[a]) if a in anonymous else a for a in g] for g in groups], rng)
+
+    # axis lengths: enough to decompose each group, sometimes more
+    axes: dict[str, int] = dict(new)
+    for g in left_groups:
+        named = [a for a in g if a in sizes]
+        for a in named[1:] if rng.random() < 0.9 else named[2:]:
+            axes[a] = sizes[a]
+        if named and rng.random() < 0.15:
+            axes[named[0]] = sizes[named[0]]
+    ellipsis_dims = [rng.randint(1, 3) for _ in range(rng.randint(0, 2))] if ellipsis else []
+    shape: list[int] = []
+    for g in left_groups:
+        if g == ["..."]:
+            shape.extend(ellipsis_dims)
+        else:
+            size = 1
+            for a in g:
+                size *= anonymous.get(a) or sizes[a]
+            shape.append(size)
+    pattern = f"{text(left_groups)} -> {text(right_groups)}"
+    if rng.random() < 0.35:
+        pattern, shape, axes = _break(rng, pattern, shape, axes, names)
+    return EinopsCase(pattern, operation, shape, axes)
+
+
+def _break(rng: random.Random, pattern: str, shape: list[int], axes: dict[str, int], names: list[str]) -> tuple[str, list[int], dict[str, int]]:
+    how = rng.choice(_BREAKS)
+    left, right = pattern.split(" -> ")
+    if how == "drop ->":
+        pattern = f"{left} {right}"
+    elif how == "dup":
+        pattern = f"{left} {names[0]} -> {right}"
+    elif how == "paren":
+        pattern = pattern.replace("(", "", 1) if "(" in pattern else f"({pattern}"
+    elif how == "char":
+        at = rng.randrange(len(pattern) + 1)
+        pattern = pattern[:at] + rng.choice("+.*_0x") + pattern[at:]
+    elif how == "extra right":
+        pattern = f"{left} -> {right} z"
+    elif how == "extra kwarg":
+        axes = {**axes, rng.choice(["z", names[0]]): rng.randint(1, 4)}
+    elif how == "nested":
+        pattern = pattern.replace("(", "((", 1).replace(")", "))", 1)
+    elif how == "rank":
+        shape = shape[:-1] if shape and rng.random() < 0.5 else [*shape, rng.randint(1, 3)]
+    elif shape:
+        i = rng.randrange(len(shape))
+        shape = [*shape[:i], shape[i] + rng.choice([1, 2]), *shape[i + 1 :]]
+    return pattern, shape, axes
+
+
+def einops_outcome(case: EinopsCase) -> tuple[int, ...] | str:
+    x = torch.empty(case.shape)
+    op = case.operation
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if op in ("rearrange", "repeat"):
+                y = getattr(einops, op)(x, case.pattern, **case.axes)
+            else:
+                y = einops.reduce(x, case.pattern, op, **case.axes)
+    except Exception as err:  # EinopsError, and ValueError for a pattern without "->"
+        return f"{type(err).__name__}: {err}"
+    return tuple(y.shape)
+
+
+def ours_outcome(case: EinopsCase, shape: Sequence[Dim], check: Solver) -> Shape | str:
+    try:
+        return EinopsPattern(case.pattern, case.operation, dict(case.axes)).output(Shape(shape), check)
+    except RuleError as err:
+        return err.problem
+
+
+EINOPS_CASES = 3000
+
+
+def test_generated_einops_agree_with_einops() -> None:
+    problems = []
+    valid = 0
+    for seed in range(EINOPS_CASES):
+        case = generate_einops(seed)
+        theirs = einops_outcome(case)
+        ours = ours_outcome(case, case.shape, Solver())
+        valid += isinstance(theirs, tuple)
+        if isinstance(theirs, tuple) != isinstance(ours, Shape) or isinstance(ours, Shape) and tuple(ours) != theirs:
+            problems.append(f"seed {seed}: {case.call()}\n  einops: {theirs}\n  ours:   {ours}")
+    assert not problems, f"{len(problems)} disagree:\n" + "\n".join(problems[:8])
+    assert EINOPS_CASES * 0.4 < valid < EINOPS_CASES * 0.85, valid  # both kinds are exercised
+
+
+def _symbolic(case: EinopsCase, rng: random.Random) -> tuple[list[Dim], dict[str, int]]:
+    """The case's shape with some dims replaced by symbols (their true values are the binding)."""
+    shape: list[Dim] = []
+    binding: dict[str, int] = {}
+    for i, d in enumerate(case.shape):
+        if rng.random() < 0.6:
+            binding[f"S{i}"] = d
+            shape.append(as_dim(f"S{i}"))
+        else:
+            shape.append(d)
+    return shape, binding
+
+
+def _conditions_hold(check: Solver, binding: Mapping[str, int]) -> bool:
+    equalities = all(evaluate(a, binding) == evaluate(b, binding) for a, b in check.equations.values())
+    bounds = all(evaluate(e, binding) >= b for e, b in check.conditions())
+    return equalities and bounds
+
+
+def test_generated_einops_symbolic_conditions_agree_with_einops() -> None:
+    """With symbols for some sizes: an error means einops fails for every size tried; otherwise the
+    input conditions hold exactly for the sizes einops accepts, and the output is einops' there."""
+    problems = []
+    conditional = 0
+    for seed in range(EINOPS_CASES // 2):
+        case = generate_einops(seed)
+        rng = random.Random(seed)
+        shape, truth = _symbolic(case, rng)
+        check = Solver()
+        ours = ours_outcome(case, shape, check)
+        conditional += bool(check.equations)
+        for binding in [truth, *({k: rng.randint(1, 12) for k in truth} for _ in range(4))]:
+            concrete = EinopsCase(case.pattern, case.operation, [evaluate(d, binding) for d in shape], case.axes)
+            theirs = einops_outcome(concrete)
+            if isinstance(ours, str):
+                if isinstance(theirs, tuple):
+                    problems.append(f"seed {seed}: {concrete.call()}: einops gives {theirs}, ours fails for every size: {ours}")
+            elif _conditions_hold(check, binding) != isinstance(theirs, tuple):
+                problems.append(f"seed {seed}: {concrete.call()} on {shape}: conditions {check.describe()}, einops: {theirs}")
+            elif isinstance(theirs, tuple) and tuple(evaluate(d, binding) for d in ours) != theirs:
+                problems.append(f"seed {seed}: {concrete.call()}: einops gives {theirs}, ours {ours} -> {binding}")
+    assert not problems, f"{len(problems)} disagree:\n" + "\n".join(problems[:8])
+    assert conditional > 50
+
+
+def test_generated_einops_on_shapes_of_unknown_rank() -> None:
+    """Only the last dims known (``(..., 4, 6)``: what a forward's input often is): an error means einops
+    fails on the full shape; a result agrees with einops' output wherever it states a size."""
+    problems = []
+    followed = 0
+    for seed in range(EINOPS_CASES // 2):
+        case = generate_einops(seed)
+        hidden = random.Random(seed).randint(0, len(case.shape))
+        ours: Shape | str
+        try:
+            ours = EinopsPattern(case.pattern, case.operation, dict(case.axes)).output(Shape(case.shape[hidden:], prefix=True), Solver())
+        except RuleError as err:
+            ours = err.problem
+        theirs = einops_outcome(case)
+        if isinstance(ours, str):
+            if isinstance(theirs, tuple):
+                problems.append(f"seed {seed}: {case.call()} with {hidden} dims hidden: einops gives {theirs}, ours fails: {ours}")
+            continue
+        if not isinstance(theirs, tuple):
+            continue
+        stated = [(i, d) for i, d in enumerate(ours.dims) if isinstance(d, int)]
+        followed += bool(stated)
+        out = theirs[len(theirs) - len(ours.dims) :] if ours.prefix else theirs
+        if len(out) != len(ours.dims) or any(out[i] != d for i, d in stated):
+            problems.append(f"seed {seed}: {case.call()} with {hidden} dims hidden: einops gives {theirs}, ours {ours}")
+    assert not problems, f"{len(problems)} disagree:\n" + "\n".join(problems[:8])
+    assert followed > EINOPS_CASES // 10
