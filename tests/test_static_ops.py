@@ -527,3 +527,26 @@ def test_generated_einops_on_shapes_of_unknown_rank() -> None:
             problems.append(f"seed {seed}: {case.call()} with {hidden} dims hidden: einops gives {theirs}, ours {ours}")
     assert not problems, f"{len(problems)} disagree:\n" + "\n".join(problems[:8])
     assert followed > EINOPS_CASES // 10
+
+
+def test_einops_tells_the_rank_of_a_forward_input() -> None:
+    """An unannotated input met first by a pattern has the pattern's rank (``x.shape[-2:]`` unpacked
+    says only that it has two dims or more), so its sizes are symbols and the pattern is checked."""
+    source = PRELUDE + textwrap.dedent(
+        """
+        class Regions(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(64, 10)
+
+            def forward(self, tokens):
+                h, w = tokens.shape[-2:]
+                tokens = rearrange(tokens, 'b c (h p) w -> b (h w) (p c)', p=4)
+                return self.fc(tokens)
+        """
+    )
+    report = analyze_source(source, "<snippet>")
+    (model,) = report.models
+    assert not report.findings
+    assert (model.inputs, model.output) == ("tokens: (B, C, H, W)", "(B, W*(H//4), 10)")
+    assert set(model.conditions) == {"4*(H//4) == H", "C == 16"}

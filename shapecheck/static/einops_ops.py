@@ -13,6 +13,7 @@ from typing import Final
 
 from shapecheck.checker import Checker
 from shapecheck.dims import Dim, Expr, unknown
+from shapecheck.errors import RuleError
 from shapecheck.nn.module import Module
 from shapecheck.rules.einops import EinopsPattern
 from shapecheck.shape import Shape
@@ -26,19 +27,27 @@ _LAYERS: Final = "einops.layers.torch."
 
 
 class EinopsLayer(Module):
-    """``einops.layers.torch.Rearrange`` / ``Reduce``: the pattern is checked when the layer is built,
-    the input's shape when it is applied. No parameters."""
+    """``einops.layers.torch.Rearrange`` / ``Reduce`` (``kind``), or a call of ``einops.rearrange`` /
+    ``reduce`` / ``repeat`` (``kind`` None). A layer's pattern is checked when it is built, as einops
+    does; the input's shape when it is applied. No parameters."""
 
-    def __init__(self, kind: str, pattern: str, operation: str, axes_lengths: dict[str, Dim]) -> None:
+    def __init__(self, pattern: str, operation: str, axes_lengths: dict[str, Dim], kind: str | None = None) -> None:
         super().__init__()
-        self.kind = kind
-        reduction = f", {operation!r}" if kind == "Reduce" else ""
         axes = "".join(f", {k}={v}" for k, v in axes_lengths.items())
-        self.text = f"{kind}({pattern!r}{reduction}{axes})"
-        self.rule = EinopsPattern(pattern, operation, axes_lengths, context=self.text)
-        left, _ = self.rule.prepare()
-        self.input_rank = None if left.has_ellipsis else len(left.composition)
-        """The rank its input must have (None with ``...``): what the first layer says of a forward's input."""
+        reduction = f", {operation!r}" if kind == "Reduce" else ""
+        self.text = f"{kind}({pattern!r}{reduction}{axes})" if kind else f"{operation}({pattern!r}{axes})"
+        self.rule = EinopsPattern(pattern, operation, axes_lengths, context=self.text if kind else None)
+        if kind is not None:
+            self.rule.prepare()
+
+    @property
+    def input_rank(self) -> int | None:
+        """The rank its input must have (None with ``...``): what it says of a forward's input it meets first."""
+        try:
+            left, _ = self.rule.prepare()
+        except RuleError:
+            return None
+        return None if left.has_ellipsis else len(left.composition)
 
     def infer(self, x: Shape, check: Checker) -> Shape:
         return self.rule.output(x, check)
@@ -60,10 +69,7 @@ def _lengths(axes_lengths: dict[str, Value]) -> dict[str, Dim]:
 
 def _apply(c: Op, tensor: Value, pattern: Value, operation: str, axes_lengths: dict[str, Value]) -> Value:
     x = tensor_ops.stack(c, tensor) if isinstance(tensor, ListValue) else tensor
-    x = c.tensor(x, "tensor")
-    rule = EinopsPattern(_pattern(c, pattern), operation, _lengths(axes_lengths))
-    shape = c.rule(x, rule.output, x.shape, c.solver)
-    return c.result(x, shape, x.dtype)
+    return c.apply(EinopsLayer(_pattern(c, pattern), operation, _lengths(axes_lengths)), c.tensor(x, "tensor"))
 
 
 @function("einops.rearrange", "einops.einops.rearrange")
@@ -85,7 +91,7 @@ def _layer(c: Op, kind: str, pattern: Value, operation: str, axes_lengths: dict[
     line = getattr(c.node, "lineno", 0)
     if not isinstance(pattern, str):
         return Opaque(kind, f"{kind}() with a pattern not known", line)
-    layer = c.rule(None, EinopsLayer, kind, pattern, operation, _lengths(axes_lengths))
+    layer = c.rule(None, EinopsLayer, pattern, operation, _lengths(axes_lengths), kind)
     c.interp.layer_nodes[id(layer)] = (layer, c.node)
     return LayerValue(layer, line, kind)
 
