@@ -81,13 +81,16 @@ def run_static(source: str) -> tuple[Outcome, FileReport]:
     return Outcome(shape, None), report
 
 
-_FIRST_LINE = PRELUDE.count("\n") + 3
-"""The line of ``def f():``: an error is reported at the line torch raises, or at an earlier line of
-``f`` that builds what fails (a chain of layers that fits no input fails where it is built)."""
+_FIRST_LINE = PRELUDE.count("\n")
+"""The prelude's last line: an error is reported at the line torch raises, or at an earlier line that
+builds what fails (a chain of layers that fits no input fails where it is built)."""
 
 
 def snippet(body: str) -> str:
-    return PRELUDE + "\n\ndef f():\n" + textwrap.indent(textwrap.dedent(body).strip("\n"), "    ") + "\n"
+    """``body`` as the function ``f``; what precedes a line ``---`` in it goes at module level (classes)."""
+    defs, _, body = body.rpartition("---\n")
+    source = PRELUDE + textwrap.dedent(defs) + "\n\ndef f():\n" + textwrap.indent(textwrap.dedent(body).strip("\n"), "    ") + "\n"
+    return source
 
 
 def compare(body: str, *, known: bool = True) -> str | None:
@@ -550,3 +553,86 @@ def test_einops_tells_the_rank_of_a_forward_input() -> None:
     assert not report.findings
     assert (model.inputs, model.output) == ("tokens: (B, C, H, W)", "(B, W*(H//4), 10)")
     assert set(model.conditions) == {"4*(H//4) == H", "C == 16"}
+
+
+# -- torch idioms of real models ----------------------------------------------------------------------
+ATTENTION = """
+class Attention(nn.Module):
+    def __init__(self, n_embd=32, n_head=4, block_size=8, flash=True):
+        super().__init__()
+        self.c_attn = nn.Linear(n_embd, 3 * n_embd)
+        self.n_head = n_head
+        self.n_embd = n_embd
+        self.flash = hasattr(torch.nn.functional, 'scaled_dot_product_attention') and flash
+        if not self.flash:
+            self.register_buffer("bias", torch.tril(torch.ones(block_size, block_size)).view(1, 1, block_size, block_size))
+
+    def forward(self, x):
+        B, T, C = x.size()
+        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
+        k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
+        if self.flash:
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        else:
+            att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(k.size(-1)))
+            att = att.masked_fill(self.bias[:, :, :T, :T] == 0, float('-inf'))
+            y = F.softmax(att, dim=-1) @ v
+        return y.transpose(1, 2).contiguous().view(B, T, C)
+
+
+class GPT(nn.Module):
+    def __init__(self, vocab=50, block_size=8, n_embd=32, flash=True):
+        super().__init__()
+        self.transformer = nn.ModuleDict(dict(
+            wte=nn.Embedding(vocab, n_embd),
+            wpe=nn.Embedding(block_size, n_embd),
+            h=nn.ModuleList([Attention(n_embd, block_size=block_size, flash=flash) for _ in range(2)]),
+            ln_f=nn.LayerNorm(n_embd),
+        ))
+        self.lm_head = nn.Linear(n_embd, vocab, bias=False)
+
+    def forward(self, idx):
+        b, t = idx.size()
+        pos = torch.arange(0, t, dtype=torch.long)
+        x = self.transformer.wte(idx) + self.transformer.wpe(pos)
+        for block in self.transformer.h:
+            x = x + block(x)
+        return self.lm_head(self.transformer.ln_f(x))
+---
+"""
+
+IDIOM_SNIPPETS = [
+    # nanoGPT: ModuleDict attributes, hasattr of the functional module, the causal mask buffer compared to 0
+    ATTENTION + "return GPT()(torch.randint(0, 50, (2, 8)))",
+    ATTENTION + "return GPT(flash=False)(torch.randint(0, 50, (2, 8)))",
+    ATTENTION + "return GPT(flash=False)(torch.randint(0, 50, (2, 9)))",
+    ATTENTION + "m = GPT(flash=False)\nm.transformer.h[1].bias = torch.ones(1, 1, 9, 9)\nreturn m(torch.randint(0, 50, (2, 8)))",
+    "n = 8\nmask = torch.tril(torch.ones(n, n)).view(1, 1, n, n)\natt = torch.randn(2, 4, 5, 5)\nreturn att.masked_fill(mask[:, :, :5, :5] == 0, float('-inf'))",
+    "n = 8\nmask = torch.tril(torch.ones(n, n)).view(1, 1, n, n)\natt = torch.randn(2, 4, 5, 5)\nreturn att.masked_fill(mask[:, :, :5, :6] == 0, float('-inf'))",
+    "a = torch.randn(2, 3)\nreturn (a > torch.zeros(3)) & (a <= 1.0)",
+    "a = torch.randn(2, 3)\nreturn a != torch.zeros(2)",
+    # a class token: a parameter expanded and concatenated
+    "cls = nn.Parameter(torch.zeros(1, 1, 16))\nx = torch.randn(2, 9, 16)\nreturn torch.cat((cls.expand(2, -1, -1), x), dim=1)",
+    "cls = nn.Parameter(torch.zeros(1, 1, 16))\nx = torch.randn(2, 9, 17)\nreturn torch.cat((cls.expand(2, -1, -1), x), dim=1)",
+    # kuangliu's pre-activation blocks: a shortcut only when the shapes change
+    """
+class PreActBlock(nn.Module):
+    def __init__(self, in_planes, planes, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride, 1, bias=False)
+        if stride != 1 or in_planes != planes:
+            self.shortcut = nn.Sequential(nn.Conv2d(in_planes, planes, 1, stride, bias=False))
+
+    def forward(self, x):
+        shortcut = self.shortcut(x) if hasattr(self, 'shortcut') else x
+        return self.conv1(x) + shortcut
+---
+return nn.Sequential(PreActBlock(8, 8), PreActBlock(8, 16, 2), PreActBlock(16, 16))(torch.randn(2, 8, 8, 8))
+""",
+]
+
+
+def test_idioms_of_real_models_agree_with_torch() -> None:
+    assert_agree(IDIOM_SNIPPETS)

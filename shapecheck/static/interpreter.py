@@ -81,6 +81,7 @@ _COMPARE: Final[dict[type[ast.cmpop], Callable[[Any, Any], Any]]] = {
     ast.Gt: operator.gt,
     ast.GtE: operator.ge,
 }
+_COMPARE_NAMES: Final = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge"}
 _OPERATOR_NAMES: Final = {
     ast.Add: "add",
     ast.Sub: "sub",
@@ -719,7 +720,7 @@ class Interpreter:
         result: Value = True
         for op, right_node in zip(node.ops, node.comparators):
             right = self.eval(right_node, scope)
-            one = self.compare(op, left, right)
+            one = self.compare(op, left, right, node)
             if one is False:
                 return False
             if one is not True:
@@ -727,7 +728,7 @@ class Interpreter:
             left = right
         return result
 
-    def compare(self, op: ast.cmpop, left: Value, right: Value) -> Value:
+    def compare(self, op: ast.cmpop, left: Value, right: Value, node: ast.AST | None = None) -> Value:
         if isinstance(op, (ast.Is, ast.IsNot)):
             if isinstance(left, Unknown) or isinstance(right, Unknown):
                 if left is None or right is None:
@@ -749,7 +750,12 @@ class Interpreter:
                 found = any(_same(left, i) for i in items)
             return found if isinstance(op, ast.In) else not found
         if isinstance(left, Tensor) or isinstance(right, Tensor):
-            return Unknown("a comparison of tensors")
+            name = _COMPARE_NAMES.get(type(op))
+            if name is None or node is None:
+                return Unknown("a comparison of tensors")
+            from shapecheck.static import tensor_ops
+
+            return self.run_op(f"operator.{name}", node, lambda c: tensor_ops.elementwise(c, left, right))
         if isinstance(left, Unknown) or isinstance(right, Unknown):
             return Unknown("a comparison with a value not known", _shape_dependent(left) or _shape_dependent(right))
         if isinstance(left, Expr) or isinstance(right, Expr):

@@ -121,6 +121,8 @@ def attribute(interp: Interpreter, obj: Value, name: str, node: ast.AST) -> Valu
         return Unknown(f"{obj.name}.{name} not found")
     if isinstance(obj, Super):
         return _super_attribute(obj, name)
+    if isinstance(obj, Container) and obj.exact and any(n == name for n, _ in obj.items):
+        return next(item for n, item in obj.items if n == name)  # self.transformer.wte of a ModuleDict
     if isinstance(obj, (ListValue, DictValue, Container, str, tuple)):
         return Method(obj, name)
     if isinstance(obj, Opaque):
@@ -638,6 +640,8 @@ def _module_method(interp: Interpreter, obj: Instance, name: str, args: list[Val
             if name == "register_buffer" and isinstance(value, Tensor):
                 obj.buffers.add(key)
             obj.set(key, value)
+        else:
+            obj.set(_UNNAMED, Unknown(f"{name}() under a name not known"))
         return None
     if name in ("eval", "train"):
         mode = name == "train" and (not args or interp.truth(args[0]) is not False)
@@ -998,15 +1002,34 @@ def _getattr(interp: Interpreter, args: list[Value], kwargs: dict[str, Value], n
     return value
 
 
+_UNNAMED: Final = "<set under a name not known>"
+"""An instance's attribute standing for those set under names the interpreter does not know
+(``setattr(self, name, ...)``, ``self.add_module(f"layer{i}", ...)``): ``hasattr`` is then not known."""
+
+
 def _hasattr(interp: Interpreter, args: list[Value], kwargs: dict[str, Value], node: ast.AST) -> Value:
-    if len(args) == 2 and isinstance(args[1], str) and isinstance(args[0], Instance):
-        return args[1] in args[0].attrs or args[0].cls.lookup(args[1]) is not None or Unknown("hasattr()")
+    """``hasattr(self, "shortcut")`` of a torch module: whether its ``__init__`` set it (every assignment
+    is followed, in both arms of a branch); ``hasattr(F, "scaled_dot_product_attention")``: whether the
+    op table has it."""
+    if len(args) != 2 or not isinstance(args[1], str):
+        return Unknown("hasattr()")
+    obj, name = args[0], args[1]
+    if isinstance(obj, Instance):
+        if name in obj.attrs or obj.cls.lookup(name) is not None:
+            return True
+        return False if obj.cls.is_module and _UNNAMED not in obj.attrs else Unknown("hasattr()")
+    if isinstance(obj, External) and _known_external(canonical(f"{obj.name}.{name}")):
+        return True
     return Unknown("hasattr()")
 
 
+def _known_external(name: str) -> bool:
+    return name in FUNCTIONS or layer_class(name) is not None
+
+
 def _setattr(interp: Interpreter, args: list[Value], kwargs: dict[str, Value], node: ast.AST) -> Value:
-    if len(args) == 3 and isinstance(args[0], Instance) and isinstance(args[1], str):
-        args[0].set(args[1], args[2])
+    if len(args) == 3 and isinstance(args[0], Instance):
+        args[0].set(args[1] if isinstance(args[1], str) else _UNNAMED, args[2] if isinstance(args[1], str) else Unknown("setattr() under a name not known"))
     return None
 
 
