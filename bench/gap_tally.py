@@ -3,8 +3,9 @@
 Run from the repository root:  python bench/gap_tally.py DIR_OR_FILE... [--top 40] [--json OUT]
 
 Every ``.py`` file under the paths goes through ``shapecheck.static.analyze_file`` (nothing imported or
-run). Each model's gaps (``line 41: unknown call my_op()``) are tallied by reason, over occurrences and
-over files, so the op table grows where real code needs it. Also printed: models followed in full or
+run). Each model's gaps (``line 41: unknown call my_op()``) are tallied by reason, over occurrences, over
+files, and as the model's first gap (the root cause: later gaps often follow from it), so the op table
+grows where real code needs it. Also printed: models followed in full or
 in part, and the findings, which on unmodified public code are to be read as false positives until
 confirmed by torch. The corpus is not part of the repository: point it at checkouts of model code.
 """
@@ -41,6 +42,7 @@ def reason_key(reason: str) -> str:
 
 def tally(paths: list[str]) -> dict[str, object]:
     occurrences: collections.Counter[str] = collections.Counter()
+    first: collections.Counter[str] = collections.Counter()
     files_with: collections.Counter[str] = collections.Counter()
     models = full = partial = findings = 0
     finding_lines: list[str] = []
@@ -56,6 +58,8 @@ def tally(paths: list[str]) -> dict[str, object]:
             models += 1
             full += model.complete
             partial += model.followed and bool(model.gaps)
+            if model.gaps:
+                first[reason_key(model.gaps[0].reason)] += 1
             for gap in model.gaps:
                 key = reason_key(gap.reason)
                 occurrences[key] += 1
@@ -71,7 +75,7 @@ def tally(paths: list[str]) -> dict[str, object]:
         "findings": findings,
         "finding_lines": finding_lines,
         "crashes": crashes,
-        "reasons": [(reason, n, files_with[reason]) for reason, n in occurrences.most_common()],
+        "reasons": [(reason, n, files_with[reason], first[reason]) for reason, n in occurrences.most_common()],
     }
 
 
@@ -83,9 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     result = tally(args.paths)
     print(f"models: {result['models']}, in full: {result['complete']}, in part: {result['partial']}, gaps: {result['gaps']}, findings: {result['findings']}")
-    print(f"{'gaps':>6} {'files':>6}  reason")
-    for reason, n, files in result["reasons"][: args.top]:  # type: ignore[index]
-        print(f"{n:>6} {files:>6}  {reason}")
+    print(f"{'gaps':>6} {'files':>6} {'first':>6}  reason (first: models where it is the first gap, the root cause)")
+    for reason, n, files, first in result["reasons"][: args.top]:  # type: ignore[index]
+        print(f"{n:>6} {files:>6} {first:>6}  {reason}")
     for line in result["finding_lines"]:  # type: ignore[attr-defined]
         print("finding:", line)
     for line in result["crashes"]:  # type: ignore[attr-defined]
