@@ -273,7 +273,7 @@ def test_einops_layer_errors_name_the_layer() -> None:
 def test_einops_unknowns_are_silent_and_said() -> None:
     """A pattern or reduction that is not a known string, an unknown axis length: no finding, and the
     coverage says what was not followed; with an unknown length the rest is still checked."""
-    report = analyze_source(snippet("p = 'b c -> ' + str(torch.randn(1))\nx = torch.randn(2, 3)\nreturn rearrange(x, p)"), "<snippet>")
+    report = analyze_source(snippet("p = 'b c -> ' + str(torch.randn(1))\nx = torch.randn(3, 2).t()\nreturn rearrange(x, p)"), "<snippet>")
     assert not report.findings
     assert any("pattern not known" in str(g) for m in report.models for g in m.gaps)
     assert not findings("x = torch.randn(2, 3)\nreturn reduce(x, 'b c -> b', torch.amax)")
@@ -636,3 +636,53 @@ return nn.Sequential(PreActBlock(8, 8), PreActBlock(8, 16, 2), PreActBlock(16, 1
 
 def test_idioms_of_real_models_agree_with_torch() -> None:
     assert_agree(IDIOM_SNIPPETS)
+
+
+# -- layers of several inputs -------------------------------------------------------------------------
+def _attention(q: str, k: str, v: str, extra: str = "", options: str = "") -> str:
+    return f"attn = nn.MultiheadAttention(8, 2{options})\nreturn attn(torch.randn{q}, torch.randn{k}, torch.randn{v}{extra})[{1 if 'weights' in extra else 0}]"
+
+
+SEVERAL_INPUTS = [
+    _attention("(5, 2, 8)", "(7, 2, 8)", "(7, 2, 8)"),
+    _attention("(5, 2, 8)", "(7, 2, 8)", "(7, 2, 8)", ", need_weights=True"),
+    _attention("(5, 2, 8)", "(7, 2, 8)", "(7, 2, 8)", ", average_attn_weights=False, need_weights=True"),
+    _attention("(5, 2, 8)", "(7, 3, 8)", "(7, 3, 8)"),
+    _attention("(5, 2, 8)", "(7, 2, 8)", "(6, 2, 8)"),
+    _attention("(5, 2, 8)", "(7, 2, 8)", "(7, 2, 9)"),
+    _attention("(5, 2, 6)", "(7, 2, 8)", "(7, 2, 8)"),
+    _attention("(5, 8)", "(7, 8)", "(7, 8)"),
+    _attention("(5, 8)", "(7, 2, 8)", "(7, 2, 8)"),
+    _attention("(5, 2, 8)", "(7, 2, 4)", "(7, 2, 6)", options=", kdim=4, vdim=6"),
+    _attention("(5, 2, 8)", "(7, 2, 5)", "(7, 2, 6)", options=", kdim=4, vdim=6"),
+    _attention("(5, 2, 8)", "(7, 2, 4)", "(7, 2, 5)", options=", kdim=4, vdim=6"),
+    _attention("(5, 2, 8)", "(7, 2, 4)", "(6, 2, 6)", options=", kdim=4, vdim=6"),
+    _attention("(2, 5, 8)", "(2, 7, 4)", "(2, 7, 6)", ", need_weights=True", ", kdim=4, vdim=6, batch_first=True"),
+    _attention("(2, 5, 8)", "(3, 7, 4)", "(3, 7, 6)", options=", kdim=4, vdim=6, batch_first=True"),
+    _attention("(5, 2, 8)", "(7, 2, 8)", "(7, 2, 8)", ", need_weights=True", ", add_bias_kv=True, add_zero_attn=True"),
+    "attn = nn.MultiheadAttention(8, 2)\nx = torch.randn(5, 2, 8)\nreturn attn(query=x, key=torch.randn(3, 2, 8), value=torch.randn(3, 2, 8))[0]",
+    "b = nn.Bilinear(3, 4, 5)\nreturn b(torch.randn(2, 3), torch.randn(2, 4))",
+    "b = nn.Bilinear(3, 4, 5)\nreturn b(torch.randn(2, 7, 3), torch.randn(2, 7, 4))",
+    "b = nn.Bilinear(3, 4, 5)\nreturn b(torch.randn(3), torch.randn(4))",
+    "b = nn.Bilinear(3, 4, 5)\nreturn b(torch.randn(2, 3), torch.randn(1, 4))",
+    "b = nn.Bilinear(3, 4, 5)\nreturn b(torch.randn(2, 7, 3), torch.randn(14, 4))",
+    "b = nn.Bilinear(3, 4, 5)\nreturn b(torch.randn(2, 3), torch.randn(2, 5))",
+    "b = nn.Bilinear(3, 4, 5)\nreturn b(input1=torch.randn(2, 4), input2=torch.randn(2, 4))",
+]
+
+
+def test_layers_of_several_inputs_agree_with_torch() -> None:
+    assert_agree(SEVERAL_INPUTS)
+
+
+def test_cross_attention_error_names_the_layer_and_the_shapes() -> None:
+    source = snippet("---\n".join([
+        "class Cross(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.attn = nn.MultiheadAttention(8, 2, kdim=4, vdim=6)\n\n    def forward(self, q, k, v):\n        return self.attn(q, k, v)[0]\n",
+        "return Cross()(torch.randn(5, 2, 8), torch.randn(7, 2, 4), torch.randn(6, 2, 6))",
+    ]))
+    lines = source.splitlines()
+    (finding,) = analyze_source(source, "<snippet>").findings
+    assert finding.message == "key's sequence and batch dims (7, 2, 4) do not match value's (6, 2, 6)"
+    assert finding.line == lines.index("        return self.attn(q, k, v)[0]") + 1
+    built = lines.index("        self.attn = nn.MultiheadAttention(8, 2, kdim=4, vdim=6)") + 1
+    assert finding.notes[0] == f"in self.attn = MultiheadAttention(8, 2, kdim=4, vdim=6), defined at line {built}"

@@ -201,7 +201,12 @@ def _node_of(interp: Interpreter, layer: Layer | None, path: list[str]) -> tuple
 def call_layer(interp: Interpreter, fn: LayerValue, args: list[Value], kwargs: dict[str, Value], node: ast.AST) -> Value:
     """``layer(x, ...)``: the layer's rule on its input tensor (the query of an attention)."""
     layer = fn.layer
-    tensors = [a for a in args if isinstance(a, Tensor)]
+    if isinstance(layer, (nn.MultiheadAttention, nn.Bilinear)):
+        from shapecheck.static.multi_input import call_several
+
+        several = call_several(interp, fn, args, kwargs, node)
+        if several is not None:
+            return several
     if any(isinstance(a, Unknown) for a in args[:1]):
         return args[0]
     if not args:
@@ -209,13 +214,7 @@ def call_layer(interp: Interpreter, fn: LayerValue, args: list[Value], kwargs: d
         args = [kwargs[key]] if key is not None else []
         if not args:
             return interp.unknown(node, f"{fn.torch_name} called without an input")
-    x = args[0]
-    if isinstance(layer, nn.MultiheadAttention):
-        if len(tensors) >= 3 and not all(t.shape == tensors[0].shape for t in tensors[:3]):
-            return interp.unknown(node, "attention with key or value of another shape than the query (not followed yet)")
-    elif isinstance(layer, nn.Bilinear):
-        return interp.unknown(node, "Bilinear of two inputs (not followed yet)")
-    return interp.apply_layer(fn, x, node, kwargs)
+    return interp.apply_layer(fn, args[0], node, kwargs)
 
 
 def parameter_tensor(layer: Layer, name: str) -> Tensor | None:
