@@ -686,3 +686,70 @@ def test_cross_attention_error_names_the_layer_and_the_shapes() -> None:
     assert finding.line == lines.index("        return self.attn(q, k, v)[0]") + 1
     built = lines.index("        self.attn = nn.MultiheadAttention(8, 2, kdim=4, vdim=6)") + 1
     assert finding.notes[0] == f"in self.attn = MultiheadAttention(8, 2, kdim=4, vdim=6), defined at line {built}"
+
+
+# -- more ops real models call ------------------------------------------------------------------------
+MORE_OPS = [
+    # U-Net: pad the upsampled map by the size difference (symbolic in a forward, concrete here)
+    "x1 = torch.randn(2, 4, 7, 9)\nx2 = torch.randn(2, 4, 10, 12)\ndy = x2.size()[2] - x1.size()[2]\ndx = x2.size()[3] - x1.size()[3]\nx1 = F.pad(x1, [dx // 2, dx - dx // 2, dy // 2, dy - dy // 2])\nreturn torch.cat([x2, x1], dim=1)",
+    "x1 = torch.randn(2, 4, 7, 9)\nx2 = torch.randn(2, 4, 10, 12)\ndy = x2.size()[2] - x1.size()[2]\nx1 = F.pad(x1, [dy // 2, dy - dy // 2, dy // 2, dy - dy // 2])\nreturn torch.cat([x2, x1], dim=1)",
+    # global pooling by the map's own size, SENet's squeeze
+    "out = torch.randn(2, 8, 6, 6)\nw = F.avg_pool2d(out, out.size(2))\nreturn out * w",
+    "out = torch.randn(2, 8, 6, 5)\nreturn F.avg_pool2d(out, out.size()[2:])",
+    "out = torch.randn(2, 8, 6, 5)\nreturn F.max_pool2d(out, kernel_size=out.size()[2:], stride=1)",
+    "out = torch.randn(2, 8, 6, 5)\nreturn F.max_pool2d(out, kernel_size=out.size(2), stride=1)",
+    # layer_norm over the input's own last size
+    "x = torch.randn(2, 5, 7)\nreturn F.layer_norm(x, x.shape[-1:])",
+    "x = torch.randn(2, 5, 7)\nreturn F.layer_norm(x, x.shape[-2:])",
+    "x = torch.randn(2, 5, 7)\nreturn F.layer_norm(x, (5,))",
+    # position grids
+    "h, w = 3, 4\ny, x = torch.meshgrid(torch.arange(h), torch.arange(w), indexing='ij')\nreturn torch.stack((y.flatten(), x.flatten()), dim=-1)",
+    "y, x = torch.meshgrid(torch.arange(3), torch.arange(4), indexing='xy')\nreturn y",
+    "z, y, x = torch.meshgrid(torch.arange(2), torch.arange(3), torch.arange(4), indexing='ij')\nreturn x",
+    "g = torch.stack(torch.meshgrid([torch.arange(3), torch.arange(4)], indexing='ij'))\nreturn g",
+    "y, x = torch.meshgrid(torch.arange(3), torch.zeros(2, 2, dtype=torch.long), indexing='ij')\nreturn y",
+    # diagonals, interleaving, complex rotary embeddings (llama)
+    "return torch.diag(torch.randn(3), 1)",
+    "return torch.diag(torch.randn(3, 5), -1)",
+    "return torch.diag(torch.randn(3, 5), 2)",
+    "return torch.randn(3, 4, 5).diag()",
+    "return torch.randn(3, 4).repeat_interleave(2, dim=1)",
+    "return torch.randn(3, 4).repeat_interleave(3)",
+    "return torch.arange(6).repeat_interleave(2, dim=-1)",
+    "freqs = torch.outer(torch.arange(8).float(), torch.randn(4))\nf = torch.polar(torch.ones_like(freqs), freqs)\nx = torch.view_as_complex(torch.randn(2, 8, 4, 2))\nreturn torch.view_as_real(x * f).flatten(2)",
+    "return torch.view_as_complex(torch.randn(2, 8, 3))",
+    # what a tensor holds is not a shape: no gap, no error
+    "x = torch.randn(3)\nrates = [v.item() for v in torch.linspace(0, 0.1, 4)]\nreturn x * rates[1] + x",
+    "x = torch.randn(2, 3)\nwith torch.no_grad():\n    y = x * 2\nreturn y.masked_fill(y > 0, -torch.finfo(y.dtype).max)",
+    "x = torch.randn(2, 3)\nif torch.jit.is_scripting() or not torch.is_tensor(x):\n    return x.t()\nreturn x + x",
+]
+
+
+def test_more_ops_agree_with_torch() -> None:
+    assert_agree(MORE_OPS)
+
+
+def test_symbolic_pads_and_windows_follow_the_sizes() -> None:
+    """U-Net's padding by a size difference and SENet's squeeze, on sizes the forward leaves free."""
+    source = PRELUDE + textwrap.dedent(
+        """
+        class Up(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.up = nn.ConvTranspose2d(8, 4, 2, stride=2)
+                self.skip = nn.Conv2d(4, 4, 3, padding=1)
+
+            def forward(self, x1, x2):
+                x1 = self.up(x1)
+                x2 = self.skip(x2)
+                dy = x2.size()[2] - x1.size()[2]
+                dx = x2.size()[3] - x1.size()[3]
+                x1 = F.pad(x1, [dx // 2, dx - dx // 2, dy // 2, dy - dy // 2])
+                x = torch.cat([x2, x1], dim=1)
+                return x * F.avg_pool2d(x, x.size()[2:])
+        """
+    )
+    report = analyze_source(source, "<snippet>")
+    (model,) = report.models
+    assert not report.findings and not model.gaps
+    assert model.output == "(B, 8, H2, W2)"

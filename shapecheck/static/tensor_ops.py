@@ -19,6 +19,7 @@ from shapecheck.errors import RuleError
 from shapecheck.rules.broadcast import broadcast, matmul
 from shapecheck.rules.indexing import Everything, Index, IndexTensor, index_shape
 from shapecheck.rules.pad import pad_bounds, pad_pairs, padded_size
+from shapecheck.rules.pool import pool_output_size
 from shapecheck.rules.reshape import normalize_dim
 from shapecheck.shape import Shape
 from shapecheck.static.registry import Op, Unknowable, function, method
@@ -57,11 +58,17 @@ def _broadcast(c: Op, what: str, tensors: Sequence[Tensor]) -> Shape:
     return c.rule(tensors[0], broadcast, shapes, _agree(c, what, shapes))
 
 
+class Number(Unknown):
+    """A Python number whose value is not known (``x.item()``): in arithmetic with a tensor, a scalar."""
+
+    __slots__ = ()
+
+
 def _operand(value: Value) -> Shape | None:
     """The shape an operand of an elementwise op contributes: a tensor's, a number's ``()``."""
     if isinstance(value, Tensor):
         return value.shape
-    if isinstance(value, (int, float, bool, Expr)):
+    if isinstance(value, (int, float, bool, Expr, Number)):
         return Shape(())
     return None
 
@@ -76,7 +83,7 @@ def _dtype(*values: Value) -> str | None:
 def _elementwise(c: Op, what: str, *values: Value) -> Value:
     tensors = [v for v in values if isinstance(v, Tensor)]
     for v in values:
-        if isinstance(v, Unknown):
+        if isinstance(v, Unknown) and not isinstance(v, Number):
             raise Unknowable(v.reason or "an operand not known")
         if _operand(v) is None:
             raise Unknowable(f"{what}: an operand that is not a tensor or number")
@@ -192,6 +199,9 @@ def _max_pool(n: int) -> None:
     cls = getattr(nn, f"MaxPool{n}d")
 
     def pool(c: Op, input: Value, kernel_size: Value, stride: Value = None, padding: Value = 0, dilation: Value = 1, ceil_mode: Value = False, return_indices: Value = False) -> Value:
+        if _sized_by_dims(kernel_size, stride):
+            pooled = _pool_by_sizes(c, c.tensor(input), n, kernel_size, stride, padding, dilation, ceil_mode)
+            return (pooled, Tensor(pooled.shape, "long")) if return_indices else pooled
         layer = cls(c.constant(kernel_size), c.constant(stride), c.constant(padding), c.constant(dilation), c.constant(return_indices), c.constant(ceil_mode))
         y = c.apply(layer, c.tensor(input))
         return (y, Tensor(y.shape, "long")) if return_indices and isinstance(y, Tensor) else y
@@ -203,12 +213,54 @@ def _avg_pool(n: int) -> None:
     cls = getattr(nn, f"AvgPool{n}d")
 
     def pool(c: Op, input: Value, kernel_size: Value, stride: Value = None, padding: Value = 0, ceil_mode: Value = False, count_include_pad: Value = True, divisor_override: Value = None) -> Value:
+        if _sized_by_dims(kernel_size, stride):
+            return _pool_by_sizes(c, c.tensor(input), n, kernel_size, stride, padding, 1, ceil_mode)
         args = [c.constant(kernel_size), c.constant(stride), c.constant(padding), c.constant(ceil_mode), c.constant(count_include_pad)]
         if n > 1:
             args.append(c.constant(divisor_override))
         return c.apply(cls(*args), c.tensor(input))
 
     function(f"{F}avg_pool{n}d", f"torch.avg_pool{n}d")(pool)
+
+
+def _sized_by_dims(kernel_size: Value, stride: Value) -> bool:
+    """Whether a pooling window is given by sizes read off a tensor (``x.size()[2:]``, symbolic)."""
+    values = [*(_sequence_of(kernel_size)), *(_sequence_of(stride))]
+    return any(isinstance(v, Expr) for v in values)
+
+
+def _sequence_of(value: Value) -> list[Value]:
+    return list(value.items) if isinstance(value, ListValue) else list(value) if isinstance(value, tuple) else [value]
+
+
+def _pool_by_sizes(c: Op, x: Tensor, n: int, kernel_size: Value, stride: Value, padding: Value, dilation: Value, ceil_mode: Value) -> Tensor:
+    """Pooling over windows of symbolic size (``F.avg_pool2d(x, x.size()[2:])``): each output size is the
+    pooling formula with that kernel (``rules.pool``); with the stride left to the kernel only a window
+    as large as its dim is decided (1); other sizes are not known."""
+    if c.constant(ceil_mode) or c.constant(dilation) != 1 or x.shape.prefix or len(x.shape) < n + 1:
+        raise Unknowable("pooling by sizes not known, with ceil_mode, dilation or an input of unknown rank")
+
+    def per_dim(value: Value, what: str) -> list[Dim]:
+        items = _sequence_of(value)
+        dims = [c.dim(v, what) for v in items]
+        return dims * n if len(dims) == 1 else dims
+
+    kernel = per_dim(kernel_size, "kernel_size")
+    strides = kernel if stride is None or stride == [] else per_dim(stride, "stride")
+    pads = per_dim(padding, "padding")
+    if not len(kernel) == len(strides) == len(pads) == n:
+        raise Unknowable("pooling with sizes of another length than its dims")
+    dims = list(x.shape.dims)
+    for i, (k, st, p) in enumerate(zip(kernel, strides, pads)):
+        at = len(dims) - n + i
+        size = dims[at]
+        if isinstance(st, int) and isinstance(p, int):
+            out = pool_output_size(size, k, st, p, 1, False)
+            c.rule(x, c.solver.at_least, out, 1, f"pooling output would be {out}: input {size} is too small for kernel {k}", index=at - len(dims))
+            dims[at] = out
+        else:
+            dims[at] = 1 if size == k and st == k and p == 0 else unknown()
+    return c.result(x, Shape.of(tuple(dims)), x.dtype)
 
 
 def _adaptive(kind: str, n: int) -> None:
@@ -246,7 +298,10 @@ def interpolate(c: Op, input: Value, size: Value = None, scale_factor: Value = N
 @function(f"{F}pad")
 def pad(c: Op, input: Value, pad: Value, mode: Value = "constant", value: Value = None) -> Value:
     x = c.tensor(input)
-    widths = c.ints(pad, "pad")
+    widths = c.dims(pad, "pad")
+    symbolic = not all(isinstance(w, int) for w in widths)  # U-Net: pads from the difference of two sizes
+    if symbolic and c.constant(mode) != "constant":
+        raise Unknowable(f"F.pad in {mode} mode by sizes not known")
     if len(widths) % 2:
         c.fail(f"F.pad: padding length must be even, got {len(widths)}", x, kind="pad")
     pairs = pad_pairs(widths)
@@ -260,8 +315,12 @@ def pad(c: Op, input: Value, pad: Value, mode: Value = "constant", value: Value 
     solver = c.solver
     for k, (before, after) in enumerate(pairs):
         i = first + k
-        for expr, bound, why in pad_bounds(str(c.constant(mode)), dims[i], before, after):
-            c.rule(x, solver.at_least, expr, bound, why, index=i - len(dims))
+        if isinstance(before, int) and isinstance(after, int):
+            for expr, bound, why in pad_bounds(str(c.constant(mode)), dims[i], before, after):
+                c.rule(x, solver.at_least, expr, bound, why, index=i - len(dims))
+        else:
+            out = padded_size(dims[i], before, after)
+            c.rule(x, solver.at_least, out, 0, f"padding ({before}, {after}) of {dims[i]} leaves a negative size {out}", index=i - len(dims))
         dims[i] = padded_size(dims[i], before, after)
     return c.result(x, Shape.of(tuple(dims), shape.prefix), x.dtype)
 
@@ -305,7 +364,17 @@ for _n in (1, 2, 3):
 
 @function(f"{F}layer_norm")
 def layer_norm(c: Op, input: Value, normalized_shape: Value, weight: Value = None, bias: Value = None, eps: Value = 1e-5) -> Value:
-    return c.apply(nn.LayerNorm(c.constant(normalized_shape), elementwise_affine=False), c.tensor(input))
+    x = c.tensor(input)
+    sizes = c.dims(normalized_shape, "normalized_shape")
+    known = [d for d in sizes if isinstance(d, int)]
+    if len(known) == len(sizes):
+        return c.apply(nn.LayerNorm(known, elementwise_affine=False), x)
+    if x.shape.prefix and len(x.shape) < len(sizes) or not x.shape.prefix and len(x.shape) < len(sizes):
+        raise Unknowable("layer_norm over more dims than known")
+    for i, want in enumerate(sizes):  # x.shape[-1:], symbolic: each must be the input's own trailing size
+        j = i - len(sizes)
+        c.rule(x, c.solver.equal, x.shape[j], want, "layer_norm: normalized_shape {} does not end the input shape {}", tuple(sizes), x.shape, index=j)
+    return Tensor(x.shape, x.dtype)
 
 
 @function(f"{F}batch_norm", f"{F}instance_norm", f"{F}group_norm", f"{F}local_response_norm", f"{F}normalize", f"{F}rms_norm")
@@ -911,3 +980,113 @@ def index(c: Op, x: Tensor, key: Value) -> Value:
 
     shape = c.rule(x, index_shape, x.shape, parts, at_least)
     return c.result(x, shape, x.dtype)
+
+
+# -- more of what real models call (measured with bench/gap_tally.py) ------------------------------
+@function("torch.meshgrid")
+def meshgrid(c: Op, *tensors: Value, indexing: Value = "ij") -> Value:
+    """One tensor per input, each of shape ``(len(t1), len(t2), ...)`` (the first two swapped for ``"xy"``)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, ListValue)):
+        tensors = tuple(c.interp.sequence(tensors[0]) or ())
+    parts = [c.tensor(t, "a tensor") for t in tensors]
+    if not parts or any(p.shape.prefix for p in parts):
+        raise Unknowable("torch.meshgrid of tensors not known")
+    for i, p in enumerate(parts):
+        if len(p.shape) > 1:
+            c.fail(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {p.shape} (tensor {i})", p, kind="rank")
+    sizes = [p.shape[0] if p.shape.dims else 1 for p in parts]
+    if c.constant(indexing, "indexing") == "xy" and len(sizes) >= 2:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    return tuple(c.result(p, Shape(sizes), p.dtype) for p in parts)
+
+
+@function("torch.diag")
+@method("diag")
+def diag(c: Op, input: Value, diagonal: Value = 0) -> Value:
+    """A vector of ``n`` becomes an ``(n+|k|, n+|k|)`` matrix; a matrix gives its ``k``-th diagonal."""
+    x = c.tensor(input)
+    k = c.int(diagonal, "diagonal")
+    if x.shape.prefix:
+        raise Unknowable("torch.diag of a tensor of unknown rank")
+    if len(x.shape) == 1:
+        n = x.shape[0] + abs(k)
+        return c.result(x, Shape((n, n)), x.dtype)
+    if len(x.shape) != 2:
+        c.fail(f"diag(): Supports 1D or 2D tensors. Got {len(x.shape)}D", x, kind="rank")
+    rows, cols = x.shape.dims
+    if not isinstance(rows, int) or not isinstance(cols, int):
+        raise Unknowable("the diagonal of a matrix of sizes not known")
+    length = min(rows, cols - k) if k >= 0 else min(rows + k, cols)
+    return c.result(x, Shape((max(length, 0),)), x.dtype)
+
+
+@function("torch.repeat_interleave")
+@method("repeat_interleave")
+def repeat_interleave(c: Op, input: Value, repeats: Value = None, dim: Value = None, output_size: Value = None) -> Value:
+    """Each element ``repeats`` times along ``dim`` (the flattened input without ``dim``)."""
+    x = c.tensor(input)
+    if isinstance(repeats, Tensor) and not (repeats.shape.dims == (1,) or repeats.shape.dims == ()):
+        raise Unknowable("repeat_interleave by a tensor of counts")
+    times = c.dim(repeats, "repeats") if not isinstance(repeats, Tensor) else None
+    if times is None or x.shape.prefix:
+        raise Unknowable("repeat_interleave by counts not known")
+    if dim is None:
+        return c.result(x, Shape((x.shape.numel() * times,)), x.dtype)
+    at = c.rule(x, normalize_dim, c.int(dim, "dim"), len(x.shape), "repeat_interleave")
+    return c.result(x, x.shape.replace(at, x.shape[at] * times), x.dtype)
+
+
+@function("torch.view_as_real")
+def view_as_real(c: Op, input: Value) -> Value:
+    """A complex ``(*)`` as real pairs ``(*, 2)``."""
+    x = c.tensor(input)
+    return c.result(x, Shape.of((*x.shape.dims, 2), x.shape.prefix), "float")
+
+
+@function("torch.view_as_complex")
+def view_as_complex(c: Op, input: Value) -> Value:
+    """Real pairs ``(*, 2)`` as complex ``(*)``: the last dim must be 2."""
+    x = c.tensor(input)
+    if not x.shape.dims:
+        raise Unknowable("view_as_complex of a tensor of unknown rank")
+    c.rule(x, c.solver.equal, x.shape[-1], 2, "view_as_complex: Tensor must have a last dimension of size 2, got {}", x.shape[-1], index=-1)
+    return c.result(x, Shape.of(x.shape.dims[:-1], x.shape.prefix), "complex")
+
+
+@function("torch.polar", "torch.complex")
+def polar(c: Op, abs: Value, angle: Value, out: Value = None) -> Value:
+    result = _elementwise(c, c.name.rsplit(".", 1)[-1], abs, angle)
+    return Tensor(result.shape, "complex") if isinstance(result, Tensor) else result
+
+
+@method("item", "tolist", "data_ptr", "numpy", "is_contiguous", "is_floating_point", "is_complex", "element_size", "get_device")
+def value_of(c: Op, input: Value, *args: Value, **kwargs: Value) -> Value:
+    """What a tensor holds, not its shape (``x.item()``): not known, and nothing lost about shapes."""
+    c.tensor(input)
+    name = c.name.rsplit(".", 1)[-1]
+    return Number(f"a tensor's value ({name}())") if name == "item" else Unknown(f"a tensor's value ({name}())")
+
+
+@function("torch.no_grad", "torch.enable_grad", "torch.inference_mode", "torch.set_grad_enabled", "torch.autocast", "torch.amp.autocast", "torch.cuda.amp.autocast", "torch.cpu.amp.autocast", "contextlib.nullcontext")
+def context(c: Op, *args: Value, **kwargs: Value) -> Value:
+    """A context manager or decorator that leaves shapes alone (``with torch.no_grad():``)."""
+    return None
+
+
+@function("torch.finfo", "torch.iinfo", "torch.is_floating_point", "torch.is_complex", "torch.get_default_dtype", "torch.is_grad_enabled", "torch.cuda.is_available", "torch.backends.mps.is_available")
+def runtime_value(c: Op, *args: Value, **kwargs: Value) -> Value:
+    """A fact of the run (``torch.finfo(x.dtype).max``, ``torch.cuda.is_available()``), not of shapes: not known."""
+    return Unknown(f"{c.name}() at run time")
+
+
+@function("torch.jit.is_scripting", "torch.jit.is_tracing", "torch.compiler.is_compiling", "torch._dynamo.is_compiling", "torch.onnx.is_in_onnx_export")
+def eager(c: Op) -> Value:
+    """False: the checker follows the model as it runs eagerly."""
+    return False
+
+
+@function("torch.is_tensor")
+def is_tensor(c: Op, obj: Value) -> Value:
+    if isinstance(obj, Tensor):
+        return True
+    return False if obj is None or isinstance(obj, (int, float, str, tuple, ListValue, Expr)) else Unknown("torch.is_tensor() of a value not known")
