@@ -753,3 +753,32 @@ def test_symbolic_pads_and_windows_follow_the_sizes() -> None:
     (model,) = report.models
     assert not report.findings and not model.gaps
     assert model.output == "(B, 8, H2, W2)"
+
+
+EINOPS_MORE = [
+    # einsum, torch's and einops' (words for axes, the tensors first), with ellipses
+    "return torch.einsum('...ij,...jk->...ik', torch.randn(2, 3, 4), torch.randn(4, 5))",
+    "return torch.einsum('...ij,...jk', torch.randn(2, 3, 4), torch.randn(4, 5))",
+    "return torch.einsum('i...j,j...k->...ik', torch.randn(3, 2, 4), torch.randn(4, 2, 5))",
+    "return torch.einsum('...ij,...jk->...ik', torch.randn(2, 3, 4), torch.randn(3, 4, 5))",
+    "return torch.einsum('...ij,...jk->...iz', torch.randn(2, 3, 4), torch.randn(4, 5))",
+    "return torch.einsum('...ijk,...jk->...i', torch.randn(4), torch.randn(4, 5))",
+    "return torch.einsum('b h i d, b h j d -> b h i j', torch.randn(2, 4, 5, 8), torch.randn(2, 4, 7, 8))",
+    "return einops.einsum(torch.randn(2, 3, 4), torch.randn(2, 5, 4), 'batch i dim, batch j dim -> batch i j')",
+    "return einops.einsum(torch.randn(2, 3, 4), torch.randn(2, 5, 3), 'batch i dim, batch j dim -> batch i j')",
+    "return einops.einsum(torch.randn(7, 3, 4), torch.randn(4, 5), '... i d, d j -> ... i j')",
+    # pack and unpack
+    "packed, ps = einops.pack([torch.randn(2, 3, 5), torch.randn(2, 3, 7, 5)], 'i j * k')\nreturn packed",
+    "packed, ps = einops.pack([torch.randn(2, 3, 5), torch.randn(2, 4, 7, 5)], 'i j * k')\nreturn packed",
+    "packed, ps = einops.pack([torch.randn(2, 3, 5)], 'i j * k l')\nreturn packed",
+    "cls = torch.randn(2, 16)\nx = torch.randn(2, 9, 16)\npacked, ps = einops.pack([cls, x], 'b * d')\ncls, x = einops.unpack(packed, ps, 'b * d')\nreturn x",
+    "xs = einops.unpack(torch.randn(2, 3, 71, 5), [(), (7,), (7, 9)], 'i j * k')\nreturn xs[2]",
+    "xs = einops.unpack(torch.randn(2, 3, 72, 5), [(), (7,), (7, 9)], 'i j * k')\nreturn xs[2]",
+    "xs = einops.unpack(torch.randn(2, 3, 71, 5), [(), (7,), (7, -1)], 'i j * k')\nreturn xs[2]",
+    "xs = einops.unpack(torch.randn(2, 3, 70, 5), [(), (7,), (7, -1)], 'i j * k')\nreturn xs[2]",
+    "shape = einops.parse_shape(torch.randn(2, 3, 4), 'b _ h')\nreturn torch.zeros(shape['b'], shape['h']).t()",
+]
+
+
+def test_more_einops_agree_with_torch() -> None:
+    assert_agree(EINOPS_MORE)

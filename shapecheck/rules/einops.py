@@ -26,7 +26,7 @@ from shapecheck.errors import RuleError
 from shapecheck.rules.tensor_ops import exact_quotient
 from shapecheck.shape import Shape
 
-__all__ = ["Anonymous", "EinopsPattern", "Expression", "parse_expression"]
+__all__ = ["Anonymous", "EinopsPattern", "Expression", "einsum_equation", "pack_pattern", "parse_expression"]
 
 ELLIPSIS: Final = "…"
 """What ``...`` becomes while parsing (one character, as in einops)."""
@@ -346,3 +346,49 @@ def _expand_right(right: Expression, ellipsis: list[Axis]) -> list[list[Axis]]:
         else:
             out.append([x for a in g for x in (ellipsis if a == ELLIPSIS else [a])])
     return out
+
+
+def pack_pattern(pattern: str, op: str) -> tuple[int, int]:
+    """``pack``/``unpack``'s ``"i j * k"``: the axes before and after ``*`` (``einops.packing.analyze_pattern``)."""
+    axes = pattern.split()
+    if len(axes) != len(set(axes)):
+        raise _fail(f'Duplicates in axes names in {op}(..., "{pattern}")')
+    if "*" not in axes:
+        raise _fail(f'No *-axis in {op}(..., "{pattern}")')
+    for axis in axes:
+        if axis != "*" and _axis_name_problem(axis) is not None:
+            raise _fail(f'Invalid axis name {axis} in {op}(..., "{pattern}")')
+    before = axes.index("*")
+    return before, len(axes) - before - 1
+
+
+def einsum_equation(pattern: str) -> str | None:
+    """``einops.einsum``'s ``"b i d, b j d -> b i j"`` as torch's ``"abc,adc->abd"`` (``...`` kept), or None
+    for what einops itself does not support (compositions, anonymous axes) or rejects."""
+    if "->" not in pattern or pattern.count("->") != 1:
+        return None
+    left, right = pattern.split("->")
+    letters: dict[str, str] = {}
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def side(text: str, new: bool) -> str | None:
+        out = ""
+        for token in text.replace("...", " ... ").split():
+            if token == "...":
+                out += "..."
+            elif not token.isidentifier() or len(letters) >= len(alphabet) and token not in letters:
+                return None
+            elif token not in letters:
+                if not new:
+                    return None
+                letters[token] = alphabet[len(letters)]
+                out += letters[token]
+            else:
+                out += letters[token]
+        return out
+
+    terms = [side(term, True) for term in left.split(",")]
+    result = side(right, False)
+    if result is None or any(t is None for t in terms):
+        return None
+    return ",".join(t for t in terms if t is not None) + "->" + result

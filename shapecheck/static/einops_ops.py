@@ -1,4 +1,5 @@
-"""einops in the op table: ``rearrange``, ``reduce``, ``repeat`` and the ``Rearrange`` / ``Reduce`` layers.
+"""einops in the op table: ``rearrange``, ``reduce``, ``repeat``, the ``Rearrange`` / ``Reduce`` layers,
+``pack``, ``unpack``, ``einsum`` and ``parse_shape``.
 
 The shape logic is ``rules.einops`` (einops' own parsing and checks, on symbolic dims); here the calls
 are read: the pattern and the reduction must be known strings, an axis length that is not known is
@@ -9,17 +10,18 @@ is a chain like any other; as in einops, a bad pattern fails where the layer is 
 
 from __future__ import annotations
 
+from math import prod
 from typing import Final
 
 from shapecheck.checker import Checker
-from shapecheck.dims import Dim, Expr, unknown
+from shapecheck.dims import Dim, Expr, floor_div, unknown
 from shapecheck.errors import RuleError
 from shapecheck.nn.module import Module
-from shapecheck.rules.einops import EinopsPattern
+from shapecheck.rules.einops import EinopsPattern, einsum_equation, pack_pattern
 from shapecheck.shape import Shape
 from shapecheck.static import tensor_ops
 from shapecheck.static.registry import Op, Unknowable, function
-from shapecheck.static.values import LayerValue, ListValue, Opaque, Tensor, Value
+from shapecheck.static.values import DictValue, LayerValue, ListValue, Opaque, Tensor, Value
 
 __all__ = ["EinopsLayer"]
 
@@ -106,3 +108,87 @@ def Reduce(c: Op, /, pattern: Value, reduction: Value, **axes_lengths: Value) ->
     if not isinstance(reduction, str):
         return Opaque("Reduce", "Reduce() with a reduction not known", getattr(c.node, "lineno", 0))
     return _layer(c, "Reduce", pattern, reduction, axes_lengths)
+
+
+@function("einops.pack", "einops.packing.pack")
+def pack(c: Op, /, tensors: Value, pattern: Value) -> Value:
+    """``pack([x, y], "b * d")``: each tensor's ``*`` dims flattened, then concatenated there; and the
+    packed shapes (the ``*`` dims of each)."""
+    items = c.interp.sequence(tensors)
+    if items is None:
+        raise Unknowable("einops.pack of tensors not known")
+    parts = [c.tensor(t, "a tensor") for t in items]
+    before, after = c.rule(parts[0] if parts else None, pack_pattern, _pattern(c, pattern), "pack")
+    flat: list[Value] = []
+    shapes: list[Value] = []
+    for i, t in enumerate(parts):
+        if t.shape.prefix:
+            raise Unknowable("einops.pack of a tensor of unknown rank")
+        dims = t.shape.dims
+        if len(dims) < before + after:
+            c.fail(f"packed tensor #{i} (enumeration starts with 0) has shape {t.shape}, while pattern {pattern} assumes at least {before + after} axes", t, kind="rank")
+        packed = dims[before : len(dims) - after]
+        shapes.append(tuple(packed))
+        flat.append(Tensor(Shape.of((*dims[:before], prod(packed, start=1), *dims[len(dims) - after :])), t.dtype))
+    joined = tensor_ops.cat(c, ListValue(flat), before)
+    return (joined, ListValue(shapes))
+
+
+@function("einops.unpack", "einops.packing.unpack")
+def unpack(c: Op, /, tensor: Value, packed_shapes: Value, pattern: Value) -> Value:
+    """``unpack(x, ps, "b * d")``: the ``*`` dim split into the products of ``ps`` (one may hold ``-1``)."""
+    x = c.tensor(tensor)
+    before, after = c.rule(x, pack_pattern, _pattern(c, pattern), "unpack")
+    items = c.interp.sequence(packed_shapes)
+    if items is None:
+        raise Unknowable("einops.unpack by packed shapes not known")
+    shapes = [c.dims(s, "a packed shape") for s in items]
+    if x.shape.prefix:
+        raise Unknowable("einops.unpack of a tensor of unknown rank")
+    dims = x.shape.dims
+    if len(dims) != before + 1 + after:
+        c.fail(f"unpack(..., {pattern}) received input of wrong dim with shape {x.shape}", x, kind="rank")
+    size = dims[before]
+    lengths: list[Dim | None] = [None if -1 in s else prod(s, start=1) for s in shapes]
+    if lengths.count(None) > 1:
+        c.fail(f"unpack(..., {pattern}) received more than one -1 in {[tuple(s) for s in shapes]} and can't infer dimensions", x, kind="einops")
+    known: Dim = sum((n for n in lengths if n is not None), start=0)
+    requested = [tuple(s) for s in shapes]
+    if None not in lengths:
+        c.rule(x, c.solver.equal, known, size, f'Error during unpack(..., "{pattern}"): could not split axis of size {size} into requested {requested}', index=before - len(dims))
+    else:
+        c.rule(x, c.solver.at_least, size - known, 0, f'Error during unpack(..., "{pattern}"): could not split axis of size {size} into requested {requested}', index=before - len(dims))
+    out: list[Value] = []
+    for s, n in zip(shapes, lengths):
+        inner = list(s)
+        if n is None:
+            rest = size - known
+            others = prod((d for d in s if d != -1), start=1)
+            if not isinstance(others, int) or others <= 0:
+                raise Unknowable("unpack() with -1 beside sizes not known")
+            inner[inner.index(-1)] = floor_div(rest, others)
+            c.rule(x, c.solver.equal, floor_div(rest, others) * others, rest, f'Error during unpack(..., "{pattern}"): could not split axis of size {size} into requested {requested}', index=before - len(dims))
+        out.append(c.result(x, Shape.of((*dims[:before], *inner, *dims[before + 1 :])), x.dtype))
+    return ListValue(out)
+
+
+@function("einops.einsum", "einops.einops.einsum")
+def einsum(c: Op, /, *tensors_and_pattern: Value) -> Value:
+    """``einops.einsum(q, k, "b i d, b j d -> b i j")``: torch's ``einsum`` on the pattern with letters."""
+    if len(tensors_and_pattern) < 2:
+        raise Unknowable("einops.einsum without tensors and a pattern")
+    *tensors, pattern = tensors_and_pattern
+    equation = einsum_equation(_pattern(c, pattern))
+    if equation is None:
+        raise Unknowable(f"einops.einsum pattern {pattern!r} not followed")
+    return tensor_ops.einsum(c, equation, *tensors)
+
+
+@function("einops.parse_shape", "einops.einops.parse_shape")
+def parse_shape(c: Op, /, x: Value, pattern: Value) -> Value:
+    """``parse_shape(x, "b _ h w")``: the named sizes, by name (``_`` skipped)."""
+    t = c.tensor(x)
+    names = _pattern(c, pattern).split()
+    if t.shape.prefix or len(names) != len(t.shape):
+        raise Unknowable("einops.parse_shape of a rank not known or not matching")
+    return DictValue({n: d for n, d in zip(names, t.shape.dims) if n != "_"})

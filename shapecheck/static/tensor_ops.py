@@ -837,7 +837,9 @@ def torch_matmul(c: Op, input: Value, other: Value, out: Value = None) -> Value:
 
 @function("torch.einsum")
 def einsum(c: Op, equation: Value, *operands: Value) -> Value:
-    """``torch.einsum``: each letter one size across operands (broadcast 1s aside); the output's letters."""
+    """``torch.einsum``: each letter one size across operands (broadcast 1s aside), ``...`` the operands'
+    remaining dims broadcast together; the output's letters (without ``->``: ``...`` and then the
+    letters seen once, sorted)."""
     if not isinstance(equation, str):
         raise Unknowable("einsum with an equation not known")
     if len(operands) == 1 and isinstance(operands[0], (ListValue, tuple)):
@@ -846,24 +848,40 @@ def einsum(c: Op, equation: Value, *operands: Value) -> Value:
     spec = equation.replace(" ", "")
     inputs, arrow, output = spec.partition("->")
     terms = inputs.split(",")
-    if len(terms) != len(tensors) or "." in spec:
-        raise Unknowable("einsum with ellipses or a different number of operands")
+    if len(terms) != len(tensors) or spec.count(".") != 3 * spec.count("..."):
+        raise Unknowable("einsum with a different number of operands or stray dots")
     sizes: dict[str, Dim] = {}
-    for term, t in zip(terms, tensors):
+    ellipses: list[Tensor] = []
+    for n, (term, t) in enumerate(zip(terms, tensors)):
         if t.shape.prefix:
             raise Unknowable("einsum of a tensor of unknown rank")
-        if len(term) != len(t.shape):
-            c.fail(f"einsum(): the number of subscripts in the equation ({len(term)}) does not match the number of dimensions ({len(t.shape)}) for operand {terms.index(term)}", t, kind="rank")
-        for letter, d in zip(term, t.shape.dims):
+        letters = term.replace("...", "")
+        rank = len(t.shape)
+        dims = t.shape.dims
+        if "..." in term:
+            if len(letters) > rank:
+                c.fail(f"einsum(): the number of subscripts in the equation ({len(letters)}) is more than the number of dimensions ({rank}) for operand {n}", t, kind="rank")
+            before = term.index("...")
+            after = len(letters) - before
+            ellipses.append(Tensor(Shape.of(dims[before : rank - after])))
+            dims = (*dims[:before], *dims[rank - after :])
+        elif len(letters) != rank:
+            c.fail(f"einsum(): the number of subscripts in the equation ({len(letters)}) does not match the number of dimensions ({rank}) for operand {n}", t, kind="rank")
+        for letter, d in zip(letters, dims):
             if letter in sizes and d != 1 and sizes[letter] != 1:
                 have = sizes[letter]
                 c.rule(t, c.solver.equal, d, have, "einsum(): subscript {} has size {} for an operand, {} for another", letter, d, have)
             elif letter not in sizes or sizes[letter] == 1:
                 sizes[letter] = d
+    batch = _broadcast(c, "einsum", ellipses) if len(ellipses) > 1 else ellipses[0].shape if ellipses else Shape(())
     if not arrow:
-        output = "".join(sorted(ch for ch in sizes if inputs.count(ch) == 1))
-    out = Shape(sizes[ch] for ch in output)
-    macs = prod(sizes.values(), start=1) if len(tensors) > 1 else 0
+        output = ("..." if ellipses else "") + "".join(sorted(ch for ch in sizes if inputs.count(ch) == 1))
+    head, dots, tail = output.partition("...")
+    for ch in head + tail:
+        if ch not in sizes:
+            c.fail(f"einsum(): output subscript {ch} does not appear in the equation for any input operand", tensors[0], kind="rank")
+    out = Shape.of((*(sizes[ch] for ch in head), *(batch.dims if dots else ()), *(sizes[ch] for ch in tail)))
+    macs = prod(sizes.values(), start=1) * batch.numel() if len(tensors) > 1 else 0
     return c.result(tensors[0], out, _dtype(*tensors), macs)
 
 
