@@ -782,3 +782,31 @@ EINOPS_MORE = [
 
 def test_more_einops_agree_with_torch() -> None:
     assert_agree(EINOPS_MORE)
+
+
+def test_shapes_compared_as_tuples_decide_only_what_holds_for_every_size() -> None:
+    """llama's ``assert freqs_cis.shape == (x.shape[1], x.shape[-1])``: sizes that may differ make the
+    comparison unknown (an input condition), not false; sizes that cannot be equal make it false."""
+    source = PRELUDE + textwrap.dedent(
+        """
+        from jaxtyping import Float
+        from torch import Tensor
+
+        class Rotary(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.proj = nn.Linear(8, 8)
+                self.register_buffer("freqs", torch.randn(16, 4))
+
+            def forward(self, x: Float[Tensor, "B T 8"]):
+                x = self.proj(x)
+                freqs = self.freqs[: x.shape[1]]
+                assert freqs.shape == (x.shape[1], x.shape[-1] // 2)
+                assert x.shape != (x.shape[0], x.shape[1], 9)
+                return x * 2
+        """
+    )
+    report = analyze_source(source, "<snippet>")
+    assert not report.findings
+    failing = analyze_source(source.replace("x.shape[-1] // 2)", "x.shape[-1])"), "<snippet>")
+    assert [f.line for f in failing.findings] == [source.splitlines().index("        assert freqs.shape == (x.shape[1], x.shape[-1] // 2)") + 1]

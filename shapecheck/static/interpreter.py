@@ -760,6 +760,11 @@ class Interpreter:
             return Unknown("a comparison with a value not known", _shape_dependent(left) or _shape_dependent(right))
         if isinstance(left, Expr) or isinstance(right, Expr):
             return self._compare_dims(op, left, right)
+        if isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(left, tuple) and isinstance(right, tuple) and len(left) == len(right):
+            items = [self.compare(ast.Eq(), a, b) for a, b in zip(left, right)]  # x.shape == (T, C): item by item
+            if any(i is False for i in items) or all(i is True for i in items):
+                return all(i is True for i in items) == isinstance(op, ast.Eq)
+            return Unknown("a comparison of sizes", True)
         fn = _COMPARE.get(type(op))
         try:
             return fn(left, right) if fn is not None else Unknown("a comparison")
