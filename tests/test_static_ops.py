@@ -722,6 +722,28 @@ MORE_OPS = [
     "x = torch.randn(3)\nrates = [v.item() for v in torch.linspace(0, 0.1, 4)]\nreturn x * rates[1] + x",
     "x = torch.randn(2, 3)\nwith torch.no_grad():\n    y = x * 2\nreturn y.masked_fill(y > 0, -torch.finfo(y.dtype).max)",
     "x = torch.randn(2, 3)\nif torch.jit.is_scripting() or not torch.is_tensor(x):\n    return x.t()\nreturn x + x",
+    "return F.one_hot(torch.tensor([[1, 2], [0, 1]]), 5).t()",
+    "return F.one_hot(torch.tensor([[1, 2], [0, 1]]), 5).T",
+    "return torch.randn(3, 4).T @ torch.randn(3, 5)",
+    "return torch.randn(3, 4).mT @ torch.randn(4, 5)",
+    "return torch.randn(3).mT",
+    "x = torch.randn(2, 7)\nlengths = torch.tensor([x.shape[1], x.shape[0]])\nreturn torch.stack([lengths, lengths])",
+    # DLA: levels set and read by name
+    """
+class Tree(nn.Module):
+    def __init__(self, levels):
+        super().__init__()
+        self.levels = levels
+        for i in range(1, levels):
+            self.__setattr__('level_%d' % i, nn.Conv2d(4, 4, 3, padding=i % 2))
+
+    def forward(self, x):
+        for i in range(1, self.levels):
+            x = self.__getattr__('level_%d' % i)(x)
+        return x
+---
+return Tree(4)(torch.randn(2, 4, 8, 8))
+""",
 ]
 
 

@@ -193,8 +193,12 @@ def _tensor_attribute(interp: Interpreter, obj: Tensor, name: str, node: ast.AST
         return _dims_tuple(shape)
     if name == "ndim":
         return Unknown("the rank of a tensor of unknown rank", True) if shape.prefix else len(shape)
-    if name in ("T", "mT", "H", "mH"):
-        return interp.call(Method(obj, {"T": "t", "H": "t"}.get(name, "mT")), [], {}, node) if name in ("T", "H") else interp.call(Method(obj, "transpose"), [-2, -1], {}, node)
+    if name in ("T", "H"):  # every dim reversed (t() for a matrix)
+        if shape.prefix:
+            return interp.unknown(node, f"x.{name} of a tensor of unknown rank")
+        return interp.call(Method(obj, "permute"), [*range(len(shape) - 1, -1, -1)], {}, node) if len(shape) > 2 else interp.call(Method(obj, "t"), [], {}, node)
+    if name in ("mT", "mH"):
+        return interp.call(Method(obj, "transpose"), [-2, -1], {}, node)
     if name in ("data", "detach_"):
         return obj
     if name == "dtype":
@@ -619,7 +623,7 @@ def _base_init(interp: Interpreter, obj: Instance, args: list[Value], kwargs: di
 
 
 _MODULE_METHODS: Final = frozenset(
-    {"register_buffer", "register_parameter", "add_module", "register_module", "__base_init__", "parameters", "named_parameters", "modules", "children", "named_modules", "named_children", "buffers", "state_dict", "get_submodule"}
+    {"register_buffer", "register_parameter", "add_module", "register_module", "__base_init__", "parameters", "named_parameters", "modules", "children", "named_modules", "named_children", "buffers", "state_dict", "get_submodule", "__setattr__", "__getattr__"}
 )
 
 
@@ -633,7 +637,9 @@ def _module_method(interp: Interpreter, obj: Instance, name: str, args: list[Val
             if obj.attrs.get(name_) is not module:
                 obj.set(name_, module)
         return obj if result is container else result
-    if name in ("register_buffer", "register_parameter", "add_module", "register_module"):
+    if name == "__getattr__" and len(args) == 1:  # DLA's self.__getattr__('level_%d' % i)
+        return _instance_attribute(interp, obj, args[0], node) if isinstance(args[0], str) else Unknown("an attribute of a name not known")
+    if name in ("register_buffer", "register_parameter", "add_module", "register_module", "__setattr__"):
         key = args[0] if args else kwargs.get("name")
         value = args[1] if len(args) > 1 else kwargs.get("tensor", kwargs.get("param", kwargs.get("module")))
         if isinstance(key, str):

@@ -472,7 +472,7 @@ def tensor(c: Op, data: Value, **kwargs: Any) -> Value:
 
 
 def _nested_shape(data: Value) -> tuple[int, ...] | None:
-    if isinstance(data, (int, float, bool)) and not isinstance(data, Expr):
+    if isinstance(data, (int, float, bool, Expr, Number)):  # a size or a number whose value is not known is a scalar still
         return ()
     items = data.items if isinstance(data, ListValue) else list(data) if isinstance(data, tuple) else None
     if items is None:
@@ -600,6 +600,8 @@ def t(c: Op, input: Value) -> Value:
     x = c.tensor(input)
     if not x.shape.prefix and len(x.shape) < 2:
         return x
+    if len(x.shape) > 2:
+        c.fail(f"t() expects a tensor with <= 2 dimensions, but self is {len(x.shape)}D", x, kind="rank")
     return c.apply(nn.Transpose(0, 1), x)
 
 
@@ -1108,3 +1110,11 @@ def is_tensor(c: Op, obj: Value) -> Value:
     if isinstance(obj, Tensor):
         return True
     return False if obj is None or isinstance(obj, (int, float, str, tuple, ListValue, Expr)) else Unknown("torch.is_tensor() of a value not known")
+
+
+@function(f"{F}one_hot")
+def one_hot(c: Op, tensor: Value, num_classes: Value = -1) -> Value:
+    """``(*) -> (*, num_classes)``; with ``-1`` the class count is the data's (its maximum plus one)."""
+    x = c.tensor(tensor)
+    n = c.dim(num_classes, "num_classes")
+    return c.result(x, Shape.of((*x.shape.dims, n if n != -1 else unknown()), x.shape.prefix), "long")
