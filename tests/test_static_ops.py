@@ -634,6 +634,63 @@ return nn.Sequential(PreActBlock(8, 8), PreActBlock(8, 16, 2), PreActBlock(16, 1
 ]
 
 
+CONTAINERS = """
+from functools import partial
+
+
+class ConvNormActivation(nn.Sequential):
+    def __init__(self, in_channels, out_channels, kernel_size=3, stride=1, norm_layer=nn.BatchNorm2d):
+        layers = [nn.Conv2d(in_channels, out_channels, kernel_size, stride, kernel_size // 2, bias=False)]
+        if norm_layer is not None:
+            layers.append(norm_layer(out_channels))
+        layers.append(nn.ReLU(inplace=True))
+        super().__init__(*layers)
+        self.out_channels = out_channels
+
+
+class Transition(nn.Sequential):
+    def __init__(self, num_input_features, num_output_features):
+        super().__init__()
+        self.add_module("norm", nn.BatchNorm2d(num_input_features))
+        self.add_module("conv", nn.Conv2d(num_input_features, num_output_features, 1, bias=False))
+        self.add_module("pool", nn.AvgPool2d(2, 2))
+
+
+class Stages(nn.ModuleList):
+    def __init__(self, widths):
+        super().__init__([ConvNormActivation(a, b, stride=2) for a, b in zip(widths, widths[1:])])
+
+    def forward(self, x):
+        for stage in self:
+            x = stage(x)
+        return x
+
+
+class Net(nn.Module):
+    def __init__(self, widths=(3, 8, 16), norm_layer=partial(nn.GroupNorm, 4)):
+        super().__init__()
+        self.stages = Stages(widths)
+        self.transition = Transition(widths[-1], 32)
+        self.head = ConvNormActivation(32, 12, 1, norm_layer=norm_layer)
+
+    def forward(self, x):
+        x = self.transition(self.stages(x))
+        x = self.head(x)
+        return x.mean((2, 3)) + self.stages[0][1].weight.sum()
+---
+"""
+
+IDIOM_SNIPPETS += [
+    # subclasses of the torch containers (torchvision's Conv2dNormActivation, DenseNet's _Transition),
+    # norm layers given by functools.partial
+    CONTAINERS + "return Net()(torch.randn(2, 3, 32, 32))",
+    CONTAINERS + "return Net(widths=(3, 8, 12))(torch.randn(2, 3, 32, 32))",
+    CONTAINERS + "return Net(norm_layer=partial(nn.GroupNorm, 5))(torch.randn(2, 3, 32, 32))",
+    CONTAINERS + "return Net()(torch.randn(2, 4, 32, 32))",
+    CONTAINERS + "return torch.ones(len(Stages((3, 4, 5, 6))), 2).t()",
+]
+
+
 def test_idioms_of_real_models_agree_with_torch() -> None:
     assert_agree(IDIOM_SNIPPETS)
 

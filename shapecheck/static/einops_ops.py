@@ -94,7 +94,8 @@ def _layer(c: Op, kind: str, pattern: Value, operation: str, axes_lengths: dict[
     if not isinstance(pattern, str):
         return Opaque(kind, f"{kind}() with a pattern not known", line)
     layer = c.rule(None, EinopsLayer, pattern, operation, _lengths(axes_lengths), kind)
-    c.interp.layer_nodes[id(layer)] = (layer, c.node)
+    interp = c.interp
+    interp.layer_nodes[id(layer)] = (layer, c.node, interp.frames[-1][0] if interp.frames else None)
     return LayerValue(layer, line, kind)
 
 

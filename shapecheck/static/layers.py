@@ -226,8 +226,17 @@ def parameter_tensor(layer: Layer, name: str) -> Tensor | None:
         shapes = {"weight": (layer.num_embeddings, layer.embedding_dim)}
     elif isinstance(layer, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
         shapes = {"weight": (layer.out_channels, layer.in_channels // layer.groups, *layer.kernel_size), "bias": (layer.out_channels,)}
+    elif isinstance(layer, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)):
+        shapes = {"weight": (layer.in_channels, layer.out_channels // layer.groups, *layer.kernel_size), "bias": (layer.out_channels,)}
     elif isinstance(layer, nn.LayerNorm):
         shapes = {"weight": tuple(layer.normalized_shape), "bias": tuple(layer.normalized_shape)}
+    elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d)):
+        n = (layer.num_features,)
+        shapes = {"weight": n, "bias": n} if layer.affine else {}
+        if layer.track_running_stats and name in ("running_mean", "running_var"):
+            return Tensor(Shape(n), "float")
+    elif isinstance(layer, nn.GroupNorm):
+        shapes = {"weight": (layer.num_channels,), "bias": (layer.num_channels,)} if layer.affine else {}
     shape = shapes.get(name)
     return Tensor(Shape(shape), "float", parameter=True) if shape is not None else None
 
