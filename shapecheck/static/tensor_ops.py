@@ -14,7 +14,7 @@ from math import prod
 from typing import Any, Final
 
 from shapecheck import nn
-from shapecheck.dims import Dim, Expr, ceil_div, is_unknown, unknown
+from shapecheck.dims import Dim, Expr, ceil_div, floor_div, is_unknown, unknown
 from shapecheck.errors import RuleError
 from shapecheck.rules.broadcast import broadcast, matmul
 from shapecheck.rules.indexing import Everything, Index, IndexTensor, index_shape
@@ -421,8 +421,8 @@ def loss(c: Op, input: Value, target: Value, *args: Any, **kwargs: Any) -> Value
 
 # -- creation ------------------------------------------------------------------------------------
 @function("torch.zeros", "torch.ones", "torch.empty", "torch.randn", "torch.rand")
-def creation(c: Op, *size: Value, out: Value = None, dtype: Value = None, layout: Value = None, device: Value = None, requires_grad: Value = False, pin_memory: Value = False, generator: Value = None, memory_format: Value = None) -> Value:
-    return Tensor(Shape(c.dims(size)), _dtype_of(dtype))
+def creation(c: Op, *sizes: Value, size: Value = None, out: Value = None, dtype: Value = None, layout: Value = None, device: Value = None, requires_grad: Value = False, pin_memory: Value = False, generator: Value = None, memory_format: Value = None) -> Value:
+    return Tensor(Shape(c.dims(sizes if sizes or size is None else size)), _dtype_of(dtype))
 
 
 @function("torch.full")
@@ -462,8 +462,18 @@ def arange(c: Op, *args: Value, **kwargs: Any) -> Value:
     return Tensor(Shape((ceil_div(n, step) if not isinstance(n, int) else max(0, -(-n // step)),)), dtype)
 
 
-@function("torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.FloatTensor", "torch.LongTensor")
+@function("torch.Tensor", "torch.FloatTensor", "torch.LongTensor")
+def legacy_tensor(c: Op, *args: Value, **kwargs: Any) -> Value:
+    """``torch.Tensor(2, 3)`` makes a tensor of that size; ``torch.Tensor([1, 2])`` one of that data."""
+    if len(args) == 1 and isinstance(args[0], (ListValue, tuple, Tensor)) or not args:
+        return tensor(c, args[0] if args else ListValue([]), **kwargs)
+    return Tensor(Shape(c.dims(args)), "long" if c.name.endswith("LongTensor") else "float")
+
+
+@function("torch.tensor", "torch.as_tensor")
 def tensor(c: Op, data: Value, **kwargs: Any) -> Value:
+    if isinstance(data, Tensor):
+        return Tensor(data.shape, _dtype_of(kwargs.get("dtype")) or data.dtype)
     shape = _nested_shape(data)
     if shape is None:
         raise Unknowable("torch.tensor() of data not known")
@@ -1118,3 +1128,65 @@ def one_hot(c: Op, tensor: Value, num_classes: Value = -1) -> Value:
     x = c.tensor(tensor)
     n = c.dim(num_classes, "num_classes")
     return c.result(x, Shape.of((*x.shape.dims, n if n != -1 else unknown()), x.shape.prefix), "long")
+
+
+@function("torch.nn.utils.rnn.pad_sequence")
+def pad_sequence(c: Op, sequences: Value, batch_first: Value = False, padding_value: Value = 0.0, padding_side: Value = "right") -> Value:
+    """Sequences ``(L_i, *)`` padded to the longest: ``(max L, B, *)``, or ``(B, max L, *)`` with ``batch_first``."""
+    items = c.interp.sequence(sequences)
+    if not items:
+        raise Unknowable("pad_sequence of sequences not known")
+    parts = [c.tensor(t, "a sequence") for t in items]
+    if any(p.shape.prefix or not p.shape.dims for p in parts):
+        raise Unknowable("pad_sequence of tensors of unknown rank")
+    tails = [Tensor(Shape.of(p.shape.dims[1:])) for p in parts]
+    trailing = _broadcast(c, "pad_sequence", tails) if len(tails) > 1 else tails[0].shape
+    lengths = [p.shape[0] for p in parts]
+    known = [n for n in lengths if isinstance(n, int)]
+    longest: Dim = max(known) if len(known) == len(lengths) else lengths[0] if all(n == lengths[0] for n in lengths) else unknown()
+    lead = (len(parts), longest) if c.constant(batch_first) else (longest, len(parts))
+    return c.result(parts[0], Shape.of((*lead, *trailing.dims)), parts[0].dtype)
+
+
+_FFT: Final = {"fft": 0, "ifft": 0, "fft2": 0, "ifft2": 0, "fftn": 0, "ifftn": 0, "hfft": -1, "rfft": 1, "rfft2": 1, "rfftn": 1, "irfft": -1, "irfft2": -1, "irfftn": -1, "fftshift": 0, "ifftshift": 0}
+
+
+def _fft(c: Op, input: Value, *args: Value, **kwargs: Value) -> Value:
+    """``torch.fft.*`` with the default sizes: the shape kept, but the last transformed dim of a real
+    transform is ``n//2 + 1`` (``rfft``) or ``2*(n - 1)`` (``irfft``)."""
+    x = c.tensor(input)
+    name = c.name.rsplit(".", 1)[-1]
+    if args or any(kwargs.get(k) is not None for k in ("n", "s", "dim")):
+        raise Unknowable(f"torch.fft.{name} with sizes or dims given")
+    if not x.shape.dims:
+        raise Unknowable(f"torch.fft.{name} of a tensor of unknown rank")
+    last = x.shape[-1]
+    half = _FFT[name]
+    size = last if half == 0 else floor_div(last, 2) + 1 if half == 1 else 2 * (last - 1)
+    dtype = "float" if name.startswith(("irfft", "hfft")) else x.dtype if "shift" in name else "complex"
+    return c.result(x, x.shape.replace(len(x.shape.dims) - 1, size), dtype)
+
+
+for _name in _FFT:
+    function(f"torch.fft.{_name}")(_fft)
+
+
+@function("torch.randperm")
+def randperm(c: Op, n: Value, **kwargs: Value) -> Value:
+    return Tensor(Shape((c.dim(n, "n"),)), _dtype_of(kwargs.get("dtype")) if kwargs.get("dtype") is not None else "long")
+
+
+@function("torch.bucketize")
+def bucketize(c: Op, input: Value, boundaries: Value, **kwargs: Value) -> Value:
+    """The bucket of each element of ``input``: its shape, as indices."""
+    return Tensor(c.tensor(input).shape, "long")
+
+
+@function("torch.searchsorted")
+def searchsorted(c: Op, sorted_sequence: Value, input: Value, **kwargs: Value) -> Value:
+    """Where each value of ``input`` goes in ``sorted_sequence``: the shape of ``input``, as indices."""
+    return Tensor(c.tensor(input).shape, "long")
+
+
+for _name in "expm1 exp2 expit erf erfc erfinv logit i0 i0e i1 i1e ndtr ndtri log_ndtr gammaln digamma psi entr sinc round log1p".split():
+    function(f"torch.special.{_name}")(_same_shape)
