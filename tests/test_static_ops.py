@@ -781,6 +781,11 @@ MORE_OPS = [
     "x = torch.randn(2, 3)\nif torch.jit.is_scripting() or not torch.is_tensor(x):\n    return x.t()\nreturn x + x",
     "return F.one_hot(torch.tensor([[1, 2], [0, 1]]), 5).t()",
     # creation and the rest
+    "return torch.arange(0, 8, step=2)[:, None] * torch.ones(4)",
+    "return torch.arange(start=2, end=9).float() @ torch.ones(7)",
+    "return torch.arange(end=5).float() @ torch.ones(5)",
+    "return torch.arange(1, 8, 2).float() @ torch.ones(4)",
+    "q = torch.arange(0, 8, step=2)\nk = torch.arange(8)\nreturn torch.stack(torch.meshgrid(q, k, indexing='ij'), dim=-1) + torch.zeros(4, 8, 2)",
     "return torch.Tensor(2, 3).t()",
     "return torch.FloatTensor([[1, 2, 3]]).t()",
     "return torch.empty(size=(2, 3)).t()",

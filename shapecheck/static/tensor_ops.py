@@ -452,13 +452,16 @@ def new_tensor(c: Op, input: Value, *size: Value, **kwargs: Any) -> Value:
 @function("torch.arange")
 def arange(c: Op, *args: Value, **kwargs: Any) -> Value:
     """``ceil((end - start) / step)`` elements."""
-    if not 1 <= len(args) <= 3:
+    named: dict[str, Value] = {k: kwargs.pop(k) for k in ("start", "end", "step") if k in kwargs}
+    bound: dict[str, Value] = {"start": 0, "end": args[0], "step": 1} if len(args) == 1 and not named else dict(zip(("start", "end", "step"), args))
+    if len(args) > 3 or set(bound) & set(named) or "end" not in {**bound, **named}:
         raise Unknowable("torch.arange() arguments")
-    start, end, step = (0, args[0], 1) if len(args) == 1 else (args[0], args[1], args[2] if len(args) == 3 else 1)
+    bound = {"start": 0, "step": 1, **bound, **named}  # arange(end), arange(start, end, step=1), by keyword too
+    start, end, step = bound["start"], bound["end"], bound["step"]
     if not isinstance(step, int) or isinstance(step, bool) or step <= 0:
         raise Unknowable("torch.arange() with a step not known")
     n = c.dim(end, "end") - c.dim(start, "start")
-    dtype = _dtype_of(kwargs.get("dtype")) or ("long" if all(isinstance(a, (int, Expr)) for a in args) else "float")
+    dtype = _dtype_of(kwargs.get("dtype")) or ("long" if all(isinstance(a, (int, Expr)) for a in (start, end, step)) else "float")
     return Tensor(Shape((ceil_div(n, step) if not isinstance(n, int) else max(0, -(-n // step)),)), dtype)
 
 
