@@ -780,6 +780,15 @@ MORE_OPS = [
     "x = torch.randn(2, 3)\nwith torch.no_grad():\n    y = x * 2\nreturn y.masked_fill(y > 0, -torch.finfo(y.dtype).max)",
     "x = torch.randn(2, 3)\nif torch.jit.is_scripting() or not torch.is_tensor(x):\n    return x.t()\nreturn x + x",
     "return F.one_hot(torch.tensor([[1, 2], [0, 1]]), 5).t()",
+    # ViT patch dropout: the kept patches' indices from topk, by name
+    "x = torch.randn(2, 9, 16)\nb = torch.arange(2)[:, None]\nkeep = torch.randn(2, 9).topk(4, dim=-1).indices\nreturn x[b, keep]",
+    "x = torch.randn(2, 9, 16)\nreturn x.max(dim=1).values + x.sort(dim=1).values[:, 0]",
+    # several index tensors broadcast together: in place when adjacent, else first
+    "x = torch.randn(2, 9, 16)\nreturn x[torch.arange(2)[:, None], :, torch.zeros(2, 4, dtype=torch.long)]",
+    "x = torch.randn(2, 9, 16)\nreturn x[:, torch.zeros(3, 1, dtype=torch.long), torch.zeros(5, dtype=torch.long)]",
+    "x = torch.randn(2, 9, 16)\nreturn x[:, torch.zeros(3, 2, dtype=torch.long), torch.zeros(5, dtype=torch.long)]",
+    "x = torch.randn(2, 9, 16)\nreturn x[0, :, torch.tensor([1, 0, 1, 0])]",
+    "p = float(torch.rand(1).item())\nreturn torch.randn(2, 3).t() * (1 - p)",
     # creation and the rest
     "return torch.arange(0, 8, step=2)[:, None] * torch.ones(4)",
     "return torch.arange(start=2, end=9).float() @ torch.ones(7)",

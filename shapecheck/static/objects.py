@@ -30,6 +30,7 @@ from shapecheck.static.values import (
     LayerValue,
     ListValue,
     Named,
+    Number,
     Opaque,
     Super,
     Tensor,
@@ -123,6 +124,8 @@ def attribute(interp: Interpreter, obj: Value, name: str, node: ast.AST) -> Valu
         return _super_attribute(obj, name)
     if isinstance(obj, Container) and obj.exact and any(n == name for n, _ in obj.items):
         return next(item for n, item in obj.items if n == name)  # self.transformer.wte of a ModuleDict
+    if isinstance(obj, tuple) and name in ("values", "indices") and len(obj) == 2 and all(isinstance(t, Tensor) for t in obj):
+        return obj[name == "indices"]  # torch.return_types of topk, max, sort: (values, indices)
     if isinstance(obj, (ListValue, DictValue, Container, str, tuple)):
         return Method(obj, name)
     if isinstance(obj, Opaque):
@@ -845,6 +848,8 @@ def _int(interp: Interpreter, args: list[Value], kwargs: dict[str, Value], node:
 def _float(interp: Interpreter, args: list[Value], kwargs: dict[str, Value], node: ast.AST) -> Value:
     if len(args) == 1 and isinstance(args[0], (int, float)) and not isinstance(args[0], Expr):
         return float(args[0])
+    if len(args) == 1 and isinstance(args[0], Number):
+        return args[0]
     if len(args) == 1 and isinstance(args[0], str):
         try:
             return float(args[0])

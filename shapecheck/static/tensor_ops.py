@@ -23,7 +23,7 @@ from shapecheck.rules.pool import pool_output_size
 from shapecheck.rules.reshape import normalize_dim
 from shapecheck.shape import Shape
 from shapecheck.static.registry import Op, Unknowable, function, method
-from shapecheck.static.values import ListValue, Tensor, Unknown, Value
+from shapecheck.static.values import ListValue, Number, Tensor, Unknown, Value
 
 __all__ = ["binary", "index"]
 
@@ -56,12 +56,6 @@ def _agree(c: Op, what: str, shapes: Sequence[Shape]) -> Any:
 def _broadcast(c: Op, what: str, tensors: Sequence[Tensor]) -> Shape:
     shapes = [t.shape for t in tensors]
     return c.rule(tensors[0], broadcast, shapes, _agree(c, what, shapes))
-
-
-class Number(Unknown):
-    """A Python number whose value is not known (``x.item()``): in arithmetic with a tensor, a scalar."""
-
-    __slots__ = ()
 
 
 def _operand(value: Value) -> Shape | None:
