@@ -462,7 +462,8 @@ def arange(c: Op, *args: Value, **kwargs: Any) -> Value:
 @function("torch.Tensor", "torch.FloatTensor", "torch.LongTensor")
 def legacy_tensor(c: Op, *args: Value, **kwargs: Any) -> Value:
     """``torch.Tensor(2, 3)`` makes a tensor of that size; ``torch.Tensor([1, 2])`` one of that data."""
-    if len(args) == 1 and isinstance(args[0], (ListValue, tuple, Tensor)) or not args:
+    sizes = all(isinstance(a, (int, Expr)) and not isinstance(a, bool) for a in args)
+    if len(args) == 1 and not sizes or not args:
         return tensor(c, args[0] if args else ListValue([]), **kwargs)
     return Tensor(Shape(c.dims(args)), "long" if c.name.endswith("LongTensor") else "float")
 
