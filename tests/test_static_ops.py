@@ -919,3 +919,26 @@ def test_shapes_compared_as_tuples_decide_only_what_holds_for_every_size() -> No
     assert not report.findings
     failing = analyze_source(source.replace("x.shape[-1] // 2)", "x.shape[-1])"), "<snippet>")
     assert [f.line for f in failing.findings] == [source.splitlines().index("        assert freqs.shape == (x.shape[1], x.shape[-1] // 2)") + 1]
+
+
+def test_sizes_of_an_input_of_unknown_rank_are_never_none() -> None:
+    """timm's ``get_embed(x.shape[2:])`` then ``if shape is not None``: the other arm never runs, so an
+    assertion in it is no finding (the input's rank is not known, but its sizes are a tuple)."""
+    source = PRELUDE + textwrap.dedent(
+        """
+        class Rope(nn.Module):
+            def __init__(self, feat_shape=None):
+                super().__init__()
+                self.feat_shape = feat_shape
+
+            def embed(self, shape=None):
+                if shape is not None:
+                    return torch.zeros(len(shape), 4)
+                assert self.feat_shape is not None, 'feature shape must be cached on create'
+                return torch.zeros(2, 4)
+
+            def forward(self, x):
+                return self.embed(x.shape[2:]) * 2
+        """
+    )
+    assert not analyze_source(source, "<snippet>").findings

@@ -733,6 +733,8 @@ class Interpreter:
             if isinstance(left, Unknown) or isinstance(right, Unknown):
                 if left is None or right is None:
                     other = right if left is None else left
+                    if isinstance(other, Unknown) and other.shape_dependent:  # sizes (x.shape[2:]) are never None
+                        return isinstance(op, ast.IsNot)
                     if isinstance(other, Unknown):
                         return Unknown("is None of a value not known")
                 return Unknown("identity of a value not known")
