@@ -109,15 +109,48 @@ class MultiheadAttention(TupleModule):
                 kind="features",
             )
         out = x.with_tail(max(len(x) - 1, 0), (self.embed_dim,))
+        return out, self._weights(length, length, batch, batched, options)
+
+    def _weights(self, length: Dim, source: Dim, batch: Dim, batched: bool | None, options: Options) -> Shape | None:
+        """``attn_weights``: ``(N, L, S)``, per head ``(N, num_heads, L, S)``, no ``N`` unbatched; None without weights."""
         if not options["need_weights"]:
-            return out, None
-        keys = self._keys(length)
+            return None
+        keys = self._keys(source)
         heads: tuple[Dim, ...] = () if options["average_attn_weights"] else (self.num_heads,)
         if batched is None:
-            weights = Shape((length, keys), prefix=True)
-        else:
-            weights = Shape(((batch,) if batched else ()) + heads + (length, keys))
-        return out, weights
+            return Shape((length, keys), prefix=True)
+        return Shape(((batch,) if batched else ()) + heads + (length, keys))
+
+    def attend(self, query: Shape, key: Shape, value: Shape, check: Checker, options: Options) -> tuple[Shape, Shape | None, Dim]:
+        """``attn(query, key, value)`` on separate tensors: ``(attn_output, attn_weights, MACs)``, with the
+        checks of ``F.multi_head_attention_forward`` in its order: ranks, the query's ``embed_dim``, key
+        against value (whole shapes, or sequence and batch with ``kdim``/``vdim``), the key's and value's
+        features against the projections, and the batch of the key against the query's."""
+        name = "MultiheadAttention"
+        if query.rank is not None and key.rank is not None and value.rank is not None:
+            kind = {3: "batched (3-D)", 2: "unbatched (2-D)"}.get(query.rank)
+            if kind is None:
+                raise RuleError(f"query should be unbatched 2D or batched 3D tensor but received {query.rank}-D query tensor", kind="rank")
+            if key.rank != query.rank or value.rank != query.rank:
+                raise RuleError(
+                    f"For {kind} `query`, expected `key` and `value` to be {query.rank}-D but found {key.rank}-D and {value.rank}-D tensors respectively",
+                    kind="rank",
+                )
+        length, batch, features, batched = sequence_dims(query, self.batch_first, name)
+        source, key_batch, key_features, _ = sequence_dims(key, self.batch_first, name)
+        value_source, value_batch, value_features, _ = sequence_dims(value, self.batch_first, name)
+        check.equal(features, self.embed_dim, f"was expecting embedding dimension of {self.embed_dim}, but got {features}", index=-1, kind="features")
+        separate = self.kdim != self.embed_dim or self.vdim != self.embed_dim
+        pairs = [(value_source, source), (value_batch, key_batch)] + ([] if separate else [(value_features, key_features)])
+        what = f"key's sequence and batch dims {key} do not match value's {value}" if separate else f"key shape {key} does not match value shape {value}"
+        for v, k in pairs:
+            check.equal(v, k, what)
+        for arg, have, want in (("key", key_features, self.kdim), ("value", value_features, self.vdim)):
+            check.equal(have, want, f"{arg} has {have} features, the {arg} projection expects {arg[0]}dim={want}", index=-1, kind="features")
+        check.equal(key_batch, batch, f"key batch {key_batch} does not match query batch {batch}")
+        out = query.with_tail(max(len(query) - 1, 0), (self.embed_dim,))
+        macs = mha_macs(length, source, self._keys(source), batch, self.embed_dim, self.kdim, self.vdim)
+        return out, self._weights(length, source, batch, batched, options), macs
 
     def _keys(self, length: Dim) -> Dim:
         return length + int(self.add_bias_kv) + int(self.add_zero_attn)

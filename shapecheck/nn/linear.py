@@ -99,6 +99,23 @@ class Bilinear(Module):
             kind="rank",
         )
 
+    def pair(self, x1: Shape, x2: Shape, check: Checker) -> tuple[Shape, Dim]:
+        """The output of ``bilinear(input1, input2)`` and its MACs (``in1*in2`` per output element),
+        with torch's checks in torch's order: equal ranks, equal batch dims, each input's features."""
+        name = "bilinear()"
+        if not x1.prefix and not x2.prefix and len(x1) != len(x2):
+            raise RuleError(f"{name}: input dimensions do not match: got {len(x1)} and {len(x2)}", kind="rank")
+        batch = min(len(x1), len(x2)) - 1
+        for i in range(1, batch + 1):
+            a, b = x1.dims[-1 - i], x2.dims[-1 - i]
+            at = len(x1) - 1 - i if not x1.prefix else -1 - i
+            check.equal(b, a, f"{name}: input batch dimensions do not match at dim {at}: got {a} and {b}", index=-1 - i)
+        for which, x, want in (("input1", x1, self.in1_features), ("input2", x2, self.in2_features)):
+            features = x.dims[-1] if x.dims else unknown()
+            check.equal(features, want, f"{name}: {which} size does not match weight size: got {features} but expected {want}", index=-1, kind="features")
+        out = x1.with_tail(len(x1) - 1, (self.out_features,)) if x1.dims else Shape.unknown()
+        return out, out.numel() * (self.in1_features * self.in2_features)
+
     def parameter_count(self) -> int:
         """As a ``Linear`` over the ``in1*in2`` products of the two inputs' features."""
         return linear_params(self.in1_features * self.in2_features, self.out_features, self.bias)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from shapecheck.dims import Dim, ceil_div, is_unknown, unknown
 from shapecheck.errors import RuleError
+from shapecheck.rules.broadcast import broadcast
 from shapecheck.shape import Shape
 
 __all__ = ["Everything", "Index", "IndexTensor", "index_shape", "slice_length"]
@@ -84,6 +85,7 @@ def index_shape(x: Shape, items: Sequence[Index], at_least: AtLeast, require: Re
     dims = list(x.dims)
     out: list[Dim] = []
     advanced: list[Shape] = []
+    placed: list[tuple[int, int]] = []  # where each index tensor's dims went in ``out``: (start, item number)
     position = 0
     for n, item in enumerate(items):
         if isinstance(item, Everything):
@@ -102,6 +104,7 @@ def index_shape(x: Shape, items: Sequence[Index], at_least: AtLeast, require: Re
             else:
                 position += 1
                 advanced.append(item.shape)
+                placed.append((len(out), n))
                 out.extend(item.shape.dims)
         elif isinstance(item, slice):
             out.append(slice_length(dims[position], item, at_least))
@@ -110,7 +113,34 @@ def index_shape(x: Shape, items: Sequence[Index], at_least: AtLeast, require: Re
             _check_int(dims[position], item, position, require)
             position += 1
     out.extend(dims[position:])
-    return Shape(out) if len(advanced) <= 1 else Shape.unknown()
+    if len(advanced) <= 1:
+        return Shape(out)
+    if len(placed) < len(advanced) or any(a.prefix for a in advanced):
+        return Shape.unknown()  # a boolean mask among them, or an index of unknown rank
+    return _advanced(out, advanced, placed)
+
+
+def _advanced(out: list[Dim], advanced: list[Shape], placed: list[tuple[int, int]]) -> Shape:
+    """Several index tensors: broadcast together, their shape replaces them where they stand when they
+    are next to each other, else it comes first (``x[i, :, j]``)."""
+
+    def agree(d: Dim, want: Dim, column: int, i: int, first: int) -> None:
+        if isinstance(d, int) and isinstance(want, int) and d != want:
+            shapes = ", ".join(str(list(a.dims)) for a in advanced)
+            raise RuleError(f"shape mismatch: indexing tensors could not be broadcast together with shapes {shapes}", kind="index")
+
+    joint = list(broadcast(advanced, agree).dims)
+    for j in range(1, len(joint) + 1):  # sizes that may differ (symbolic) broadcast to a size not known
+        sizes = {a[-j] for a in advanced if j <= len(a) and a[-j] != 1}
+        if len(sizes) > 1:
+            joint[-j] = unknown()
+    spans = sorted((start, start + len(a)) for (start, _), a in zip(placed, advanced))
+    rest = [d for i, d in enumerate(out) if not any(a <= i < b for a, b in spans)]
+    numbers = [n for _, n in placed]
+    if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+        at = spans[0][0]
+        return Shape.of((*rest[:at], *joint, *rest[at:]))
+    return Shape.of((*joint, *rest))
 
 
 def _check_int(size: Dim, item: Dim, dim: int, require: Require) -> None:

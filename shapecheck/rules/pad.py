@@ -7,6 +7,7 @@ A negative pad crops.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 from shapecheck.dims import Dim
 
@@ -16,12 +17,15 @@ Bound = tuple[Dim, int, str]
 """``(expr, bound, why)``: torch requires ``expr >= bound``."""
 
 
-def pad_pairs(padding: Sequence[int]) -> list[tuple[int, int]]:
+P = TypeVar("P", int, Dim)
+
+
+def pad_pairs(padding: Sequence[P]) -> list[tuple[P, P]]:
     """``(before, after)`` per padded dim, in input order: ``(l, r, t, b)`` -> ``[(t, b), (l, r)]``."""
     return [(padding[i], padding[i + 1]) for i in range(len(padding) - 2, -1, -2)]
 
 
-def padded_size(size: Dim, before: int, after: int) -> Dim:
+def padded_size(size: Dim, before: Dim, after: Dim) -> Dim:
     """``size + before + after``."""
     return size + before + after
 

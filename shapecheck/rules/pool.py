@@ -7,9 +7,10 @@ from shapecheck.dims import Dim, floor_div
 __all__ = ["adaptive_output_size", "pool_output_size"]
 
 
-def pool_output_size(size: Dim, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool) -> Dim:
+def pool_output_size(size: Dim, kernel: Dim, stride: int, padding: int, dilation: int, ceil_mode: bool) -> Dim:
     """``(size + 2p - d(k-1) - 1)//s + 1``; with ``ceil_mode`` the division rounds up, but the last
-    window must start inside the input or its left padding (torch drops it otherwise).
+    window must start inside the input or its left padding (torch drops it otherwise). The kernel may
+    be symbolic (a size read off the input) outside ``ceil_mode``.
 
     Counting window starts ``j*s`` both ways gives one closed form for ceil mode, without a case split:
     ``(size + p - 1 + min(0, p + s - e))//s + 1`` where ``e = d(k-1) + 1``.
@@ -17,6 +18,8 @@ def pool_output_size(size: Dim, kernel: int, stride: int, padding: int, dilation
     effective = dilation * (kernel - 1) + 1
     if not ceil_mode:
         return floor_div(size + 2 * padding - effective, stride) + 1
+    if not isinstance(effective, int):
+        raise ValueError("ceil_mode pooling needs a known kernel size")
     return floor_div(size + padding - 1 + min(0, padding + stride - effective), stride) + 1
 
 

@@ -8,6 +8,7 @@ tracking was lost, and the shape of every tensor bound to a name. Nothing is imp
 
 from __future__ import annotations
 
+from shapecheck.static import einops_ops as _einops_ops  # noqa: F401  (registers einops in the op table)
 from shapecheck.static import tensor_ops as _tensor_ops  # noqa: F401  (registers the op table)
 from shapecheck.static.analysis import analyze_file, analyze_source
 from shapecheck.static.report import FileReport, Finding, Gap, ModelReport

@@ -132,4 +132,7 @@ def _from_layer(layer: Layer, sym: object) -> Tensor | None:
         return Tensor(Shape([sym("B"), sym("T"), d] if attention.batch_first else [sym("T"), sym("B"), d]))
     if isinstance(layer, nn.BatchNorm1d):
         return Tensor(Shape([sym("B"), layer.num_features]))
+    rank = getattr(layer, "input_rank", None)  # a layer that fixes only its input's rank (einops' Rearrange)
+    if isinstance(rank, int):
+        return _from_rank(rank, sym)
     return None

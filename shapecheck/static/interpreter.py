@@ -83,6 +83,7 @@ _COMPARE: Final[dict[type[ast.cmpop], Callable[[Any, Any], Any]]] = {
     ast.Gt: operator.gt,
     ast.GtE: operator.ge,
 }
+_COMPARE_NAMES: Final = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge"}
 _OPERATOR_NAMES: Final = {
     ast.Add: "add",
     ast.Sub: "sub",
@@ -728,9 +729,7 @@ class Interpreter:
         result: Value = True
         for op, right_node in zip(node.ops, node.comparators):
             right = self.eval(right_node, scope)
-            if (isinstance(left, Tensor) or isinstance(right, Tensor)) and len(node.ops) == 1 and type(op) in _COMPARE:
-                return self.tensor_compare(op, left, right, node)
-            one = self.compare(op, left, right)
+            one = self.compare(op, left, right, node)
             if one is False:
                 return False
             if one is not True:
@@ -738,18 +737,13 @@ class Interpreter:
             left = right
         return result
 
-    def tensor_compare(self, op: ast.cmpop, left: Value, right: Value, node: ast.AST) -> Value:
-        """``mask == 0``: a bool tensor of the broadcast shape."""
-        from shapecheck.static import tensor_ops
-
-        name = type(op).__name__.lower()
-        return self.run_op(f"operator.{name}", node, lambda c: tensor_ops.compare(c, op, left, right))
-
-    def compare(self, op: ast.cmpop, left: Value, right: Value) -> Value:
+    def compare(self, op: ast.cmpop, left: Value, right: Value, node: ast.AST | None = None) -> Value:
         if isinstance(op, (ast.Is, ast.IsNot)):
             if isinstance(left, Unknown) or isinstance(right, Unknown):
                 if left is None or right is None:
                     other = right if left is None else left
+                    if isinstance(other, Unknown) and other.shape_dependent:  # sizes (x.shape[2:]) are never None
+                        return isinstance(op, ast.IsNot)
                     if isinstance(other, Unknown):
                         return Unknown("is None of a value not known")
                 return Unknown("identity of a value not known")
@@ -767,11 +761,21 @@ class Interpreter:
                 found = any(_same(left, i) for i in items)
             return found if isinstance(op, ast.In) else not found
         if isinstance(left, Tensor) or isinstance(right, Tensor):
-            return Unknown("a comparison of tensors")
+            name = _COMPARE_NAMES.get(type(op))
+            if name is None or node is None:
+                return Unknown("a comparison of tensors")
+            from shapecheck.static import tensor_ops
+
+            return self.run_op(f"operator.{name}", node, lambda c: tensor_ops.compare(c, op, left, right))
         if isinstance(left, Unknown) or isinstance(right, Unknown):
             return Unknown("a comparison with a value not known", _shape_dependent(left) or _shape_dependent(right))
         if isinstance(left, Expr) or isinstance(right, Expr):
             return self._compare_dims(op, left, right)
+        if isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(left, tuple) and isinstance(right, tuple) and len(left) == len(right):
+            items = [self.compare(ast.Eq(), a, b) for a, b in zip(left, right)]  # x.shape == (T, C): item by item
+            if any(i is False for i in items) or all(i is True for i in items):
+                return all(i is True for i in items) == isinstance(op, ast.Eq)
+            return Unknown("a comparison of sizes", True)
         fn = _COMPARE.get(type(op))
         try:
             return fn(left, right) if fn is not None else Unknown("a comparison")

@@ -202,7 +202,12 @@ def _node_of(interp: Interpreter, layer: Layer | None, path: list[str]) -> tuple
 def call_layer(interp: Interpreter, fn: LayerValue, args: list[Value], kwargs: dict[str, Value], node: ast.AST) -> Value:
     """``layer(x, ...)``: the layer's rule on its input tensor (the query of an attention)."""
     layer = fn.layer
-    tensors = [a for a in args if isinstance(a, Tensor)]
+    if isinstance(layer, (nn.MultiheadAttention, nn.Bilinear)):
+        from shapecheck.static.multi_input import call_several
+
+        several = call_several(interp, fn, args, kwargs, node)
+        if several is not None:
+            return several
     if any(isinstance(a, Unknown) for a in args[:1]):
         return args[0]
     if not args:
@@ -211,12 +216,7 @@ def call_layer(interp: Interpreter, fn: LayerValue, args: list[Value], kwargs: d
         if not args:
             return interp.unknown(node, f"{fn.torch_name} called without an input")
     x = args[0]
-    if isinstance(layer, nn.MultiheadAttention):
-        if len(tensors) >= 3 and not all(t.shape == tensors[0].shape for t in tensors[:3]):
-            return interp.unknown(node, "attention with key or value of another shape than the query (not followed yet)")
-    elif isinstance(layer, nn.Bilinear):
-        return interp.unknown(node, "Bilinear of two inputs (not followed yet)")
-    elif getattr(layer, "return_indices", False):
+    if getattr(layer, "return_indices", False):
         return _with_indices(interp, fn, x, node)
     out = interp.apply_layer(fn, x, node, kwargs)
     if isinstance(layer, (nn.RNN, nn.LSTM, nn.GRU)) and (len(args) > 1 or "hx" in kwargs):
@@ -268,8 +268,17 @@ def parameter_tensor(layer: Layer, name: str) -> Tensor | None:
         shapes = {"weight": (layer.num_embeddings, layer.embedding_dim)}
     elif isinstance(layer, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
         shapes = {"weight": (layer.out_channels, layer.in_channels // layer.groups, *layer.kernel_size), "bias": (layer.out_channels,)}
+    elif isinstance(layer, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)):
+        shapes = {"weight": (layer.in_channels, layer.out_channels // layer.groups, *layer.kernel_size), "bias": (layer.out_channels,)}
     elif isinstance(layer, nn.LayerNorm):
         shapes = {"weight": tuple(layer.normalized_shape), "bias": tuple(layer.normalized_shape)}
+    elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d)):
+        n = (layer.num_features,)
+        shapes = {"weight": n, "bias": n} if layer.affine else {}
+        if layer.track_running_stats and name in ("running_mean", "running_var"):
+            return Tensor(Shape(n), "float")
+    elif isinstance(layer, nn.GroupNorm):
+        shapes = {"weight": (layer.num_channels,), "bias": (layer.num_channels,)} if layer.affine else {}
     shape = shapes.get(name)
     return Tensor(Shape(shape), "float", parameter=True) if shape is not None else None
 

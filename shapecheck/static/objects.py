@@ -30,6 +30,7 @@ from shapecheck.static.values import (
     LayerValue,
     ListValue,
     Named,
+    Number,
     Opaque,
     Super,
     Tensor,
@@ -122,6 +123,10 @@ def attribute(interp: Interpreter, obj: Value, name: str, node: ast.AST) -> Valu
         return Unknown(f"{obj.name}.{name} not found")
     if isinstance(obj, Super):
         return _super_attribute(obj, name)
+    if isinstance(obj, Container) and obj.exact and any(n == name for n, _ in obj.items):
+        return next(item for n, item in obj.items if n == name)  # self.transformer.wte of a ModuleDict
+    if isinstance(obj, tuple) and name in ("values", "indices") and len(obj) == 2 and all(isinstance(t, Tensor) for t in obj):
+        return obj[name == "indices"]  # torch.return_types of topk, max, sort: (values, indices)
     if isinstance(obj, (ListValue, DictValue, Container, str, tuple)):
         return Method(obj, name)
     if isinstance(obj, Opaque):
@@ -192,8 +197,12 @@ def _tensor_attribute(interp: Interpreter, obj: Tensor, name: str, node: ast.AST
         return _dims_tuple(shape)
     if name == "ndim":
         return Unknown("the rank of a tensor of unknown rank", True) if shape.prefix else len(shape)
-    if name in ("T", "mT", "H", "mH"):
-        return interp.call(Method(obj, {"T": "t", "H": "t"}.get(name, "mT")), [], {}, node) if name in ("T", "H") else interp.call(Method(obj, "transpose"), [-2, -1], {}, node)
+    if name in ("T", "H"):  # every dim reversed (t() for a matrix)
+        if shape.prefix:
+            return interp.unknown(node, f"x.{name} of a tensor of unknown rank")
+        return interp.call(Method(obj, "permute"), [*range(len(shape) - 1, -1, -1)], {}, node) if len(shape) > 2 else interp.call(Method(obj, "t"), [], {}, node)
+    if name in ("mT", "mH"):
+        return interp.call(Method(obj, "transpose"), [-2, -1], {}, node)
     if name in ("data", "detach_"):
         return obj
     if name == "dtype":
@@ -243,8 +252,8 @@ def subscript(interp: Interpreter, obj: Value, key: Value, node: ast.AST) -> Val
 
         tensor = obj
         return interp.run_op("tensor.__getitem__", node, lambda c: tensor_ops.index(c, tensor, key))
-    if isinstance(obj, Unknown):
-        return obj
+    if isinstance(obj, Unknown):  # a part of a shape of unknown rank (x.shape[-2:]) does not tell the rank
+        return Unknown(obj.reason, obj.shape_dependent) if obj.of_shape is not None else obj
     if isinstance(key, Unknown):
         return Unknown(key.reason or "an index not known", key.shape_dependent)
     if isinstance(obj, Record):
@@ -625,7 +634,7 @@ def _base_init(interp: Interpreter, obj: Instance, args: list[Value], kwargs: di
 
 
 _MODULE_METHODS: Final = frozenset(
-    {"register_buffer", "register_parameter", "add_module", "register_module", "__base_init__", "parameters", "named_parameters", "modules", "children", "named_modules", "named_children", "buffers", "state_dict", "get_submodule"}
+    {"register_buffer", "register_parameter", "add_module", "register_module", "__base_init__", "parameters", "named_parameters", "modules", "children", "named_modules", "named_children", "buffers", "state_dict", "get_submodule", "__setattr__", "__getattr__"}
 )
 
 
@@ -639,13 +648,17 @@ def _module_method(interp: Interpreter, obj: Instance, name: str, args: list[Val
             if obj.attrs.get(name_) is not module:
                 obj.set(name_, module)
         return obj if result is container else result
-    if name in ("register_buffer", "register_parameter", "add_module", "register_module"):
+    if name == "__getattr__" and len(args) == 1:  # DLA's self.__getattr__('level_%d' % i)
+        return _instance_attribute(interp, obj, args[0], node) if isinstance(args[0], str) else Unknown("an attribute of a name not known")
+    if name in ("register_buffer", "register_parameter", "add_module", "register_module", "__setattr__"):
         key = args[0] if args else kwargs.get("name")
         value = args[1] if len(args) > 1 else kwargs.get("tensor", kwargs.get("param", kwargs.get("module")))
         if isinstance(key, str):
             if name == "register_buffer" and isinstance(value, Tensor):
                 obj.buffers.add(key)
             obj.set(key, value)
+        else:
+            obj.set(_UNNAMED, Unknown(f"{name}() under a name not known"))
         return None
     if name in ("eval", "train"):
         mode = name == "train" and (not args or interp.truth(args[0]) is not False)
@@ -843,6 +856,8 @@ def _int(interp: Interpreter, args: list[Value], kwargs: dict[str, Value], node:
 def _float(interp: Interpreter, args: list[Value], kwargs: dict[str, Value], node: ast.AST) -> Value:
     if len(args) == 1 and isinstance(args[0], (int, float)) and not isinstance(args[0], Expr):
         return float(args[0])
+    if len(args) == 1 and isinstance(args[0], Number):
+        return args[0]
     if len(args) == 1 and isinstance(args[0], str):
         try:
             return float(args[0])
@@ -1006,16 +1021,36 @@ def _getattr(interp: Interpreter, args: list[Value], kwargs: dict[str, Value], n
     return value
 
 
+_UNNAMED: Final = "<set under a name not known>"
+"""An instance's attribute standing for those set under names the interpreter does not know
+(``setattr(self, name, ...)``, ``self.add_module(f"layer{i}", ...)``): ``hasattr`` is then not known."""
+
+
 def _hasattr(interp: Interpreter, args: list[Value], kwargs: dict[str, Value], node: ast.AST) -> Value:
-    if len(args) == 2 and isinstance(args[1], str) and isinstance(args[0], Instance):
-        return args[1] in args[0].attrs or args[0].cls.lookup(args[1]) is not None or Unknown("hasattr()")
+    """``hasattr(self, "shortcut")`` of a torch module: whether its ``__init__`` set it (every assignment
+    is followed, in both arms of a branch); ``hasattr(F, "scaled_dot_product_attention")``: whether the
+    op table has it."""
+    if len(args) != 2 or not isinstance(args[1], str):
+        return Unknown("hasattr()")
+    obj, name = args[0], args[1]
+    if isinstance(obj, Instance):
+        if name in obj.attrs or obj.cls.lookup(name) is not None:
+            return True
+        return False if obj.cls.is_module and _UNNAMED not in obj.attrs else Unknown("hasattr()")
+    if isinstance(obj, External) and _known_external(canonical(f"{obj.name}.{name}")):
+        return True
     return Unknown("hasattr()")
+
+
+def _known_external(name: str) -> bool:
+    return name in FUNCTIONS or layer_class(name) is not None
 
 
 def _setattr(interp: Interpreter, args: list[Value], kwargs: dict[str, Value], node: ast.AST) -> Value:
     if len(args) == 3 and isinstance(args[0], Instance) and isinstance(args[1], str):
         args[0].set(args[1], args[2])
     elif len(args) == 3 and isinstance(args[0], Instance):
+        args[0].set(_UNNAMED, Unknown("setattr() under a name not known"))
         interp.gap(node, "setattr() with a name not known")
     return None
 

@@ -14,15 +14,16 @@ from math import prod
 from typing import Any, Final
 
 from shapecheck import nn
-from shapecheck.dims import Dim, Expr, ceil_div, is_unknown, unknown
+from shapecheck.dims import Dim, Expr, ceil_div, floor_div, is_unknown, unknown
 from shapecheck.errors import RuleError
 from shapecheck.rules.broadcast import broadcast, matmul
 from shapecheck.rules.indexing import Everything, Index, IndexTensor, index_shape
 from shapecheck.rules.pad import pad_bounds, pad_pairs, padded_size
+from shapecheck.rules.pool import pool_output_size
 from shapecheck.rules.reshape import normalize_dim
 from shapecheck.shape import Shape
 from shapecheck.static.registry import Op, Unknowable, function, method
-from shapecheck.static.values import ListValue, Tensor, Unknown, Value
+from shapecheck.static.values import ListValue, Number, Tensor, Unknown, Value
 
 __all__ = ["binary", "compare", "index"]
 
@@ -64,7 +65,7 @@ def _operand(value: Value) -> Shape | None:
     """The shape an operand of an elementwise op contributes: a tensor's, a number's ``()``."""
     if isinstance(value, Tensor):
         return value.shape
-    if isinstance(value, (int, float, bool, Expr)):
+    if isinstance(value, (int, float, bool, Expr, Number)):
         return Shape(())
     return None
 
@@ -79,7 +80,7 @@ def _dtype(*values: Value) -> str | None:
 def _elementwise(c: Op, what: str, *values: Value) -> Value:
     tensors = [v for v in values if isinstance(v, Tensor)]
     for v in values:
-        if isinstance(v, Unknown):
+        if isinstance(v, Unknown) and not isinstance(v, Number):
             raise Unknowable(v.reason or "an operand not known")
         if _operand(v) is None:
             raise Unknowable(f"{what}: an operand that is not a tensor or number")
@@ -203,8 +204,11 @@ def _max_pool(n: int) -> None:
 
     def pool(c: Op, input: Value, kernel_size: Value, stride: Value = None, padding: Value = 0, dilation: Value = 1, ceil_mode: Value = False, return_indices: Value = False) -> Value:
         x = c.tensor(input)
-        layer = c.build(cls, c.constant(kernel_size), c.constant(stride), c.constant(padding), c.constant(dilation), False, c.constant(ceil_mode))
-        y = c.apply(layer, x)
+        if _sized_by_dims(kernel_size, stride):
+            y: Value = _pool_by_sizes(c, x, n, kernel_size, stride, padding, dilation, ceil_mode)
+        else:
+            layer = c.build(cls, c.constant(kernel_size), c.constant(stride), c.constant(padding), c.constant(dilation), False, c.constant(ceil_mode))
+            y = c.apply(layer, x)
         return (y, Tensor(y.shape, "long")) if c.constant(return_indices) and isinstance(y, Tensor) else y
 
     function(f"{F}max_pool{n}d", f"torch.max_pool{n}d")(pool)
@@ -215,12 +219,54 @@ def _avg_pool(n: int) -> None:
 
     def pool(c: Op, input: Value, kernel_size: Value, stride: Value = None, padding: Value = 0, ceil_mode: Value = False, count_include_pad: Value = True, divisor_override: Value = None) -> Value:
         x = c.tensor(input)
+        if _sized_by_dims(kernel_size, stride):
+            return _pool_by_sizes(c, x, n, kernel_size, stride, padding, 1, ceil_mode)
         args = [c.constant(kernel_size), c.constant(stride), c.constant(padding), c.constant(ceil_mode), c.constant(count_include_pad)]
         if n > 1:
             args.append(c.constant(divisor_override))
         return c.apply(c.build(cls, *args), x)
 
     function(f"{F}avg_pool{n}d", f"torch.avg_pool{n}d")(pool)
+
+
+def _sized_by_dims(kernel_size: Value, stride: Value) -> bool:
+    """Whether a pooling window is given by sizes read off a tensor (``x.size()[2:]``, symbolic)."""
+    values = [*(_sequence_of(kernel_size)), *(_sequence_of(stride))]
+    return any(isinstance(v, Expr) for v in values)
+
+
+def _sequence_of(value: Value) -> list[Value]:
+    return list(value.items) if isinstance(value, ListValue) else list(value) if isinstance(value, tuple) else [value]
+
+
+def _pool_by_sizes(c: Op, x: Tensor, n: int, kernel_size: Value, stride: Value, padding: Value, dilation: Value, ceil_mode: Value) -> Tensor:
+    """Pooling over windows of symbolic size (``F.avg_pool2d(x, x.size()[2:])``): each output size is the
+    pooling formula with that kernel (``rules.pool``); with the stride left to the kernel only a window
+    as large as its dim is decided (1); other sizes are not known."""
+    if c.constant(ceil_mode) or c.constant(dilation) != 1 or x.shape.prefix or len(x.shape) < n + 1:
+        raise Unknowable("pooling by sizes not known, with ceil_mode, dilation or an input of unknown rank")
+
+    def per_dim(value: Value, what: str) -> list[Dim]:
+        items = _sequence_of(value)
+        dims = [c.dim(v, what) for v in items]
+        return dims * n if len(dims) == 1 else dims
+
+    kernel = per_dim(kernel_size, "kernel_size")
+    strides = kernel if stride is None or stride == [] else per_dim(stride, "stride")
+    pads = per_dim(padding, "padding")
+    if not len(kernel) == len(strides) == len(pads) == n:
+        raise Unknowable("pooling with sizes of another length than its dims")
+    dims = list(x.shape.dims)
+    for i, (k, st, p) in enumerate(zip(kernel, strides, pads)):
+        at = len(dims) - n + i
+        size = dims[at]
+        if isinstance(st, int) and isinstance(p, int):
+            out = pool_output_size(size, k, st, p, 1, False)
+            c.rule(x, c.solver.at_least, out, 1, f"pooling output would be {out}: input {size} is too small for kernel {k}", index=at - len(dims))
+            dims[at] = out
+        else:
+            dims[at] = 1 if size == k and st == k and p == 0 else unknown()
+    return c.result(x, Shape.of(tuple(dims)), x.dtype)
 
 
 def _adaptive(kind: str, n: int) -> None:
@@ -259,7 +305,10 @@ def interpolate(c: Op, input: Value, size: Value = None, scale_factor: Value = N
 @function(f"{F}pad")
 def pad(c: Op, input: Value, pad: Value, mode: Value = "constant", value: Value = None) -> Value:
     x = c.tensor(input)
-    widths = c.ints(pad, "pad")
+    widths = c.dims(pad, "pad")
+    symbolic = not all(isinstance(w, int) for w in widths)  # U-Net: pads from the difference of two sizes
+    if symbolic and c.constant(mode) != "constant":
+        raise Unknowable(f"F.pad in {mode} mode by sizes not known")
     if len(widths) % 2:
         c.fail(f"F.pad: padding length must be even, got {len(widths)}", x, kind="pad")
     pairs = pad_pairs(widths)
@@ -273,8 +322,12 @@ def pad(c: Op, input: Value, pad: Value, mode: Value = "constant", value: Value 
     solver = c.solver
     for k, (before, after) in enumerate(pairs):
         i = first + k
-        for expr, bound, why in pad_bounds(str(c.constant(mode)), dims[i], before, after):
-            c.rule(x, solver.at_least, expr, bound, why, index=i - len(dims))
+        if isinstance(before, int) and isinstance(after, int):
+            for expr, bound, why in pad_bounds(str(c.constant(mode)), dims[i], before, after):
+                c.rule(x, solver.at_least, expr, bound, why, index=i - len(dims))
+        else:
+            out = padded_size(dims[i], before, after)
+            c.rule(x, solver.at_least, out, 0, f"padding ({before}, {after}) of {dims[i]} leaves a negative size {out}", index=i - len(dims))
         dims[i] = padded_size(dims[i], before, after)
     return c.result(x, Shape.of(tuple(dims), shape.prefix), x.dtype)
 
@@ -324,7 +377,16 @@ for _n in (1, 2, 3):
 @function(f"{F}layer_norm")
 def layer_norm(c: Op, input: Value, normalized_shape: Value, weight: Value = None, bias: Value = None, eps: Value = 1e-5) -> Value:
     x = c.tensor(input)
-    return c.apply(c.build(nn.LayerNorm, c.constant(normalized_shape), elementwise_affine=False), x)
+    sizes = c.dims(normalized_shape, "normalized_shape")
+    known = [d for d in sizes if isinstance(d, int)]
+    if len(known) == len(sizes):
+        return c.apply(c.build(nn.LayerNorm, known, elementwise_affine=False), x)
+    if x.shape.prefix and len(x.shape) < len(sizes) or not x.shape.prefix and len(x.shape) < len(sizes):
+        raise Unknowable("layer_norm over more dims than known")
+    for i, want in enumerate(sizes):  # x.shape[-1:], symbolic: each must be the input's own trailing size
+        j = i - len(sizes)
+        c.rule(x, c.solver.equal, x.shape[j], want, "layer_norm: normalized_shape {} does not end the input shape {}", tuple(sizes), x.shape, index=j)
+    return Tensor(x.shape, x.dtype)
 
 
 @function(f"{F}batch_norm", f"{F}instance_norm", f"{F}group_norm", f"{F}local_response_norm", f"{F}normalize", f"{F}rms_norm")
@@ -374,8 +436,8 @@ def loss(c: Op, input: Value, target: Value, *args: Any, **kwargs: Any) -> Value
 
 # -- creation ------------------------------------------------------------------------------------
 @function("torch.zeros", "torch.ones", "torch.empty", "torch.randn", "torch.rand")
-def creation(c: Op, *size: Value, out: Value = None, dtype: Value = None, layout: Value = None, device: Value = None, requires_grad: Value = False, pin_memory: Value = False, generator: Value = None, memory_format: Value = None) -> Value:
-    return Tensor(Shape(c.dims(size)), _dtype_of(dtype))
+def creation(c: Op, *sizes: Value, size: Value = None, out: Value = None, dtype: Value = None, layout: Value = None, device: Value = None, requires_grad: Value = False, pin_memory: Value = False, generator: Value = None, memory_format: Value = None) -> Value:
+    return Tensor(Shape(c.dims(sizes if sizes or size is None else size)), _dtype_of(dtype))
 
 
 @function("torch.full")
@@ -405,18 +467,32 @@ def new_tensor(c: Op, input: Value, *size: Value, **kwargs: Any) -> Value:
 @function("torch.arange")
 def arange(c: Op, *args: Value, **kwargs: Any) -> Value:
     """``ceil((end - start) / step)`` elements."""
-    if not 1 <= len(args) <= 3:
+    named: dict[str, Value] = {k: kwargs.pop(k) for k in ("start", "end", "step") if k in kwargs}
+    bound: dict[str, Value] = {"start": 0, "end": args[0], "step": 1} if len(args) == 1 and not named else dict(zip(("start", "end", "step"), args))
+    if len(args) > 3 or set(bound) & set(named) or "end" not in {**bound, **named}:
         raise Unknowable("torch.arange() arguments")
-    start, end, step = (0, args[0], 1) if len(args) == 1 else (args[0], args[1], args[2] if len(args) == 3 else 1)
+    bound = {"start": 0, "step": 1, **bound, **named}  # arange(end), arange(start, end, step=1), by keyword too
+    start, end, step = bound["start"], bound["end"], bound["step"]
     if not isinstance(step, int) or isinstance(step, bool) or step <= 0:
         raise Unknowable("torch.arange() with a step not known")
     n = c.dim(end, "end") - c.dim(start, "start")
-    dtype = _dtype_of(kwargs.get("dtype")) or ("long" if all(isinstance(a, (int, Expr)) for a in args) else "float")
+    dtype = _dtype_of(kwargs.get("dtype")) or ("long" if all(isinstance(a, (int, Expr)) for a in (start, end, step)) else "float")
     return Tensor(Shape((ceil_div(n, step) if not isinstance(n, int) else max(0, -(-n // step)),)), dtype)
 
 
-@function("torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.FloatTensor", "torch.LongTensor")
+@function("torch.Tensor", "torch.FloatTensor", "torch.LongTensor")
+def legacy_tensor(c: Op, *args: Value, **kwargs: Any) -> Value:
+    """``torch.Tensor(2, 3)`` makes a tensor of that size; ``torch.Tensor([1, 2])`` one of that data."""
+    sizes = all(isinstance(a, (int, Expr)) and not isinstance(a, bool) for a in args)
+    if len(args) == 1 and not sizes or not args:
+        return tensor(c, args[0] if args else ListValue([]), **kwargs)
+    return Tensor(Shape(c.dims(args)), "long" if c.name.endswith("LongTensor") else "float")
+
+
+@function("torch.tensor", "torch.as_tensor")
 def tensor(c: Op, data: Value, **kwargs: Any) -> Value:
+    if isinstance(data, Tensor):
+        return Tensor(data.shape, _dtype_of(kwargs.get("dtype")) or data.dtype)
     shape = _nested_shape(data)
     if shape is None:
         raise Unknowable("torch.tensor() of data not known")
@@ -425,7 +501,7 @@ def tensor(c: Op, data: Value, **kwargs: Any) -> Value:
 
 
 def _nested_shape(data: Value) -> tuple[int, ...] | None:
-    if isinstance(data, (int, float, bool)) and not isinstance(data, Expr):
+    if isinstance(data, (int, float, bool, Expr, Number)):  # a size or a number whose value is not known is a scalar still
         return ()
     items = data.items if isinstance(data, ListValue) else list(data) if isinstance(data, tuple) else None
     if items is None:
@@ -558,6 +634,8 @@ def t(c: Op, input: Value) -> Value:
     x = c.tensor(input)
     if not x.shape.prefix and len(x.shape) < 2:
         return x
+    if len(x.shape) > 2:
+        c.fail(f"t() expects a tensor with <= 2 dimensions, but self is {len(x.shape)}D", x, kind="rank")
     return c.apply(nn.Transpose(0, 1), x)
 
 
@@ -795,7 +873,9 @@ def torch_matmul(c: Op, input: Value, other: Value, out: Value = None) -> Value:
 
 @function("torch.einsum")
 def einsum(c: Op, equation: Value, *operands: Value) -> Value:
-    """``torch.einsum``: each letter one size across operands (broadcast 1s aside); the output's letters."""
+    """``torch.einsum``: each letter one size across operands (broadcast 1s aside), ``...`` the operands'
+    remaining dims broadcast together; the output's letters (without ``->``: ``...`` and then the
+    letters seen once, sorted)."""
     if not isinstance(equation, str):
         raise Unknowable("einsum with an equation not known")
     if len(operands) == 1 and isinstance(operands[0], (ListValue, tuple)):
@@ -804,24 +884,40 @@ def einsum(c: Op, equation: Value, *operands: Value) -> Value:
     spec = equation.replace(" ", "")
     inputs, arrow, output = spec.partition("->")
     terms = inputs.split(",")
-    if len(terms) != len(tensors) or "." in spec:
-        raise Unknowable("einsum with ellipses or a different number of operands")
+    if len(terms) != len(tensors) or spec.count(".") != 3 * spec.count("..."):
+        raise Unknowable("einsum with a different number of operands or stray dots")
     sizes: dict[str, Dim] = {}
-    for term, t in zip(terms, tensors):
+    ellipses: list[Tensor] = []
+    for n, (term, t) in enumerate(zip(terms, tensors)):
         if t.shape.prefix:
             raise Unknowable("einsum of a tensor of unknown rank")
-        if len(term) != len(t.shape):
-            c.fail(f"einsum(): the number of subscripts in the equation ({len(term)}) does not match the number of dimensions ({len(t.shape)}) for operand {terms.index(term)}", t, kind="rank")
-        for letter, d in zip(term, t.shape.dims):
+        letters = term.replace("...", "")
+        rank = len(t.shape)
+        dims = t.shape.dims
+        if "..." in term:
+            if len(letters) > rank:
+                c.fail(f"einsum(): the number of subscripts in the equation ({len(letters)}) is more than the number of dimensions ({rank}) for operand {n}", t, kind="rank")
+            before = term.index("...")
+            after = len(letters) - before
+            ellipses.append(Tensor(Shape.of(dims[before : rank - after])))
+            dims = (*dims[:before], *dims[rank - after :])
+        elif len(letters) != rank:
+            c.fail(f"einsum(): the number of subscripts in the equation ({len(letters)}) does not match the number of dimensions ({rank}) for operand {n}", t, kind="rank")
+        for letter, d in zip(letters, dims):
             if letter in sizes and d != 1 and sizes[letter] != 1:
                 have = sizes[letter]
                 c.rule(t, c.solver.equal, d, have, "einsum(): subscript {} has size {} for an operand, {} for another", letter, d, have)
             elif letter not in sizes or sizes[letter] == 1:
                 sizes[letter] = d
+    batch = _broadcast(c, "einsum", ellipses) if len(ellipses) > 1 else ellipses[0].shape if ellipses else Shape(())
     if not arrow:
-        output = "".join(sorted(ch for ch in sizes if inputs.count(ch) == 1))
-    out = Shape(sizes[ch] for ch in output)
-    macs = prod(sizes.values(), start=1) if len(tensors) > 1 else 0
+        output = ("..." if ellipses else "") + "".join(sorted(ch for ch in sizes if inputs.count(ch) == 1))
+    head, dots, tail = output.partition("...")
+    for ch in head + tail:
+        if ch not in sizes:
+            c.fail(f"einsum(): output subscript {ch} does not appear in the equation for any input operand", tensors[0], kind="rank")
+    out = Shape.of((*(sizes[ch] for ch in head), *(batch.dims if dots else ()), *(sizes[ch] for ch in tail)))
+    macs = prod(sizes.values(), start=1) * batch.numel() if len(tensors) > 1 else 0
     return c.result(tensors[0], out, _dtype(*tensors), macs)
 
 
@@ -941,3 +1037,183 @@ def index(c: Op, x: Tensor, key: Value) -> Value:
 
     shape = c.rule(x, index_shape, x.shape, parts, at_least, require)
     return c.result(x, shape, x.dtype)
+
+
+# -- more of what real models call (measured with bench/gap_tally.py) ------------------------------
+@function("torch.meshgrid")
+def meshgrid(c: Op, *tensors: Value, indexing: Value = "ij") -> Value:
+    """One tensor per input, each of shape ``(len(t1), len(t2), ...)`` (the first two swapped for ``"xy"``)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (tuple, ListValue)):
+        tensors = tuple(c.interp.sequence(tensors[0]) or ())
+    parts = [c.tensor(t, "a tensor") for t in tensors]
+    if not parts or any(p.shape.prefix for p in parts):
+        raise Unknowable("torch.meshgrid of tensors not known")
+    for i, p in enumerate(parts):
+        if len(p.shape) > 1:
+            c.fail(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {p.shape} (tensor {i})", p, kind="rank")
+    sizes = [p.shape[0] if p.shape.dims else 1 for p in parts]
+    if c.constant(indexing, "indexing") == "xy" and len(sizes) >= 2:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    return tuple(c.result(p, Shape(sizes), p.dtype) for p in parts)
+
+
+@function("torch.diag")
+@method("diag")
+def diag(c: Op, input: Value, diagonal: Value = 0) -> Value:
+    """A vector of ``n`` becomes an ``(n+|k|, n+|k|)`` matrix; a matrix gives its ``k``-th diagonal."""
+    x = c.tensor(input)
+    k = c.int(diagonal, "diagonal")
+    if x.shape.prefix:
+        raise Unknowable("torch.diag of a tensor of unknown rank")
+    if len(x.shape) == 1:
+        n = x.shape[0] + abs(k)
+        return c.result(x, Shape((n, n)), x.dtype)
+    if len(x.shape) != 2:
+        c.fail(f"diag(): Supports 1D or 2D tensors. Got {len(x.shape)}D", x, kind="rank")
+    rows, cols = x.shape.dims
+    if not isinstance(rows, int) or not isinstance(cols, int):
+        raise Unknowable("the diagonal of a matrix of sizes not known")
+    length = min(rows, cols - k) if k >= 0 else min(rows + k, cols)
+    return c.result(x, Shape((max(length, 0),)), x.dtype)
+
+
+@function("torch.repeat_interleave")
+@method("repeat_interleave")
+def repeat_interleave(c: Op, input: Value, repeats: Value = None, dim: Value = None, output_size: Value = None) -> Value:
+    """Each element ``repeats`` times along ``dim`` (the flattened input without ``dim``)."""
+    x = c.tensor(input)
+    if isinstance(repeats, Tensor) and not (repeats.shape.dims == (1,) or repeats.shape.dims == ()):
+        raise Unknowable("repeat_interleave by a tensor of counts")
+    times = c.dim(repeats, "repeats") if not isinstance(repeats, Tensor) else None
+    if times is None or x.shape.prefix:
+        raise Unknowable("repeat_interleave by counts not known")
+    if dim is None:
+        return c.result(x, Shape((x.shape.numel() * times,)), x.dtype)
+    at = c.rule(x, normalize_dim, c.int(dim, "dim"), len(x.shape), "repeat_interleave")
+    return c.result(x, x.shape.replace(at, x.shape[at] * times), x.dtype)
+
+
+@function("torch.view_as_real")
+def view_as_real(c: Op, input: Value) -> Value:
+    """A complex ``(*)`` as real pairs ``(*, 2)``."""
+    x = c.tensor(input)
+    return c.result(x, Shape.of((*x.shape.dims, 2), x.shape.prefix), "float")
+
+
+@function("torch.view_as_complex")
+def view_as_complex(c: Op, input: Value) -> Value:
+    """Real pairs ``(*, 2)`` as complex ``(*)``: the last dim must be 2."""
+    x = c.tensor(input)
+    if not x.shape.dims:
+        raise Unknowable("view_as_complex of a tensor of unknown rank")
+    c.rule(x, c.solver.equal, x.shape[-1], 2, "view_as_complex: Tensor must have a last dimension of size 2, got {}", x.shape[-1], index=-1)
+    return c.result(x, Shape.of(x.shape.dims[:-1], x.shape.prefix), "complex")
+
+
+@function("torch.polar", "torch.complex")
+def polar(c: Op, abs: Value, angle: Value, out: Value = None) -> Value:
+    result = _elementwise(c, c.name.rsplit(".", 1)[-1], abs, angle)
+    return Tensor(result.shape, "complex") if isinstance(result, Tensor) else result
+
+
+@method("item", "tolist", "data_ptr", "numpy", "is_contiguous", "is_floating_point", "is_complex", "element_size", "get_device")
+def value_of(c: Op, input: Value, *args: Value, **kwargs: Value) -> Value:
+    """What a tensor holds, not its shape (``x.item()``): not known, and nothing lost about shapes."""
+    c.tensor(input)
+    name = c.name.rsplit(".", 1)[-1]
+    return Number(f"a tensor's value ({name}())") if name == "item" else Unknown(f"a tensor's value ({name}())")
+
+
+@function("torch.no_grad", "torch.enable_grad", "torch.inference_mode", "torch.set_grad_enabled", "torch.autocast", "torch.amp.autocast", "torch.cuda.amp.autocast", "torch.cpu.amp.autocast", "contextlib.nullcontext")
+def context(c: Op, *args: Value, **kwargs: Value) -> Value:
+    """A context manager or decorator that leaves shapes alone (``with torch.no_grad():``)."""
+    return None
+
+
+@function("torch.finfo", "torch.iinfo", "torch.is_floating_point", "torch.is_complex", "torch.get_default_dtype", "torch.is_grad_enabled", "torch.cuda.is_available", "torch.backends.mps.is_available")
+def runtime_value(c: Op, *args: Value, **kwargs: Value) -> Value:
+    """A fact of the run (``torch.finfo(x.dtype).max``, ``torch.cuda.is_available()``), not of shapes: not known."""
+    return Unknown(f"{c.name}() at run time")
+
+
+@function("torch.jit.is_scripting", "torch.jit.is_tracing", "torch.compiler.is_compiling", "torch._dynamo.is_compiling", "torch.onnx.is_in_onnx_export")
+def eager(c: Op) -> Value:
+    """False: the checker follows the model as it runs eagerly."""
+    return False
+
+
+@function("torch.is_tensor")
+def is_tensor(c: Op, obj: Value) -> Value:
+    if isinstance(obj, Tensor):
+        return True
+    return False if obj is None or isinstance(obj, (int, float, str, tuple, ListValue, Expr)) else Unknown("torch.is_tensor() of a value not known")
+
+
+@function(f"{F}one_hot")
+def one_hot(c: Op, tensor: Value, num_classes: Value = -1) -> Value:
+    """``(*) -> (*, num_classes)``; with ``-1`` the class count is the data's (its maximum plus one)."""
+    x = c.tensor(tensor)
+    n = c.dim(num_classes, "num_classes")
+    return c.result(x, Shape.of((*x.shape.dims, n if n != -1 else unknown()), x.shape.prefix), "long")
+
+
+@function("torch.nn.utils.rnn.pad_sequence")
+def pad_sequence(c: Op, sequences: Value, batch_first: Value = False, padding_value: Value = 0.0, padding_side: Value = "right") -> Value:
+    """Sequences ``(L_i, *)`` padded to the longest: ``(max L, B, *)``, or ``(B, max L, *)`` with ``batch_first``."""
+    items = c.interp.sequence(sequences)
+    if not items:
+        raise Unknowable("pad_sequence of sequences not known")
+    parts = [c.tensor(t, "a sequence") for t in items]
+    if any(p.shape.prefix or not p.shape.dims for p in parts):
+        raise Unknowable("pad_sequence of tensors of unknown rank")
+    tails = [Tensor(Shape.of(p.shape.dims[1:])) for p in parts]
+    trailing = _broadcast(c, "pad_sequence", tails) if len(tails) > 1 else tails[0].shape
+    lengths = [p.shape[0] for p in parts]
+    known = [n for n in lengths if isinstance(n, int)]
+    longest: Dim = max(known) if len(known) == len(lengths) else lengths[0] if all(n == lengths[0] for n in lengths) else unknown()
+    lead = (len(parts), longest) if c.constant(batch_first) else (longest, len(parts))
+    return c.result(parts[0], Shape.of((*lead, *trailing.dims)), parts[0].dtype)
+
+
+_FFT: Final = {"fft": 0, "ifft": 0, "fft2": 0, "ifft2": 0, "fftn": 0, "ifftn": 0, "hfft": -1, "rfft": 1, "rfft2": 1, "rfftn": 1, "irfft": -1, "irfft2": -1, "irfftn": -1, "fftshift": 0, "ifftshift": 0}
+
+
+def _fft(c: Op, input: Value, *args: Value, **kwargs: Value) -> Value:
+    """``torch.fft.*`` with the default sizes: the shape kept, but the last transformed dim of a real
+    transform is ``n//2 + 1`` (``rfft``) or ``2*(n - 1)`` (``irfft``)."""
+    x = c.tensor(input)
+    name = c.name.rsplit(".", 1)[-1]
+    if args or any(kwargs.get(k) is not None for k in ("n", "s", "dim")):
+        raise Unknowable(f"torch.fft.{name} with sizes or dims given")
+    if not x.shape.dims:
+        raise Unknowable(f"torch.fft.{name} of a tensor of unknown rank")
+    last = x.shape[-1]
+    half = _FFT[name]
+    size = last if half == 0 else floor_div(last, 2) + 1 if half == 1 else 2 * (last - 1)
+    dtype = "float" if name.startswith(("irfft", "hfft")) else x.dtype if "shift" in name else "complex"
+    return c.result(x, x.shape.replace(len(x.shape.dims) - 1, size), dtype)
+
+
+for _name in _FFT:
+    function(f"torch.fft.{_name}")(_fft)
+
+
+@function("torch.randperm")
+def randperm(c: Op, n: Value, **kwargs: Value) -> Value:
+    return Tensor(Shape((c.dim(n, "n"),)), _dtype_of(kwargs.get("dtype")) if kwargs.get("dtype") is not None else "long")
+
+
+@function("torch.bucketize")
+def bucketize(c: Op, input: Value, boundaries: Value, **kwargs: Value) -> Value:
+    """The bucket of each element of ``input``: its shape, as indices."""
+    return Tensor(c.tensor(input).shape, "long")
+
+
+@function("torch.searchsorted")
+def searchsorted(c: Op, sorted_sequence: Value, input: Value, **kwargs: Value) -> Value:
+    """Where each value of ``input`` goes in ``sorted_sequence``: the shape of ``input``, as indices."""
+    return Tensor(c.tensor(input).shape, "long")
+
+
+for _name in "expm1 exp2 expit erf erfc erfinv logit i0 i0e i1 i1e ndtr ndtri log_ndtr gammaln digamma psi entr sinc round log1p".split():
+    function(f"torch.special.{_name}")(_same_shape)

@@ -35,6 +35,7 @@ __all__ = [
     "LayerValue",
     "ListValue",
     "DictValue",
+    "Number",
     "Opaque",
     "Super",
     "Tensor",
@@ -75,6 +76,12 @@ class Unknown:
 
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"
+
+
+class Number(Unknown):
+    """A Python number whose value is not known (``x.item()``, ``float()`` of one): with a tensor, a scalar."""
+
+    __slots__ = ()
 
 
 class Tensor:
