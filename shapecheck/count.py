@@ -86,11 +86,13 @@ def _require_input(model: Checked, what: str) -> None:
 
 
 def _check_bindings(model: Checked, bindings: Mapping[str, int]) -> None:
-    names = {s.name for d in model.input_shape for s in symbols_of(d)}
+    inputs: list[Shape] = getattr(model, "inputs", None) or [model.input_shape]  # a forward of several tensors
+    names = {s.name for shape in inputs for d in shape for s in symbols_of(d)}
     for name, value in bindings.items():
         if name not in names:
             known = ", ".join(sorted(names)) or "none"
-            raise ValueError(f"cannot bind {name}={value}: the model's input {model.input_shape} has symbols {known}")
+            shown = ", ".join(str(shape) for shape in inputs)
+            raise ValueError(f"cannot bind {name}={value}: the model's input {shown} has symbols {known}")
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be bound to a positive int, got {value!r}")
     for expr, bound in model.requirements:

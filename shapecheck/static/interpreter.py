@@ -17,6 +17,7 @@ import ast
 import operator
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from shapecheck import nn
@@ -50,7 +51,7 @@ from shapecheck.static.values import (
 )
 from shapecheck.trace import Step, Tracer, building_at
 
-__all__ = ["Interpreter", "OpStep"]
+__all__ = ["Interpreter", "OpStep", "SourceFile"]
 
 MAX_STEPS: Final = 400_000
 """Expressions evaluated per analysis before everything becomes unknown."""
@@ -120,6 +121,18 @@ class OpStep(Layer):
         return self.text
 
 
+@dataclass(eq=False)
+class SourceFile:
+    """A file the interpreter reads: its text, tree and module scope, and the findings and shapes at its lines."""
+
+    path: str
+    source: str
+    tree: ast.Module
+    scope: Scope
+    findings: dict[int, Finding] = field(default_factory=dict)
+    shapes: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
 class Interpreter:
     """Evaluates one module's source; see the module docstring.
 
@@ -156,6 +169,9 @@ class Interpreter:
         """The call that built each layer and the function it ran in (kept with the layer, so the id stays its own)."""
         self.probe: dict[int, Evidence] | None = None
         """While a forward is probed: the evidence on each parameter, by the id of its shape."""
+        self.file = SourceFile(path, source, self.tree, self.module_scope, self.findings, self.shapes)
+        self.files: dict[int, SourceFile] = {id(self.module_scope): self.file}
+        """The files read (this one, and those :meth:`load` adds), by the id of their module scope."""
 
     # -- entry points -------------------------------------------------------------------------
     @staticmethod
@@ -173,6 +189,39 @@ class Interpreter:
             pass
         except Exhausted:
             self.gap(self.tree, "the file is too large to follow in full")
+
+    def load(self, source: str, path: str) -> SourceFile:
+        """Run another file's top level in a module scope of its own, as importing it would. What is
+        defined there runs in that file: its findings, shapes, gaps and layers are at that file's lines.
+        Raises ``SyntaxError`` (or ``ValueError``) for a file that does not parse."""
+        file = SourceFile(path, source, ast.parse(source, path), Scope(parent=self.module_scope.parent))
+        self.files[id(file.scope)] = file
+        with self.entering(file):
+            self.run_module()
+        return file
+
+    @contextmanager
+    def entering(self, file: SourceFile) -> Iterator[None]:
+        """Evaluate in ``file``: locations, findings and shapes are that file's until the block ends."""
+        outer = self.file
+        if file is outer:
+            yield
+            return
+        self._switch(file)
+        try:
+            yield
+        finally:
+            self._switch(outer)
+
+    def _switch(self, file: SourceFile) -> None:
+        self.file = file
+        self.path, self.source, self.tree, self.module_scope = file.path, file.source, file.tree, file.scope
+        self.findings, self.shapes = file.findings, file.shapes
+
+    def file_of(self, fn: FunctionValue) -> SourceFile:
+        """The file that defines ``fn`` (the current one when it is not known)."""
+        scope = fn.scope
+        return self.files.get(id(scope.module()), self.file) if isinstance(scope, Scope) else self.file
 
     def call_value(self, fn: Value, args: list[Value], kwargs: dict[str, Value], node: ast.AST) -> Value:
         """Call ``fn`` as the source would (an entry point may call a method or a class)."""
@@ -193,22 +242,23 @@ class Interpreter:
         if old is None or _general(finding) and not _general(old):
             self.findings[finding.line] = finding
 
-    def gap(self, node: ast.AST | int, reason: str) -> None:
-        """Record that tracking was lost at ``node`` (a node or a line) for ``reason``."""
+    def gap(self, node: ast.AST | int, reason: str, path: str = "") -> None:
+        """Record that tracking was lost at ``node`` (a node or a line of ``path``, by default the current file) for ``reason``."""
         if reason.startswith("after ") or self.quiet:
             return
         line = node if isinstance(node, int) else getattr(node, "lineno", 0)
-        if not any(g.line == line and g.reason == reason for g in self.gaps):
-            self.gaps.append(Gap(line, reason))
+        where = path or self.path
+        if not any(g.line == line and g.reason == reason and g.path == where for g in self.gaps):
+            self.gaps.append(Gap(line, reason, where))
 
     def lost(self, value: Unknown, node: ast.AST) -> Unknown:
         """A model needs ``value`` (calls it, runs an op or a layer on it): where it became unknown is a gap."""
-        self.gap(value.line or node, value.reason or "a value not known")
+        self.gap(value.line or node, value.reason or "a value not known", value.path if value.line else "")
         return value
 
     def unknown(self, node: ast.AST, reason: str, shape_dependent: bool = False) -> Unknown:
         """An unknown value born at ``node``; it is a gap only if a model needs it (:meth:`lost`)."""
-        return Unknown(reason, shape_dependent, line=getattr(node, "lineno", 0))
+        return Unknown(reason, shape_dependent, line=getattr(node, "lineno", 0), path=self.path)
 
     @contextmanager
     def silenced(self, on: bool = True) -> Iterator[None]:
@@ -923,18 +973,19 @@ class Interpreter:
         self.frames.append((fn, scope))
         saved_loop = self.loop_imprecise
         try:
-            if isinstance(fn.node, ast.Lambda):
-                return self.eval(fn.node.body, scope)
-            final: list[Value]
-            try:
-                self.exec_block(fn.node.body, scope)
-                final = [None]
-            except Return as ret:
-                final = [ret.value]
-            except Dead:
-                final = []
-            except (Break, Continue):
-                final = [None]
+            with self.entering(self.file_of(fn)):
+                if isinstance(fn.node, ast.Lambda):
+                    return self.eval(fn.node.body, scope)
+                final: list[Value]
+                try:
+                    self.exec_block(fn.node.body, scope)
+                    final = [None]
+                except Return as ret:
+                    final = [ret.value]
+                except Dead:
+                    final = []
+                except (Break, Continue):
+                    final = [None]
             values = [*self._returns[-1], *final]
             if not values:
                 return Unknown(f"{fn.qualname}() never returns")
@@ -1028,7 +1079,7 @@ class Interpreter:
             with building_at(self.where(node)):
                 result = body(c)
         except Unknowable as err:
-            self.gap(err.line or node, err.reason)
+            self.gap(err.line or node, err.reason, err.path if err.line else "")
             return self.unknown(node, err.reason)
         except (TypeError, ValueError, ArithmeticError, IndexError, KeyError) as err:
             return self.unknown(node, f"{_short(name)}: {err}")

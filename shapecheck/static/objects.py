@@ -644,6 +644,9 @@ def _module_method(interp: Interpreter, obj: Instance, name: str, args: list[Val
         for module in _instances(obj):
             module.set("training", mode)
         return obj
+    if name in ("children", "named_children") and not args and not kwargs:
+        children = [(key, child) for key, child in obj.submodules() if not isinstance(child, Instance) or child.cls.is_module]
+        return ListValue([child if name == "children" else (key, child) for key, child in children])
     if name in _MODULE_SELF_METHODS:
         return obj
     if name in _MODULE_NONE_METHODS:

@@ -65,10 +65,11 @@ def method(*names: str) -> Callable[[H], H]:
 class Unknowable(Exception):
     """A handler cannot know its result (an argument it needs is unknown): the result is ``Unknown``."""
 
-    def __init__(self, reason: str, line: int = 0) -> None:
+    def __init__(self, reason: str, line: int = 0, path: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
         self.line = line
+        self.path = path
 
 
 class Op:
@@ -86,7 +87,7 @@ class Op:
         if isinstance(value, Tensor):
             return value
         if isinstance(value, Unknown):
-            raise Unknowable(value.reason or f"{self.name}: {what} unknown", value.line)
+            raise Unknowable(value.reason or f"{self.name}: {what} unknown", value.line, value.path)
         raise Unknowable(f"{self.name}: {what} is not a tensor")
 
     def int(self, value: Value, what: str = "argument") -> int:
