@@ -42,11 +42,11 @@ _EXPECTED = (
 )
 
 
-def from_torch(module: Any, input: Shapes) -> Module:
+def from_torch(module: Any, input: Shapes) -> Sequential:
     """``module`` as a checked shapecheck model on ``input`` (see :data:`Shapes`).
 
-    The result has the summary, input conditions and counts of any shapecheck model (a
-    ``Sequential`` for a ``Sequential`` of ``torch.nn`` layers, else a ``source.TorchModel``); a
+    The result is a ``Sequential`` checked on that input, with the summary, input conditions and
+    counts of any shapecheck model (a ``source.TorchModel`` when the forward's source was run); a
     shape mismatch raises :class:`shapecheck.ShapeError` naming the layer and the forward statement.
     Nothing is run.
     """
@@ -71,7 +71,8 @@ def from_torch(module: Any, input: Shapes) -> Module:
     try:
         return _chain(module, shapes[0])
     except TypeError as err:
-        raise TypeError(f"{why}\nnor imported with torch.fx:\n{err}") from None
+        fx = str(err).removeprefix("from_torch: ").replace("\n", "\n  ")
+        raise TypeError(f"{why}\nnor imported with torch.fx: {fx}") from None
 
 
 def input_shapes(input: object) -> list[tuple[DimLike, ...]]:
@@ -115,7 +116,7 @@ def _check_arity(module: Any, n: int) -> None:
         signature.bind(*range(n))
     except TypeError:
         raise TypeError(
-            f"from_torch: {type(module).__name__}.forward{signature} does not take {n} tensor{'s' if n != 1 else ''}: "
+            f"from_torch: {type(module).__name__}.forward({', '.join(signature.parameters)}) does not take {n} tensor{'s' if n != 1 else ''}: "
             f"give one shape per tensor argument, e.g. [(\"B\", 4), (\"B\", 6)] for two"
         ) from None
 
@@ -320,7 +321,8 @@ class _Importer:
         try:
             graph = _Tracer().trace(mod)
         except Exception as err:  # control flow on a tensor, an assert, a Python op on a traced value
-            raise TypeError(f"from_torch: torch.fx cannot trace {type(mod).__name__}.forward at {_failed_at(err, mod)}: {type(err).__name__}: {err}") from None
+            what = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+            raise TypeError(f"from_torch: torch.fx cannot trace {type(mod).__name__}.forward at {_failed_at(err, mod)}: {what}") from None
         return _GraphImport(self, mod, graph).chain()
 
     def _is_leaf(self, mod: Any) -> bool:
@@ -407,8 +409,11 @@ class _GraphImport:
         """The line of ``forward()`` that made ``node``: ``resnet.py:42 in forward``."""
         frames = _FRAME.findall(node.meta.get("stack_trace") or "")
         user = [f for f in frames if "/torch/" not in f[0]]
-        if not user:
-            return f"{type(self.mod).__name__}.forward", None
+        if not user:  # an input of forward: its def line
+            code = getattr(type(self.mod).forward, "__code__", None)
+            if code is None:
+                return f"{type(self.mod).__name__}.forward", None
+            return f"{code.co_filename}:{code.co_firstlineno} in forward", (code.co_filename, code.co_firstlineno)
         file, line, func = user[-1]
         return f"{file}:{line} in {func}", (file, int(line))
 

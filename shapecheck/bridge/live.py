@@ -24,7 +24,7 @@ import torch
 
 from shapecheck.errors import ShapeError
 from shapecheck.shape import Shape
-from shapecheck.static.interpreter import Interpreter, SourceFile
+from shapecheck.static.interpreter import Exhausted, Interpreter, SourceFile
 from shapecheck.static.scope import Scope
 from shapecheck.static.values import ClassValue, Container, DictValue, External, FunctionValue, Instance, LayerValue, ListValue, Opaque, Tensor, Unknown, Value
 from shapecheck.trace import Location, building_at
@@ -94,8 +94,11 @@ class Program:
             for name, cell in zip(getattr(getattr(fn, "__code__", None), "co_freevars", ()), getattr(fn, "__closure__", None) or ()):
                 if name != "__class__":
                     scope.vars[name] = self._plain(_cell(cell), 0)
-        with self.interp.entering(file):
-            self.interp.exec_stmt(node, scope)
+        try:
+            with self.interp.entering(file):
+                self.interp.exec_stmt(node, scope)
+        except Exhausted:
+            return None
         made = scope.vars.get(node.name)
         return made if isinstance(made, ClassValue) else None
 
@@ -108,6 +111,7 @@ class Program:
         text = "".join(linecache.getlines(path, namespace))
         if not text or len(self.files) > _MAX_FILES:
             return None
+        self.interp.steps = 0  # each file has the interpreter's budget
         try:
             file = self.interp.load(text, path)
         except (SyntaxError, ValueError):
@@ -120,9 +124,10 @@ class Program:
         """Names the file imports (``from .blocks import Block``, ``from config import WIDTH``, ``*``), or
         binds to what the interpreter could not evaluate, bound to what Python bound them to: another
         file's class or function, a constant."""
+        used = {node.id for node in ast.walk(file.tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
         for name, obj in namespace.items():
             current = file.scope.vars.get(name, Unknown())
-            if name.startswith("__") or not isinstance(current, (External, Unknown)) or isinstance(obj, torch.nn.Module):
+            if name not in used or not isinstance(current, (External, Unknown)) or not _importable(obj):
                 continue
             if isinstance(current, External) and current.name.split(".")[0] in _MODELED:
                 continue
@@ -329,6 +334,16 @@ def _is_users(obj: object) -> bool:
     """Whether a class or function is the user's (not of a package the interpreter knows by name)."""
     module = getattr(obj, "__module__", None)
     return isinstance(module, str) and module.split(".")[0] not in _MODELED
+
+
+def _importable(obj: object) -> bool:
+    """What a file's import binds that the interpreter takes from the live module: functions, classes
+    and constants (not modules, objects or tensors: a file's top level states how it builds those)."""
+    if isinstance(obj, (types.FunctionType, type)):
+        return True
+    if isinstance(obj, (tuple, list)):
+        return all(_importable(item) for item in obj)
+    return obj is None or type(obj) in (bool, int, float, str)
 
 
 def _torch_name(obj: object) -> str | None:

@@ -5,27 +5,29 @@ shapes as the static checker runs it, so ``if``/``assert``, ``F.*`` calls, sever
 functions are followed with the layers' real configuration. The result is a :class:`TorchModel`:
 the steps of that run (summary rows and MACs), the input conditions, and the parameters and buffers
 counted on the live module itself. A shape error is a :class:`shapecheck.ShapeError` at the forward
-statement that fails.
+statement that fails. Lines not followed on the way to a known output are listed in ``unchecked``
+and in a warning.
 """
 
 from __future__ import annotations
 
 import ast
 import dataclasses
+import warnings
 from typing import Any
 
 import torch
 
-from shapecheck.dims import Condition, is_unknown
+from shapecheck.dims import Condition, DimLike, is_unknown
 from shapecheck.errors import ShapeError
-from shapecheck.nn.module import Module
+from shapecheck.nn.module import Input, Module, Sequential
 from shapecheck.shape import Shape
 from shapecheck.static.analysis import run_forward
 from shapecheck.static.interpreter import SourceFile
 from shapecheck.static.model import model_steps
 from shapecheck.static.report import Finding
 from shapecheck.static.values import Container, Instance, Tensor, Unknown
-from shapecheck.trace import Step, format_location
+from shapecheck.trace import Step, Tracer, format_location
 
 from shapecheck.bridge.live import Program
 
@@ -63,23 +65,27 @@ class Part(Module):
         return f"{self.kind}(...)"
 
 
-class TorchModel(Module):
-    """A torch model checked by running its forward's source on symbolic inputs.
+class TorchModel(Sequential):
+    """A torch model checked by running its forward's source: a ``Sequential`` that was checked on its input.
 
     What ``shapecheck.summary`` and the counters read: ``steps`` (layers and counted ops, in call
-    order), ``input_shape`` (the first input; ``inputs`` has them all), ``output_shape``,
-    ``conditions`` on the input sizes (a forward that returns a tuple has its first tensor as
-    ``output_shape``, and every one in ``outputs``, None for what is not a tensor); parameters and buffers as ``sum(p.numel() for p in
-    m.parameters())`` counts them on the live module (a tied weight once). ``unchecked`` lists where
-    the forward was not followed although its output was (``model.py:41: unknown call my_op()``).
+    order), ``input_shape`` (the first input; ``inputs`` has them all), ``output_shape`` (of the first
+    tensor when forward returns a tuple; ``outputs`` has each, None where not a tensor), the
+    ``conditions`` on the input sizes; parameters and buffers as ``sum(p.numel() for p in
+    m.parameters())`` counts them on the live module (a tied weight once). Its children are the live
+    module's (``model["layer1"]``). ``unchecked`` lists where the forward was not followed although
+    its output was (``model.py:41: unknown call my_op()``).
     """
 
-    def __init__(self, label: str, steps: list[Step], inputs: list[Shape], outputs: list[Shape | None], conditions: list[str],
-                 requirements: list[Condition], tree: Part, unchecked: list[str]) -> None:  # fmt: skip
+    def __init__(self, module: torch.nn.Module, steps: list[Step], inputs: list[Shape], outputs: list[Shape | None],
+                 conditions: list[str], requirements: list[Condition], unchecked: list[str]) -> None:  # fmt: skip
         first = outputs[0]
         assert first is not None
         self.where = None
-        self.label = label
+        self.module = module
+        self.tree = Part(module)
+        self.input = Input(*inputs[0])
+        self._layers = self.tree.children()
         self.steps = steps
         self.inputs = inputs
         self.input_shape = inputs[0]
@@ -87,11 +93,18 @@ class TorchModel(Module):
         self.output_shape = first
         self.conditions = conditions
         self.requirements = requirements
-        self.tree = tree
         self.unchecked = unchecked
 
-    def children(self) -> list[tuple[str, Module]]:
-        return self.tree.children()
+    def trace(self, x: Shape, tracer: Tracer, path: str) -> Shape:
+        raise TypeError(f"{self!r} is a whole torch model: convert the model it is part of with from_torch")
+
+    def with_input(self, *dims: DimLike) -> Sequential:
+        """The model checked on another input (its forward run again): ``model.with_input(1, 3, 224, 224)``."""
+        from shapecheck.bridge.from_torch import from_torch
+
+        if len(self.inputs) > 1:
+            raise TypeError(f"{type(self.module).__name__}.forward takes {len(self.inputs)} tensors: call from_torch with a shape for each")
+        return self if Shape(dims) == self.input_shape else from_torch(self.module, dims)
 
     def parameter_count(self) -> int:
         return self.tree.params
@@ -102,7 +115,7 @@ class TorchModel(Module):
     def __repr__(self) -> str:
         inputs = ", ".join(str(s) for s in self.inputs)
         outputs = ", ".join(str(s) if s is not None else "?" for s in self.outputs)
-        return f"{type(self).__name__}({self.label}: {inputs} -> {outputs})"
+        return f"{type(self).__name__}({type(self.module).__name__}: {inputs} -> {outputs})"
 
 
 def from_source(module: torch.nn.Module, inputs: list[Shape], leaf: Any, direct: Any) -> TorchModel:
@@ -130,8 +143,10 @@ def from_source(module: torch.nn.Module, inputs: list[Shape], leaf: Any, direct:
     outputs = [_shape(v) for v in (result if isinstance(result, tuple) else (result,))]
     if not outputs or outputs[0] is None:
         raise NotFollowed([f"{label}.forward returns {_kind(result)}", *gaps])
+    if gaps:  # the output is known, but not every line that led to it was checked: say so
+        warnings.warn(f"from_torch: {label}.forward was not followed everywhere; not checked:\n" + "\n".join(f"  {g}" for g in gaps), stacklevel=3)
     solver = interp.solver
-    return TorchModel(label, model_steps(interp.tracer.steps), inputs, outputs, solver.describe(), solver.conditions(), Part(module), gaps)
+    return TorchModel(module, model_steps(interp.tracer.steps), inputs, outputs, solver.describe(), solver.conditions(), gaps)
 
 
 def _shape(value: object) -> Shape | None:

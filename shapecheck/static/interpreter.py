@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -131,6 +132,24 @@ class SourceFile:
     scope: Scope
     findings: dict[int, Finding] = field(default_factory=dict)
     shapes: dict[tuple[int, int], str] = field(default_factory=dict)
+    lines: list[bytes] = field(default_factory=list)
+    """The source's lines as the parser counts them (split at ``\\n``, ``\\r\\n``, ``\\r``), ends kept, in UTF-8."""
+
+    def __post_init__(self) -> None:
+        self.lines = [line.encode() for line in re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", self.source)]
+
+    def segment(self, node: ast.AST) -> str | None:
+        """The source text of ``node``, as ``ast.get_source_segment`` gives it (without splitting the file each time)."""
+        start: int | None = getattr(node, "lineno", None)
+        end: int | None = getattr(node, "end_lineno", None)
+        first: int | None = getattr(node, "col_offset", None)
+        last: int | None = getattr(node, "end_col_offset", None)
+        if start is None or end is None or first is None or last is None or end > len(self.lines):
+            return None
+        if start == end:
+            return self.lines[start - 1][first:last].decode(errors="replace")
+        parts = [self.lines[start - 1][first:], *self.lines[start : end - 1], self.lines[end - 1][:last]]
+        return b"".join(parts).decode(errors="replace")
 
 
 class Interpreter:
@@ -477,13 +496,13 @@ class Interpreter:
         test = self.eval(stmt.test, scope)
         truth = self.truth(test)
         if truth is False:
-            text = ast.get_source_segment(self.source, stmt.test) or "the assertion"
+            text = self.file.segment(stmt.test) or "the assertion"
             why = f"assert {text} fails"
             self.report(Finding(stmt.lineno, stmt.col_offset, why, ("the assertion is false for every input size",)))
             raise Dead()
         if truth is None:
             if not self.assume(test, True):
-                self.solver.assumptions.append(ast.get_source_segment(self.source, stmt.test) or "")
+                self.solver.assumptions.append(self.file.segment(stmt.test) or "")
 
     def assume(self, condition: Value, holds: bool) -> bool:
         """Take a size comparison the code asserts (or a branch that raises rules out) as given:
@@ -1103,7 +1122,7 @@ class Interpreter:
         return self.path, getattr(node, "lineno", 0)
 
     def op_text(self, node: ast.AST, name: str) -> str:
-        text = ast.get_source_segment(self.source, node) if hasattr(node, "lineno") else None
+        text = self.file.segment(node)
         if text is None or len(text) > 60 or "\n" in text:
             text = _short(name) + "(...)"
         return text
