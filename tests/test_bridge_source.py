@@ -103,6 +103,38 @@ class TinyGPT(nn.Module):
         return self.head(self.ln(x))  # type: ignore[no-any-return]
 
 
+@dataclass
+class GPTConfig:
+    vocab: int = 50
+    dim: int = 16
+    block_size: int = 8
+
+
+class DictGPT(nn.Module):
+    """nanoGPT's layout: a config object, a ModuleDict of embeddings and blocks, the last position's logits."""
+
+    def __init__(self, config: GPTConfig, head_in: int | None = None) -> None:
+        super().__init__()
+        self.config = config
+        self.transformer = nn.ModuleDict(
+            dict(
+                wte=nn.Embedding(config.vocab, config.dim),
+                wpe=nn.Embedding(config.block_size, config.dim),
+                h=nn.ModuleList([Block(config.dim, 2) for _ in range(2)]),
+            )
+        )
+        self.lm_head = nn.Linear(head_in or config.dim, config.vocab, bias=False)
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        b, t = idx.size()
+        assert t <= self.config.block_size, f"Cannot forward sequence of length {t}"
+        pos = torch.arange(0, t, dtype=torch.long, device=idx.device)
+        x = self.transformer.wte(idx) + self.transformer.wpe(pos)
+        for block in self.transformer.h:
+            x = block(x)
+        return self.lm_head(x[:, [-1], :])  # type: ignore[no-any-return]  # lm_head
+
+
 class Classifier(nn.Module):
     """Blocks from another file in a Sequential; its flatten size holds for 16x16 inputs only."""
 
@@ -140,6 +172,8 @@ CASES = {
                        conditions=["H >= 3", "W >= 3"]),
     "tied_weights_module_list_loop": Case(TinyGPT, lambda: TinyGPT(ln_dim=17), ["B T"], [(2, 5)], "(B, T, 50)", "# ln1",
                                           conditions=["t <= self.block_size"], tokens=True),
+    "config_object_and_module_dict": Case(lambda: DictGPT(GPTConfig()), lambda: DictGPT(GPTConfig(), head_in=17), ["B T"], [(2, 5)],
+                                          "(B, 1, 50)", "# lm_head", conditions=["t <= self.config.block_size"], tokens=True),
     "blocks_from_another_file": Case(Classifier, lambda: Classifier(fc_in=16 * 4 * 5), ["B 3 H W"], [(2, 3, 16, 16)], "(B, 10)", "# fc",
                                      every_size=False, conditions=["H >= 4", "W >= 4", "(H//4)*(W//4) == 16"]),
     "a_block_of_another_file_fails_there": Case(Classifier, lambda: Classifier(norm=15), ["B 3 H W"], [(2, 3, 16, 16)], "(B, 10)",

@@ -45,8 +45,9 @@ _TORCH_INTERNALS: Final = frozenset(vars(torch.nn.Module())) - {"training"}
 class Program:
     """One interpreter over the source files of a live module tree, and the live objects as its values.
 
-    ``leaf(module, where)`` converts a module the interpreter does not enter (a ``torch.nn`` layer, or
-    a module without source) to a ``shapecheck.nn`` layer, or raises ``TypeError``/``ShapeError``.
+    ``leaf(module)`` converts a module the interpreter does not enter (a ``torch.nn`` layer, or a
+    module without source) to a ``shapecheck.nn`` layer, or raises ``TypeError``/``ShapeError``;
+    ``direct(module)`` says whether ``leaf`` converts it without torch.fx.
     """
 
     def __init__(self, leaf: Callable[[torch.nn.Module], Any], direct: Callable[[torch.nn.Module], bool]) -> None:
@@ -60,6 +61,7 @@ class Program:
         self.alive: list[object] = []
         """The objects converted (kept alive so that their ids stay theirs)."""
         self.lines: dict[int, dict[str, int]] = {}
+        """The line that sets each attribute of a class, by the id of its class statement."""
         self.paths: dict[int, str] = {}
         """The file of each class statement read, by the id of its node."""
 
@@ -160,6 +162,8 @@ class Program:
             except ShapeError:  # a Sequential whose layers do not fit: its call in forward fails, located there
                 if type(mod) is not torch.nn.Sequential:
                     raise
+            except (TypeError, ValueError) as err:
+                return Opaque(name, f"{name}: its arguments are not understood ({err})", where[1])
         kind = _container(mod)
         if kind is not None:
             children = [(key, self.module(child, where)) for key, child in mod._modules.items() if child is not None]

@@ -121,6 +121,8 @@ def attribute(interp: Interpreter, obj: Value, name: str, node: ast.AST) -> Valu
         return Unknown(f"{obj.name}.{name} not found")
     if isinstance(obj, Super):
         return _super_attribute(obj, name)
+    if isinstance(obj, Container) and obj.exact and any(key == name for key, _ in obj.items):
+        return _container_item(obj, name)  # ModuleDict(wte=...).wte
     if isinstance(obj, (ListValue, DictValue, Container, str, tuple)):
         return Method(obj, name)
     if isinstance(obj, Opaque):
