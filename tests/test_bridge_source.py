@@ -426,24 +426,25 @@ def test_no_warning_and_no_fx_for_models_read_from_source() -> None:
 
 
 class SideStats(nn.Module):
-    """A statistic the interpreter does not follow, beside the output it does."""
+    """A statistic beside the output, by a module without source that torch.fx cannot trace either."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.stats = _repl()["Branchy"]()
         self.fc = nn.Linear(4, 2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        counts = torch.histc(x, bins=4)  # not followed
-        self.last = counts
+        self.last = self.stats(x)  # not followed
         return self.fc(x)  # type: ignore[no-any-return]
 
 
 def test_what_was_not_followed_is_said() -> None:
-    with pytest.warns(UserWarning, match=r"SideStats.forward was not followed everywhere; not checked:\n  .*test_bridge_source.py:\d+: unknown call torch.histc\(\)") as record:
+    with pytest.warns(UserWarning, match=r"SideStats.forward was not followed everywhere; not checked:\n  .*test_bridge_source.py:\d+: Branchy at ") as record:
         model = from_torch(SideStats(), "B 4")
     assert str(model.output_shape) == "(B, 2)"
     assert model.unchecked == [str(record[0].message).splitlines()[1].strip()]
     assert model.unchecked[0].split(": ")[0].endswith(f":{_line_of(SideStats, '# not followed')}")
+    assert "has no source and torch.fx cannot import it" in model.unchecked[0]
 
 
 def test_with_input_runs_the_forward_again() -> None:

@@ -27,7 +27,7 @@ from shapecheck.shape import Shape
 from shapecheck.static.interpreter import Exhausted, Interpreter, SourceFile
 from shapecheck.static.scope import Scope
 from shapecheck.static.values import ClassValue, Container, DictValue, External, FunctionValue, Instance, LayerValue, ListValue, Opaque, Tensor, Unknown, Value
-from shapecheck.trace import Location, building_at
+from shapecheck.trace import Location, building_at, format_location
 
 __all__ = ["Program"]
 
@@ -163,7 +163,7 @@ class Program:
                 if type(mod) is not torch.nn.Sequential:
                     raise
             except (TypeError, ValueError) as err:
-                return Opaque(name, f"{name}: its arguments are not understood ({err})", where[1])
+                return Opaque(name, f"{name} at {format_location(where)}: its arguments are not understood ({err})", 0)
         kind = _container(mod)
         if kind is not None:
             children = [(key, self.module(child, where)) for key, child in mod._modules.items() if child is not None]
@@ -173,7 +173,7 @@ class Program:
             try:
                 return self._layer(mod, where)
             except (TypeError, ValueError) as err:
-                return Opaque(name, f"{name} has no source and torch.fx cannot import it ({err})", where[1])
+                return Opaque(name, f"{name} at {format_location(where)} has no source and torch.fx cannot import it ({err})", 0)
         return self._instance(mod, cls, where)
 
     def _layer(self, mod: torch.nn.Module, where: Location) -> LayerValue:
