@@ -473,3 +473,98 @@ def _module_of(*classes: type) -> str:
     """A model file with these classes of this file, as a user writes one."""
     head = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n\n"
     return head + "\n\n".join(inspect.getsource(cls) for cls in classes)
+
+
+class PooledHead(nn.Module):
+    """Norms after global pooling: one value per channel for a batch of one, one spatial element."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.norm = nn.BatchNorm1d(8)
+        self.inorm = nn.InstanceNorm1d(8, track_running_stats=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.norm(F.adaptive_avg_pool2d(self.conv(x), 1).flatten(1))  # (B, 8)
+        if not self.training:
+            x = self.inorm(x.unsqueeze(-1)).squeeze(-1)
+        return x
+
+
+@pytest.mark.parametrize("train", [True, False])
+def test_norms_follow_the_live_modules_mode(train: bool) -> None:
+    """In training a norm needs more than one value per channel; in eval mode its running statistics do."""
+    module = PooledHead().train(train)
+    if train:
+        with pytest.raises(ValueError, match="more than 1 value per channel"):
+            module(torch.randn(1, 3, 8, 8))
+        with pytest.raises(sc.ShapeError, match="BatchNorm1d expects more than 1 value per channel when training"):
+            from_torch(module, (1, 3, 8, 8))
+        assert "B >= 2" in from_torch(module, "B 3 H W").conditions
+    else:
+        assert tuple(from_torch(module, (1, 3, 8, 8)).output_shape) == tuple(module(torch.randn(1, 3, 8, 8)).shape)
+        assert from_torch(module, "B 3 H W").conditions == ["H >= 3", "W >= 3"]
+
+
+class DenseBlock(nn.ModuleDict):
+    """torchvision's DenseNet block: a ModuleDict with a forward of its own, each layer on all features so far."""
+
+    def __init__(self, layers: int, cin: int, growth: int) -> None:
+        super().__init__()
+        for i in range(layers):
+            self.add_module(f"layer{i + 1}", nn.Conv2d(cin + i * growth, growth, 3, padding=1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        features = [x]
+        for name, layer in self.items():
+            features.append(layer(torch.cat(features, 1)))
+        return torch.cat(features, 1)
+
+
+class Conv3DSimple(nn.Conv3d):
+    """torchvision's video ResNet: a torch layer subclass with an __init__ of its own and torch's forward."""
+
+    def __init__(self, cin: int, cout: int) -> None:
+        super().__init__(cin, cout, kernel_size=(3, 3, 3), padding=1, bias=False)
+
+
+def test_container_and_layer_subclasses() -> None:
+    block = DenseBlock(3, 4, 2)
+    model = from_torch(block, "B 4 H W")
+    assert str(model.output_shape) == "(B, 10, H, W)"
+    assert tuple(from_torch(block, (2, 4, 5, 5)).output_shape) == tuple(block(torch.randn(2, 4, 5, 5)).shape)
+    video = nn.Sequential(Conv3DSimple(3, 8), nn.ReLU(), Conv3DSimple(8, 8))
+    assert str(from_torch(video, "B 3 T H W").output_shape) == "(B, 8, T, H, W)"
+    assert str(from_torch(Conv3DSimple(3, 8), "B 3 T H W").output_shape) == "(B, 8, T, H, W)"
+    with pytest.raises(sc.ShapeError, match="Conv3d expects 8 input channels, got 3"):
+        from_torch(Conv3DSimple(8, 8), "B 3 T H W")
+
+
+class Plain(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x)  # type: ignore[no-any-return]
+
+
+def test_a_source_edited_since_import_is_not_read(tmp_path: pathlib.Path) -> None:
+    """The file on disk is not the code that runs: it is not read; torch.fx traces the live module, or
+    the error says why neither works."""
+    path = tmp_path / "edited_model.py"
+    path.write_text(_module_of(Plain, Star, Branchy))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import edited_model  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(tmp_path))
+    path.write_text(path.read_text().replace("return self.fc(x", "return self.fc(x).flatten(") + "\n")
+    model = from_torch(edited_model.Plain(), ("B", 4))
+    assert not isinstance(model, TorchModel)  # torch.fx traced the code that runs
+    assert str(model.output_shape) == "(B, 4)"
+    lines = path.read_text().splitlines()
+    start = next(n for n, text in enumerate(lines) if text.startswith("class Branchy"))
+    line = next(n for n, text in enumerate(lines[start:], start + 1) if "def forward" in text)
+    with pytest.raises(TypeError, match=rf"the source of Branchy in .*edited_model.py:{line} is not the code that runs"):
+        from_torch(edited_model.Branchy(), ("B", 4))

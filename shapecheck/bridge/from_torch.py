@@ -63,7 +63,7 @@ def from_torch(module: Any, input: Shapes) -> Sequential:
     from shapecheck.bridge.source import NotFollowed, from_source
 
     try:
-        return from_source(module, inputs, importer.leaf, importer.direct)
+        return from_source(module, inputs, importer)
     except NotFollowed as err:
         why = f"from_torch: {type(module).__name__}.forward could not be followed from its source:\n" + "\n".join(f"  {r}" for r in err.reasons)
     if len(shapes) > 1:
@@ -289,8 +289,19 @@ class _Importer:
     def _leaf(self, mod: Any) -> Module | None:
         """A ``torch.nn`` layer as the ``shapecheck.nn`` layer of the same name; None for other modules."""
         cls = self._twin(mod)
-        if cls is None:
-            return None
+        return None if cls is None else self._read(cls, mod)
+
+    def base_layer(self, mod: Any) -> Module | None:
+        """For a module whose class extends a ``torch.nn`` layer (``class Conv3DSimple(nn.Conv3d)``), that
+        layer as shapecheck's, read from ``mod``'s attributes; None for other modules."""
+        for base in type(mod).__mro__[1:]:
+            cls = getattr(scnn, base.__name__, None)
+            if base.__module__.startswith("torch.nn.") and isinstance(cls, type) and issubclass(cls, Module) and cls not in (Module, Sequential):
+                return self._read(cls, mod)
+        return None
+
+    def _read(self, cls: type[Module], mod: Any) -> Module:
+        """``cls`` built with the arguments ``mod`` keeps as attributes (see ``_SPECIAL`` for the others)."""
         special = _SPECIAL.get(cls.__name__, lambda mod: {})(mod)
 
         def read(arg: str) -> Any:
@@ -303,6 +314,8 @@ class _Importer:
             return self.module(value) if _is_torch_module(value) else value
 
         layer: Module = cls(**_arguments(cls, read))
+        if hasattr(layer, "training"):
+            layer.training = bool(mod.training)  # a norm in eval mode uses its running statistics
         return layer
 
     # -- torch.fx graphs ------------------------------------------------------------------------

@@ -17,8 +17,8 @@ import inspect
 import linecache
 import sys
 import types
-from collections.abc import Callable, Iterator
-from typing import Any, Final
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import torch
 
@@ -28,6 +28,9 @@ from shapecheck.static.interpreter import Exhausted, Interpreter, SourceFile
 from shapecheck.static.scope import Scope
 from shapecheck.static.values import ClassValue, Container, DictValue, External, FunctionValue, Instance, LayerValue, ListValue, Opaque, Tensor, Unknown, Value
 from shapecheck.trace import Location, building_at, format_location
+
+if TYPE_CHECKING:
+    from shapecheck.nn.module import Module as Layer
 
 __all__ = ["Program"]
 
@@ -42,18 +45,26 @@ _MAX_DEPTH: Final = 8
 _TORCH_INTERNALS: Final = frozenset(vars(torch.nn.Module())) - {"training"}
 
 
+class Layers(Protocol):
+    """How ``from_torch`` reads a module as one ``shapecheck.nn`` layer."""
+
+    def leaf(self, mod: Any) -> Layer:
+        """A module the interpreter does not enter (a ``torch.nn`` layer, a module without source) as one
+        layer; ``TypeError``/``ValueError`` (or ``ShapeError``) when it cannot be read."""
+
+    def direct(self, mod: Any) -> bool:
+        """Whether :meth:`leaf` reads ``mod`` without torch.fx (its layers, and no code of the user's)."""
+
+    def base_layer(self, mod: Any) -> Layer | None:
+        """The ``torch.nn`` layer a subclass (``class Conv3DSimple(nn.Conv3d)``) extends, as one layer."""
+
+
 class Program:
-    """One interpreter over the source files of a live module tree, and the live objects as its values.
+    """One interpreter over the source files of a live module tree, and the live objects as its values."""
 
-    ``leaf(module)`` converts a module the interpreter does not enter (a ``torch.nn`` layer, or a
-    module without source) to a ``shapecheck.nn`` layer, or raises ``TypeError``/``ShapeError``;
-    ``direct(module)`` says whether ``leaf`` converts it without torch.fx.
-    """
-
-    def __init__(self, leaf: Callable[[torch.nn.Module], Any], direct: Callable[[torch.nn.Module], bool]) -> None:
+    def __init__(self, layers: Layers) -> None:
         self.interp = Interpreter("", "<from_torch>")
-        self.leaf = leaf
-        self.direct = direct
+        self.layers = layers
         self.files: dict[str, SourceFile | None] = {}
         self.classes: dict[type, ClassValue | None] = {}
         self.values: dict[int, Value] = {}
@@ -64,6 +75,10 @@ class Program:
         """The line that sets each attribute of a class, by the id of its class statement."""
         self.paths: dict[int, str] = {}
         """The file of each class statement read, by the id of its node."""
+        self.codes: dict[str, dict[tuple[str, int], types.CodeType]] = {}
+        """What each file read compiles to: its functions by name and first line."""
+        self.stale: list[str] = []
+        """Classes and functions whose source is not the code that runs (not read: see ``_runs_as_written``)."""
 
     # -- source ---------------------------------------------------------------------------------
     def class_value(self, cls: type) -> ClassValue | None:
@@ -76,9 +91,11 @@ class Program:
         return found
 
     def _class_value(self, cls: type) -> ClassValue | None:
+        method = next((fn for fn in vars(cls).values() if isinstance(fn, types.FunctionType)), None)
         module = sys.modules.get(cls.__module__)
-        file = self._file(_source_file(cls), vars(module) if module is not None else {})
-        if file is None:
+        namespace = method.__globals__ if method is not None else vars(module) if module is not None else {}
+        file = self._file(_source_file(cls) or _source_file(method), namespace)
+        if file is None or not self._runs_as_written(list(vars(cls).values()), file.path, cls.__qualname__):
             return None
         node = _definition(file.tree, cls)
         if node is None:
@@ -110,6 +127,7 @@ class Program:
         if path in self.files:
             return self.files[path]
         self.files[path] = None
+        linecache.checkcache(path)  # a file edited since it was last read is read again
         text = "".join(linecache.getlines(path, namespace))
         if not text or len(self.files) > _MAX_FILES:
             return None
@@ -119,8 +137,22 @@ class Program:
         except (SyntaxError, ValueError):
             return None
         self.files[path] = file
+        self.codes[path] = _compiled(text, path)
         self._bind_imports(file, namespace)
         return file
+
+    def _runs_as_written(self, functions: list[object], path: str, what: str) -> bool:
+        """Whether ``functions`` (of ``path``) are the code the file compiles to now; a file edited since
+        it was imported (or code ``exec``'d from a changed text) is not read, and ``stale`` says so."""
+        codes = self.codes.get(path, {})
+        for fn in functions:
+            code = getattr(inspect.unwrap(fn), "__code__", None) if callable(fn) else None
+            if isinstance(code, types.CodeType) and code.co_filename == path:
+                written = codes.get((code.co_name, code.co_firstlineno))
+                if written is None or not _same_code(written, code):
+                    self.stale.append(f"the source of {what} in {format_location((path, code.co_firstlineno))} is not the code that runs (edited since it was imported?)")
+                    return False
+        return True
 
     def _bind_imports(self, file: SourceFile, namespace: dict[str, Any]) -> None:
         """Names the file imports (``from .blocks import Block``, ``from config import WIDTH``, ``*``), or
@@ -140,6 +172,8 @@ class Program:
     def function_value(self, fn: types.FunctionType) -> Value:
         """A user function as the interpreter's, from the module scope of its file."""
         file = self._file(_source_file(fn), fn.__globals__)
+        if file is not None and not self._runs_as_written([fn], file.path, fn.__qualname__):
+            return Unknown(self.stale[-1])
         value = file.scope.vars.get(fn.__name__) if file is not None and fn.__qualname__ == fn.__name__ else None
         return value if isinstance(value, FunctionValue) else Unknown(f"function {fn.__qualname__} without source")
 
@@ -156,7 +190,7 @@ class Program:
 
     def _module(self, mod: torch.nn.Module, where: Location) -> Value:
         name = type(mod).__name__
-        if self.direct(mod):
+        if self.layers.direct(mod):
             try:
                 return self._layer(mod, where)
             except ShapeError:  # a Sequential whose layers do not fit: its call in forward fails, located there
@@ -178,7 +212,7 @@ class Program:
 
     def _layer(self, mod: torch.nn.Module, where: Location) -> LayerValue:
         with building_at(where):
-            layer = self.leaf(mod)
+            layer = self.layers.leaf(mod)
         return LayerValue(layer, where[1], type(mod).__name__)
 
     def _instance(self, mod: torch.nn.Module, cls: ClassValue, where: Location) -> Instance:
@@ -186,6 +220,13 @@ class Program:
             cls = ClassValue(cls.name, cls.node, [External("torch.nn.Module"), cls])
         obj = Instance(cls, where[1])
         self.values[id(mod)] = obj
+        try:
+            with building_at(where):
+                base = self.layers.base_layer(mod)
+        except (TypeError, ValueError):
+            base = None
+        if base is not None:  # called without a forward of its own, or read for its attributes
+            obj.base = LayerValue(base, where[1], type(mod).__name__)
         path = self.paths.get(id(cls.node), "<from_torch>")
         lines = self._attribute_lines(cls)
         for key, child in mod._modules.items():
@@ -269,11 +310,10 @@ class Program:
 
 
 def _container(mod: torch.nn.Module) -> str | None:
-    """``Sequential`` (with Sequential's own forward), ``ModuleList`` or ``ModuleDict``; None for other modules."""
-    if isinstance(mod, torch.nn.Sequential) and type(mod).forward is torch.nn.Sequential.forward:
-        return "Sequential"
-    for kind in (torch.nn.ModuleList, torch.nn.ModuleDict):
-        if isinstance(mod, kind):
+    """``Sequential``, ``ModuleList`` or ``ModuleDict`` (or a subclass without a forward of its own);
+    None for other modules (a subclass with its own forward is an instance of its class)."""
+    for kind, forward in ((torch.nn.Sequential, torch.nn.Sequential.forward), (torch.nn.ModuleList, torch.nn.Module.forward), (torch.nn.ModuleDict, torch.nn.Module.forward)):
+        if isinstance(mod, kind) and type(mod).forward is forward:
             return kind.__name__
     return None
 
@@ -323,13 +363,39 @@ def _definitions(scope: ast.AST) -> Iterator[ast.FunctionDef | ast.AsyncFunction
                 todo.extend(handler.body)
 
 
+def _compiled(text: str, path: str) -> dict[tuple[str, int], types.CodeType]:
+    """The code objects ``text`` compiles to (functions, methods, nested ones), by name and first line."""
+    out: dict[tuple[str, int], types.CodeType] = {}
+    todo = [compile(text, path, "exec", dont_inherit=True)]
+    while todo:
+        code = todo.pop()
+        out[(code.co_name, code.co_firstlineno)] = code
+        todo.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+    return out
+
+
+def _same_code(a: types.CodeType, b: types.CodeType) -> bool:
+    """The same bytecode, names and constants (nested functions compared the same way)."""
+    if a.co_code != b.co_code or a.co_names != b.co_names or len(a.co_consts) != len(b.co_consts):
+        return False
+    for x, y in zip(a.co_consts, b.co_consts):
+        if isinstance(x, types.CodeType) and isinstance(y, types.CodeType):
+            if not _same_code(x, y):
+                return False
+        elif type(x) is not type(y) or x != y:
+            return False
+    return True
+
+
 def _first_line(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
     return min([node.lineno, *(d.lineno for d in node.decorator_list)])
 
 
 def _source_file(obj: object) -> str | None:
+    """The file ``obj`` was defined in (for a class whose module is gone, as a file run with ``exec``
+    leaves it, ``None``: the file of one of its methods says)."""
     try:
-        return inspect.getsourcefile(obj)  # type: ignore[arg-type]
+        return inspect.getsourcefile(obj) if obj is not None else None  # type: ignore[arg-type]
     except (TypeError, OSError):
         return None
 

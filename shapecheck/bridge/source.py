@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import warnings
-from typing import Any
 
 import torch
 
@@ -29,7 +28,7 @@ from shapecheck.static.report import Finding
 from shapecheck.static.values import Container, Instance, Tensor, Unknown
 from shapecheck.trace import Step, Tracer, format_location
 
-from shapecheck.bridge.live import Program
+from shapecheck.bridge.live import Layers, Program
 
 __all__ = ["NotFollowed", "Part", "TorchModel", "from_source"]
 
@@ -118,13 +117,13 @@ class TorchModel(Sequential):
         return f"{type(self).__name__}({type(self.module).__name__}: {inputs} -> {outputs})"
 
 
-def from_source(module: torch.nn.Module, inputs: list[Shape], leaf: Any, direct: Any) -> TorchModel:
+def from_source(module: torch.nn.Module, inputs: list[Shape], layers: Layers) -> TorchModel:
     """``module`` run on ``inputs`` through its forward's source. Raises ``ShapeError`` at the failing
     statement, :class:`NotFollowed` when the source is missing or the output not known."""
-    program = Program(leaf, direct)
+    program = Program(layers)
     label = type(module).__name__
     if program.class_value(type(module)) is None and not isinstance(module, (torch.nn.Sequential, torch.nn.ModuleList, torch.nn.ModuleDict)):
-        raise NotFollowed([f"the source of {label} is not available"])
+        raise NotFollowed(program.stale[-1:] or [f"the source of {label} is not available"])
     root = program.module(module, ("<from_torch>", 0))
     if not isinstance(root, (Instance, Container)):
         raise NotFollowed([f"{label} is not a module the interpreter can enter"])
@@ -132,6 +131,8 @@ def from_source(module: torch.nn.Module, inputs: list[Shape], leaf: Any, direct:
     for file in interp.files.values():
         file.findings.clear()  # what running the files' top level found is not about this model
     interp.tracer, interp.gaps, interp.steps, interp.checked = interp.new_tracer(), [], 0, 0
+    if isinstance(root, Instance) and root.base is not None and root.cls.lookup("forward") is None:
+        root = root.base  # a torch layer subclass without a forward of its own: that layer
     try:
         result, _ = run_forward(interp, root, [Tensor(shape, None) for shape in inputs])
     except RecursionError:
@@ -142,7 +143,7 @@ def from_source(module: torch.nn.Module, inputs: list[Shape], leaf: Any, direct:
     gaps = [f"{format_location((g.path, g.line)) if g.path else f'line {g.line}'}: {g.reason}" for g in interp.gaps]
     outputs = [_shape(v) for v in (result if isinstance(result, tuple) else (result,))]
     if not outputs or outputs[0] is None:
-        raise NotFollowed([f"{label}.forward returns {_kind(result)}", *gaps])
+        raise NotFollowed([f"{label}.forward returns {_kind(result)}", *gaps, *program.stale])
     if gaps:  # the output is known, but not every line that led to it was checked: say so
         warnings.warn(f"from_torch: {label}.forward was not followed everywhere; not checked:\n" + "\n".join(f"  {g}" for g in gaps), stacklevel=3)
     solver = interp.solver
@@ -188,5 +189,6 @@ def _kind(value: object) -> str:
     if isinstance(value, Tensor):
         return f"a tensor of a shape not known, {value.shape}"
     if isinstance(value, Unknown):
-        return f"a value not known ({value.reason})" if value.reason else "a value not known"
+        where = f"{format_location((value.path, value.line))}: " if value.line and value.path else ""
+        return f"a value not known ({where}{value.reason})" if value.reason else "a value not known"
     return f"a {type(value).__name__}, not a tensor"

@@ -213,8 +213,8 @@ def call_layer(interp: Interpreter, fn: LayerValue, args: list[Value], kwargs: d
     if isinstance(layer, nn.MultiheadAttention):
         if len(tensors) >= 3 and not all(t.shape == tensors[0].shape for t in tensors[:3]):
             return interp.unknown(node, "attention with key or value of another shape than the query (not followed yet)")
-    elif isinstance(layer, nn.Bilinear):
-        return interp.unknown(node, "Bilinear of two inputs (not followed yet)")
+    elif isinstance(layer, (nn.Bilinear, nn.TransformerDecoderLayer)):
+        return interp.unknown(node, f"{type(layer).__name__} of two inputs (not followed yet)")
     return interp.apply_layer(fn, x, node, kwargs)
 
 
