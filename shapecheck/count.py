@@ -98,12 +98,15 @@ def _require_input(model: Checked, what: str) -> None:
 
 
 def _check_bindings(model: Checked, bindings: Mapping[str, int], what: str) -> None:
-    """Each binding names a symbol of the input and is a size torch can hold (a positive int64)."""
-    names = {s.name for d in model.input_shape for s in symbols_of(d)}
+    """Each binding names a symbol of the input (of any input, for a forward of several tensors) and
+    is a size torch can hold (a positive int64)."""
+    inputs: list[Shape] = getattr(model, "inputs", None) or [model.input_shape]
+    names = {s.name for shape in inputs for d in shape for s in symbols_of(d)}
     for name, value in bindings.items():
         if name not in names:
             known = ", ".join(sorted(names)) or "none"
-            raise ValueError(f"cannot bind {name}={value}: the model's input {model.input_shape} has symbols {known}")
+            shown = ", ".join(str(shape) for shape in inputs)
+            raise ValueError(f"cannot bind {name}={value}: the model's input {shown} has symbols {known}")
         check_int(what, name, value, minimum=1)
     for expr, bound in model.requirements:
         if _decided(expr, bindings) and evaluate(expr, bindings) < bound:

@@ -66,6 +66,8 @@ class ShapeError(ValueError):
     kind: str = "shape"
     raw_expected: Dim | str | None = field(default=None, repr=False)
     raw_actual: Dim | str | None = field(default=None, repr=False)
+    statement: str | None = None
+    """The statement of a forward that fails, when the model was read from its source (``model.py:23: x = self.fc3(x)``)."""
 
     def __post_init__(self) -> None:
         super().__init__(self.message())
@@ -77,6 +79,8 @@ class ShapeError(ValueError):
 
     def message(self, *, with_location: bool = True) -> str:
         lines = [self.header() or self.problem]
+        if with_location and self.statement:
+            lines.append(f"  at {self.statement}")
         if with_location and self.location:
             lines.append(f"  defined at {self.location}")
         lines.append(f"  {self.problem}")

@@ -1,40 +1,129 @@
 """``from_torch(module, input)``: a torch model imported as a checked shapecheck model, without running it.
 
-``nn.Sequential`` trees convert directly (child names kept); ``torch.nn`` layers map by class name to
-``shapecheck.nn`` with the arguments read from the module's attributes; any other module is traced
-with ``torch.fx`` (``Sequential`` children and ``torch.nn`` layers stay leaves) and its graph becomes a
-chain: ``call_module`` nodes are layers; ``+``/``*``/``torch.cat`` merge branches that start at the
-nearest node every input of the merge passes through (its immediate dominator) into
+``nn.Sequential`` trees of ``torch.nn`` layers convert directly (child names kept): each layer maps by
+class name to ``shapecheck.nn`` with the arguments read from the module's attributes. Any other module
+is checked by running its class's ``forward`` source through the forward interpreter, with the live
+module's layers (``source``): ``if``/``assert``, ``F.*`` calls, several inputs and helpers work.
+
+Where the source is not available (a class defined in a REPL) or cannot be followed, the module is
+traced with ``torch.fx`` (``Sequential`` children and ``torch.nn`` layers stay leaves) and its graph
+becomes a chain: ``call_module`` nodes are layers; ``+``/``*``/``torch.cat`` merge branches that start
+at the nearest node every input of the merge passes through (its immediate dominator) into
 ``Add``/``Mul``/``Concat``; flatten, reshape, view, permute, transpose, ``x[:, 0]``, mean, chunk, split
-and the common activations become layers. Ops it cannot map are listed in one ``TypeError``, each
-with the line of ``forward()`` that calls it. torch is imported when the function is called.
+and the common activations become layers. What neither can follow is listed in one ``TypeError``,
+each with the line of ``forward()`` it stopped at. torch is imported when the function is called.
 """
 
 from __future__ import annotations
 
 import inspect
 import operator
+import os
 import re
+import traceback
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Union
 
 from shapecheck import nn as scnn
 from shapecheck.dims import Dim, DimLike
 from shapecheck.nn.module import Input, Module, Sequential
-from shapecheck.trace import Location
+from shapecheck.trace import Location, format_location
 
 __all__ = ["from_torch"]
 
+Shapes = Union[str, Sequence[DimLike], Sequence[Union[str, Sequence[DimLike]]]]
+"""One input shape (``("B", 3, 224, 224)`` or ``"B 3 224 224"``), or a list of them for a forward of several tensors."""
 
-def from_torch(module: Any, input: Sequence[DimLike]) -> Sequential:
-    """``module`` as a checked ``shapecheck.nn.Sequential`` on ``input`` (ints and symbols: ``("B", 3, "H", "W")``).
+_EXPECTED = (
+    'the shape of forward\'s input, as ("B", 3, 224, 224) or "B 3 224 224" (ints are sizes, names are symbols); '
+    'a forward of several tensors takes one shape each: [("B", 4), "B 6"]'
+)
 
-    The result has the summary, input conditions and counts of any shapecheck model; a shape
-    mismatch raises :class:`shapecheck.ShapeError` naming the layer. Nothing is run.
+
+def from_torch(module: Any, input: Shapes) -> Sequential:
+    """``module`` as a checked shapecheck model on ``input`` (see :data:`Shapes`).
+
+    The result is a ``Sequential`` checked on that input, with the summary, input conditions and
+    counts of any shapecheck model (a ``source.TorchModel`` when the forward's source was run); a
+    shape mismatch raises :class:`shapecheck.ShapeError` naming the layer and the forward statement.
+    Nothing is run.
     """
-    importer = _Importer(Input(*input).shape[0] if len(input) else None)
+    import torch
+
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"from_torch: expected a torch.nn.Module, got {type(module).__name__}")
+    shapes = input_shapes(input)
+    _check_arity(module, len(shapes))
+    inputs = [Input(*s).shape for s in shapes]
+    importer = _Importer(inputs[0][0])
+    if len(shapes) == 1 and importer.direct(module):
+        return _chain(module, shapes[0])
+    from shapecheck.bridge.source import NotFollowed, from_source
+
+    try:
+        return from_source(module, inputs, importer)
+    except NotFollowed as err:
+        why = f"from_torch: {type(module).__name__}.forward could not be followed from its source:\n" + "\n".join(f"  {r}" for r in err.reasons)
+    if len(shapes) > 1:
+        raise TypeError(why)
+    try:
+        return _chain(module, shapes[0])
+    except TypeError as err:
+        fx = str(err).removeprefix("from_torch: ").replace("\n", "\n  ")
+        raise TypeError(f"{why}\nnor imported with torch.fx: {fx}") from None
+
+
+def input_shapes(input: object) -> list[tuple[DimLike, ...]]:
+    """The input shapes ``input`` gives: one shape (a tuple of ints and names, or a string of them
+    as jaxtyping writes it), or a list of shapes (each a tuple or a string)."""
+    if isinstance(input, str):
+        return [_parsed(input)]
+    if not isinstance(input, (tuple, list)) or not input:
+        raise TypeError(f"from_torch needs {_EXPECTED}; got {input!r}")
+    if not any(isinstance(s, (tuple, list)) or isinstance(s, str) and len(s.split()) > 1 for s in input):
+        shapes = [tuple(input)]
+    elif all(isinstance(s, (tuple, list, str)) for s in input):
+        shapes = [_parsed(s) if isinstance(s, str) else tuple(s) for s in input]
+    else:
+        raise TypeError(f"from_torch needs {_EXPECTED}; got {input!r}")
+    for shape in shapes:
+        Input(*shape)  # each dim an int >= 0 or a name, else a clear TypeError or ValueError
+    return shapes
+
+
+def _parsed(text: str) -> tuple[DimLike, ...]:
+    dims: list[DimLike] = []
+    for token in text.split():
+        if token.isdigit():
+            dims.append(int(token))
+        elif token.isidentifier():
+            dims.append(token)
+        else:
+            raise ValueError(f"from_torch: {token!r} in {text!r} is neither a size nor a name; give every dim, as \"B 3 224 224\"")
+    if not dims:
+        raise TypeError(f"from_torch needs {_EXPECTED}; got {text!r}")
+    return tuple(dims)
+
+
+def _check_arity(module: Any, n: int) -> None:
+    try:
+        signature = inspect.signature(module.forward)
+    except (TypeError, ValueError):
+        return
+    try:
+        signature.bind(*range(n))
+    except TypeError:
+        raise TypeError(
+            f"from_torch: {type(module).__name__}.forward({', '.join(signature.parameters)}) does not take {n} tensor{'s' if n != 1 else ''}: "
+            f"give one shape per tensor argument, e.g. [(\"B\", 4), (\"B\", 6)] for two"
+        ) from None
+
+
+def _chain(module: Any, input: tuple[DimLike, ...]) -> Sequential:
+    """``module`` as a chain: converted directly, or traced with torch.fx."""
+    importer = _Importer(Input(*input).shape[0])
     body = importer.module(module)
     importer.raise_unsupported(module)
     children = body.children() if isinstance(body, Sequential) else [(type(module).__name__.lower(), body)]
@@ -130,8 +219,26 @@ class _Importer:
                 f"from_torch: {len(self.unsupported)} op(s) of {type(module).__name__} have no shapecheck equivalent:\n{lines}"
             )
 
+    def leaf(self, mod: Any) -> Module:
+        """``mod`` as one shapecheck layer (the forward interpreter applies it as a whole); ``TypeError``
+        when its graph has ops without a shapecheck equivalent."""
+        known = len(self.unsupported)
+        layer = self.module(mod)
+        if len(self.unsupported) > known:
+            new, self.unsupported = self.unsupported[known:], self.unsupported[:known]
+            raise TypeError("; ".join(f"{u.what} at {u.where}" for u in new))
+        return layer
+
+    def direct(self, mod: Any) -> bool:
+        """Whether :meth:`module` converts ``mod`` without torch.fx: a ``torch.nn`` layer with a shapecheck
+        twin, one of the bridge's own modules, or a plain ``Sequential`` of such."""
+        from shapecheck.bridge import _modules as m
+
+        if _plain_sequential(mod) or type(mod).__module__ == m.__name__ and self._twin(mod) is None:
+            return all(self.direct(child) for child in mod.children())
+        return self._twin(mod) is not None
+
     def module(self, mod: Any) -> Module:
-        import torch
 
         from shapecheck.bridge import _modules as m
 
@@ -162,22 +269,40 @@ class _Importer:
         if type(mod) in simple:
             made: Module = simple[type(mod)]()
             return made
-        if isinstance(mod, torch.nn.Sequential) and type(mod).forward is torch.nn.Sequential.forward:
+        if _plain_sequential(mod):
             return Sequential(OrderedDict((name, self.module(child)) for name, child in mod.named_children()))
         leaf = self._leaf(mod)
         if leaf is not None:
             return leaf
         return self._graph(mod)
 
-    def _leaf(self, mod: Any) -> Module | None:
-        """A ``torch.nn`` layer as the ``shapecheck.nn`` layer of the same name; None for other modules."""
+    def _twin(self, mod: Any) -> type[Module] | None:
+        """The ``shapecheck.nn`` class of a ``torch.nn`` layer (same name), None for other modules."""
         from shapecheck.bridge import _modules as m
 
         name = "MultiheadAttention" if isinstance(mod, m.SelfAttention) else type(mod).__name__
         cls = getattr(scnn, name, None)
         if not type(mod).__module__.startswith(("torch.nn.", "shapecheck.bridge.")) or not isinstance(cls, type):
             return None
-        special = _SPECIAL.get(name, lambda mod: {})(mod)
+        return cls
+
+    def _leaf(self, mod: Any) -> Module | None:
+        """A ``torch.nn`` layer as the ``shapecheck.nn`` layer of the same name; None for other modules."""
+        cls = self._twin(mod)
+        return None if cls is None else self._read(cls, mod)
+
+    def base_layer(self, mod: Any) -> Module | None:
+        """For a module whose class extends a ``torch.nn`` layer (``class Conv3DSimple(nn.Conv3d)``), that
+        layer as shapecheck's, read from ``mod``'s attributes; None for other modules."""
+        for base in type(mod).__mro__[1:]:
+            cls = getattr(scnn, base.__name__, None)
+            if base.__module__.startswith("torch.nn.") and isinstance(cls, type) and issubclass(cls, Module) and cls not in (Module, Sequential):
+                return self._read(cls, mod)
+        return None
+
+    def _read(self, cls: type[Module], mod: Any) -> Module:
+        """``cls`` built with the arguments ``mod`` keeps as attributes (see ``_SPECIAL`` for the others)."""
+        special = _SPECIAL.get(cls.__name__, lambda mod: {})(mod)
 
         def read(arg: str) -> Any:
             if arg in special:
@@ -189,6 +314,8 @@ class _Importer:
             return self.module(value) if _is_torch_module(value) else value
 
         layer: Module = cls(**_arguments(cls, read))
+        if hasattr(layer, "training"):
+            layer.training = bool(mod.training)  # a norm in eval mode uses its running statistics
         return layer
 
     # -- torch.fx graphs ------------------------------------------------------------------------
@@ -204,17 +331,43 @@ class _Importer:
             def is_leaf_module(self, m: Any, qualname: str) -> bool:
                 return importer._is_leaf(m) or bool(super().is_leaf_module(m, qualname))
 
-        graph = _Tracer().trace(mod)
+        try:
+            graph = _Tracer().trace(mod)
+        except Exception as err:  # control flow on a tensor, an assert, a Python op on a traced value
+            what = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+            raise TypeError(f"from_torch: torch.fx cannot trace {type(mod).__name__}.forward at {_failed_at(err, mod)}: {what}") from None
         return _GraphImport(self, mod, graph).chain()
 
     def _is_leaf(self, mod: Any) -> bool:
-        import torch
-
         from shapecheck.bridge import _modules as m
 
-        if isinstance(mod, torch.nn.Sequential) and type(mod).forward is torch.nn.Sequential.forward:
-            return True
-        return type(mod).__module__ == m.__name__
+        return _plain_sequential(mod) or type(mod).__module__ == m.__name__
+
+
+def _plain_sequential(mod: Any) -> bool:
+    """A ``torch.nn.Sequential`` (or a subclass) whose forward is Sequential's own."""
+    import torch
+
+    return isinstance(mod, torch.nn.Sequential) and type(mod).forward is torch.nn.Sequential.forward
+
+
+def _failed_at(err: BaseException, mod: Any) -> str:
+    """The ``file:line: statement`` of ``mod``'s source where ``err`` was raised (the deepest frame in
+    its class's file, else outside torch and shapecheck)."""
+    import torch
+
+    try:
+        own = inspect.getsourcefile(type(mod))
+    except (TypeError, OSError):
+        own = None
+    library = (os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(__file__)))
+    frames = traceback.extract_tb(err.__traceback__)
+    mine = [f for f in frames if f.filename == own] or [f for f in frames if not f.filename.startswith(library)]
+    if not mine:
+        return f"{type(mod).__name__}.forward"
+    frame = mine[-1]
+    where = format_location((frame.filename, frame.lineno or 0))
+    return f"{where}: {frame.line}" if frame.line else f"{where}"
 
 
 def _is_torch_module(value: Any) -> bool:
@@ -269,8 +422,11 @@ class _GraphImport:
         """The line of ``forward()`` that made ``node``: ``resnet.py:42 in forward``."""
         frames = _FRAME.findall(node.meta.get("stack_trace") or "")
         user = [f for f in frames if "/torch/" not in f[0]]
-        if not user:
-            return f"{type(self.mod).__name__}.forward", None
+        if not user:  # an input of forward: its def line
+            code = getattr(type(self.mod).forward, "__code__", None)
+            if code is None:
+                return f"{type(self.mod).__name__}.forward", None
+            return f"{code.co_filename}:{code.co_firstlineno} in forward", (code.co_filename, code.co_firstlineno)
         file, line, func = user[-1]
         return f"{file}:{line} in {func}", (file, int(line))
 
@@ -287,7 +443,9 @@ class _GraphImport:
             if node not in used:
                 continue
             if node.op == "placeholder":
-                if self.ops:
+                if str(node.target).startswith("*"):
+                    self.unsupported(node, f"forward's {node.target} (a chain has one tensor input)")
+                elif self.ops:
                     self.unsupported(node, f"a second input {node.name!r} (a chain has one input)")
                 self.ops[node] = _Op("source", name=node.name)
             elif node.op == "output":

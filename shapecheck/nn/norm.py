@@ -86,10 +86,17 @@ class _NormBase(Module):
 
     torch checks the input's channels against ``num_features`` only when it holds a tensor of that
     size (``affine`` or ``track_running_stats``); otherwise any channel count passes.
+    ``training`` is torch's mode (``from_torch`` reads it): in eval mode running statistics, when
+    kept, replace the input's, and no input is too small for them.
     """
 
     _affine_default = True
     _track_default = True
+    training = True
+
+    def _input_stats(self) -> bool:
+        """Whether the input's own statistics are computed (torch's ``training or running_mean is None``)."""
+        return self.training or not self.track_running_stats
 
     def _setup(
         self, num_features: int, eps: float, momentum: float | None, affine: bool, track_running_stats: bool, bias: bool
@@ -165,14 +172,15 @@ class _BatchNorm(_NormBase):
 
     def infer(self, x: Shape, check: Checker) -> Shape:
         name = type(self).__name__
-        if self.eps <= 0:
+        if self.eps <= 0 and self._input_stats():
             raise RuleError(f"{name}: eps must be positive when training, got {self.eps}", kind="value")
         core = _core(x, self._ranks, name)
         if core is None:
             return x
         self._check_features(check, core[1], 1 - len(core), "dim 1")
-        problem = f"{name} expects more than 1 value per channel when training (batch times spatial size), got input {x}"
-        _more_than_one(check, (core[0], *core[2:]), problem, -len(core))
+        if self._input_stats():
+            problem = f"{name} expects more than 1 value per channel when training (batch times spatial size), got input {x}"
+            _more_than_one(check, (core[0], *core[2:]), problem, -len(core))
         return x
 
 
@@ -206,7 +214,8 @@ class _InstanceNorm(_NormBase):
         n, name = self._n, type(self).__name__
         _, core = split_core(x, n + 1, (n + 1, n + 2), name)
         self._check_features(check, core[0], -(n + 1), f"dim -{n + 1}")
-        _more_than_one(check, core[1:], f"{name} expects more than 1 spatial element when training, got input {x}", -1)
+        if self._input_stats():
+            _more_than_one(check, core[1:], f"{name} expects more than 1 spatial element when training, got input {x}", -1)
         return x
 
 

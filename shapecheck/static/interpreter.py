@@ -16,8 +16,10 @@ from __future__ import annotations
 import ast
 import copy
 import operator
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, Final, NoReturn
 
 from shapecheck import nn
@@ -52,7 +54,7 @@ from shapecheck.static.values import (
 )
 from shapecheck.trace import Step, Tracer, building_at
 
-__all__ = ["Interpreter", "OpStep"]
+__all__ = ["Interpreter", "OpStep", "SourceFile"]
 
 MAX_STEPS: Final = 400_000
 """Expressions evaluated per analysis before everything becomes unknown."""
@@ -123,6 +125,36 @@ class OpStep(Layer):
         return self.text
 
 
+@dataclass(eq=False)
+class SourceFile:
+    """A file the interpreter reads: its text, tree and module scope, and the findings and shapes at its lines."""
+
+    path: str
+    source: str
+    tree: ast.Module
+    scope: Scope
+    findings: dict[int, Finding] = field(default_factory=dict)
+    shapes: dict[tuple[int, int], str] = field(default_factory=dict)
+    lines: list[bytes] = field(default_factory=list)
+    """The source's lines as the parser counts them (split at ``\\n``, ``\\r\\n``, ``\\r``), ends kept, in UTF-8."""
+
+    def __post_init__(self) -> None:
+        self.lines = [line.encode() for line in re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", self.source)]
+
+    def segment(self, node: ast.AST) -> str | None:
+        """The source text of ``node``, as ``ast.get_source_segment`` gives it (without splitting the file each time)."""
+        start: int | None = getattr(node, "lineno", None)
+        end: int | None = getattr(node, "end_lineno", None)
+        first: int | None = getattr(node, "col_offset", None)
+        last: int | None = getattr(node, "end_col_offset", None)
+        if start is None or end is None or first is None or last is None or end > len(self.lines):
+            return None
+        if start == end:
+            return self.lines[start - 1][first:last].decode(errors="replace")
+        parts = [self.lines[start - 1][first:], *self.lines[start : end - 1], self.lines[end - 1][:last]]
+        return b"".join(parts).decode(errors="replace")
+
+
 class Interpreter:
     """Evaluates one module's source; see the module docstring.
 
@@ -159,6 +191,9 @@ class Interpreter:
         """The call that built each layer and the function it ran in (kept with the layer, so the id stays its own)."""
         self.probe: dict[int, Evidence] | None = None
         """While a forward is probed: the evidence on each parameter, by the id of its shape."""
+        self.file = SourceFile(path, source, self.tree, self.module_scope, self.findings, self.shapes)
+        self.files: dict[int, SourceFile] = {id(self.module_scope): self.file}
+        """The files read (this one, and those :meth:`load` adds), by the id of their module scope."""
 
     # -- entry points -------------------------------------------------------------------------
     @staticmethod
@@ -176,6 +211,39 @@ class Interpreter:
             pass
         except Exhausted:
             self.gap(self.tree, "the file is too large to follow in full")
+
+    def load(self, source: str, path: str) -> SourceFile:
+        """Run another file's top level in a module scope of its own, as importing it would. What is
+        defined there runs in that file: its findings, shapes, gaps and layers are at that file's lines.
+        Raises ``SyntaxError`` (or ``ValueError``) for a file that does not parse."""
+        file = SourceFile(path, source, ast.parse(source, path), Scope(parent=self.module_scope.parent))
+        self.files[id(file.scope)] = file
+        with self.entering(file):
+            self.run_module()
+        return file
+
+    @contextmanager
+    def entering(self, file: SourceFile) -> Iterator[None]:
+        """Evaluate in ``file``: locations, findings and shapes are that file's until the block ends."""
+        outer = self.file
+        if file is outer:
+            yield
+            return
+        self._switch(file)
+        try:
+            yield
+        finally:
+            self._switch(outer)
+
+    def _switch(self, file: SourceFile) -> None:
+        self.file = file
+        self.path, self.source, self.tree, self.module_scope = file.path, file.source, file.tree, file.scope
+        self.findings, self.shapes = file.findings, file.shapes
+
+    def file_of(self, fn: FunctionValue) -> SourceFile:
+        """The file that defines ``fn`` (the current one when it is not known)."""
+        scope = fn.scope
+        return self.files.get(id(scope.module()), self.file) if isinstance(scope, Scope) else self.file
 
     def call_value(self, fn: Value, args: list[Value], kwargs: dict[str, Value], node: ast.AST) -> Value:
         """Call ``fn`` as the source would (an entry point may call a method or a class)."""
@@ -196,17 +264,18 @@ class Interpreter:
         if old is None or _general(finding) and not _general(old):
             self.findings[finding.line] = finding
 
-    def gap(self, node: ast.AST | int, reason: str) -> None:
-        """Record that tracking was lost at ``node`` (a node or a line) for ``reason``."""
+    def gap(self, node: ast.AST | int, reason: str, path: str = "") -> None:
+        """Record that tracking was lost at ``node`` (a node or a line of ``path``, by default the current file) for ``reason``."""
         if reason.startswith("after ") or self.quiet:
             return
         line = node if isinstance(node, int) else getattr(node, "lineno", 0)
-        if not any(g.line == line and g.reason == reason for g in self.gaps):
-            self.gaps.append(Gap(line, reason))
+        where = path or self.path
+        if not any(g.line == line and g.reason == reason and g.path == where for g in self.gaps):
+            self.gaps.append(Gap(line, reason, where))
 
     def lost(self, value: Unknown, node: ast.AST) -> Unknown:
         """A model needs ``value`` (calls it, runs an op or a layer on it): where it became unknown is a gap."""
-        self.gap(value.line or node, value.reason or "a value not known")
+        self.gap(value.line or node, value.reason or "a value not known", value.path if value.line else "")
         return value
 
     def tuple_for_tensor(self, value: tuple[Value, ...], node: ast.AST, problem: str) -> NoReturn:
@@ -218,7 +287,7 @@ class Interpreter:
 
     def unknown(self, node: ast.AST, reason: str, shape_dependent: bool = False) -> Unknown:
         """An unknown value born at ``node``; it is a gap only if a model needs it (:meth:`lost`)."""
-        return Unknown(reason, shape_dependent, line=getattr(node, "lineno", 0))
+        return Unknown(reason, shape_dependent, line=getattr(node, "lineno", 0), path=self.path)
 
     @contextmanager
     def silenced(self, on: bool = True) -> Iterator[None]:
@@ -437,13 +506,13 @@ class Interpreter:
         test = self.eval(stmt.test, scope)
         truth = self.truth(test)
         if truth is False:
-            text = self.segment(stmt.test) or "the assertion"
+            text = self.file.segment(stmt.test) or "the assertion"
             why = f"assert {text} fails"
             self.report(Finding(stmt.lineno, stmt.col_offset, why, ("the assertion is false for every input size",)))
             raise Dead()
         if truth is None:
             if not self.assume(test, True):
-                self.solver.assumptions.append(self.segment(stmt.test) or "an assertion")
+                self.solver.assumptions.append(self.file.segment(stmt.test) or "")
 
     def assume(self, condition: Value, holds: bool) -> bool:
         """Take a size comparison the code asserts (or a branch that raises rules out) as given:
@@ -945,18 +1014,19 @@ class Interpreter:
         self.frames.append((fn, scope))
         saved_loop = self.loop_imprecise
         try:
-            if isinstance(fn.node, ast.Lambda):
-                return self.eval(fn.node.body, scope)
-            final: list[Value]
-            try:
-                self.exec_block(fn.node.body, scope)
-                final = [None]
-            except Return as ret:
-                final = [ret.value]
-            except Dead:
-                final = []
-            except (Break, Continue):
-                final = [None]
+            with self.entering(self.file_of(fn)):
+                if isinstance(fn.node, ast.Lambda):
+                    return self.eval(fn.node.body, scope)
+                final: list[Value]
+                try:
+                    self.exec_block(fn.node.body, scope)
+                    final = [None]
+                except Return as ret:
+                    final = [ret.value]
+                except Dead:
+                    final = []
+                except (Break, Continue):
+                    final = [None]
             values = [*self._returns[-1], *final]
             if not values:
                 return Unknown(f"{fn.qualname}() never returns")
@@ -1050,7 +1120,7 @@ class Interpreter:
             with building_at(self.where(node)):
                 result = body(c)
         except Unknowable as err:
-            self.gap(err.line or node, err.reason)
+            self.gap(err.line or node, err.reason, err.path if err.line else "")
             return self.unknown(node, err.reason)
         except RuleError as err:  # a rule a handler calls directly (``normalize_dim``): the op fails here
             self.op_failed(c, err, c.first)
@@ -1075,18 +1145,9 @@ class Interpreter:
     def where(self, node: ast.AST) -> tuple[str, int]:
         return self.path, getattr(node, "lineno", 0)
 
-    def segment(self, node: ast.AST) -> str | None:
-        """The source text of a one-line ``node`` (``ast.get_source_segment`` splits the whole file each call)."""
-        line, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
-        start, stop = getattr(node, "col_offset", None), getattr(node, "end_col_offset", None)
-        if line is None or end != line or start is None or stop is None or not 0 < line <= len(self.lines):
-            return None
-        text: str = self.lines[line - 1].encode()[start:stop].decode(errors="replace")
-        return text
-
     def op_text(self, node: ast.AST, name: str) -> str:
-        text = self.segment(node)
-        if text is None or len(text) > 60:
+        text = self.file.segment(node)
+        if text is None or len(text) > 60 or "\n" in text:
             text = _short(name) + "(...)"
         return text
 

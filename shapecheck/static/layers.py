@@ -216,6 +216,8 @@ def call_layer(interp: Interpreter, fn: LayerValue, args: list[Value], kwargs: d
         if not args:
             return interp.unknown(node, f"{fn.torch_name} called without an input")
     x = args[0]
+    if isinstance(layer, nn.TransformerDecoderLayer):
+        return interp.unknown(node, "TransformerDecoderLayer of two inputs (not followed yet)")
     if getattr(layer, "return_indices", False):
         return _with_indices(interp, fn, x, node)
     out = interp.apply_layer(fn, x, node, kwargs)

@@ -19,7 +19,7 @@ from shapecheck.static.analysis import prepare, run_forward
 from shapecheck.static.values import ClassValue, Container, FunctionValue, Instance, LayerValue, Opaque, Tensor, Unknown, Value
 from shapecheck.trace import Step
 
-__all__ = ["ModelError", "Node", "StaticModel", "build_model", "parse_call", "static_candidates"]
+__all__ = ["ModelError", "Node", "StaticModel", "build_model", "model_steps", "parse_call", "static_candidates"]
 
 
 class ModelError(ValueError):
@@ -112,11 +112,10 @@ def build_model(source: str, path: str, target: str, inputs: Sequence[Sequence[D
     seen: set[int] = set()
     params = _count(value, seen, buffers=False)
     buffers = _count(value, set(), buffers=True)
-    steps = [s for s in interp.tracer.steps if not _silent_op(s)]
     solver = interp.solver
     return StaticModel(
         label=target,
-        steps=_renumber(steps),
+        steps=model_steps(interp.tracer.steps),
         input_shape=used[0].shape,
         output_shape=result.shape,
         conditions=solver.describe(),
@@ -158,15 +157,13 @@ def _is_part(interp: object, cls: ClassValue) -> bool:
     return bool(instances) and all(o.parent is not None for o in instances)
 
 
-def _silent_op(step: Step) -> bool:
-    """An op step that neither counts nor has a layer of its own (``F.relu(x)``, ``x + y``): not a row."""
+def model_steps(steps: list[Step]) -> list[Step]:
+    """The rows of a summary among the steps a forward recorded: layers, and ops that count MACs
+    (``F.relu(x)`` and ``x + y`` are not rows), numbered from 0."""
     from shapecheck.static.interpreter import OpStep
 
-    return isinstance(step.layer, OpStep) and step.layer.macs(step.input, step.output) == 0
-
-
-def _renumber(steps: list[Step]) -> list[Step]:
-    return [Step(i, s.path, s.layer, s.input, s.output, s.source) for i, s in enumerate(steps)]
+    rows = [s for s in steps if not isinstance(s.layer, OpStep) or s.layer.macs(s.input, s.output) != 0]
+    return [Step(i, s.path, s.layer, s.input, s.output, s.source) for i, s in enumerate(rows)]
 
 
 def _count(value: Value, seen: set[int], buffers: bool) -> int:

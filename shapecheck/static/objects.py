@@ -123,8 +123,8 @@ def attribute(interp: Interpreter, obj: Value, name: str, node: ast.AST) -> Valu
         return Unknown(f"{obj.name}.{name} not found")
     if isinstance(obj, Super):
         return _super_attribute(obj, name)
-    if isinstance(obj, Container) and obj.exact and any(n == name for n, _ in obj.items):
-        return next(item for n, item in obj.items if n == name)  # self.transformer.wte of a ModuleDict
+    if isinstance(obj, Container) and obj.exact and any(key == name for key, _ in obj.items):
+        return _container_item(obj, name)  # ModuleDict(wte=...).wte
     if isinstance(obj, tuple) and name in ("values", "indices") and len(obj) == 2 and all(isinstance(t, Tensor) for t in obj):
         return obj[name == "indices"]  # torch.return_types of topk, max, sort: (values, indices)
     if isinstance(obj, (ListValue, DictValue, Container, str, tuple)):
@@ -665,6 +665,9 @@ def _module_method(interp: Interpreter, obj: Instance, name: str, args: list[Val
         for module in _instances(obj):
             module.set("training", mode)
         return obj
+    if name in ("children", "named_children") and not args and not kwargs:
+        children = [(key, child) for key, child in obj.submodules() if not isinstance(child, Instance) or child.cls.is_module]
+        return ListValue([child if name == "children" else (key, child) for key, child in children])
     if name in _MODULE_SELF_METHODS:
         return obj
     if name in _MODULE_NONE_METHODS:

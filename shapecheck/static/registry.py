@@ -66,10 +66,11 @@ def method(*names: str) -> Callable[[H], H]:
 class Unknowable(Exception):
     """A handler cannot know its result (an argument it needs is unknown): the result is ``Unknown``."""
 
-    def __init__(self, reason: str, line: int = 0) -> None:
+    def __init__(self, reason: str, line: int = 0, path: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
         self.line = line
+        self.path = path
 
 
 class Op:
@@ -91,7 +92,7 @@ class Op:
                 self.first = value
             return value
         if isinstance(value, Unknown):
-            raise Unknowable(value.reason or f"{self.name}: {what} unknown", value.line)
+            raise Unknowable(value.reason or f"{self.name}: {what} unknown", value.line, value.path)
         if tensor_tuple(value):
             self.interp.tuple_for_tensor(value, self.node, f"{self.name.rsplit('.', 1)[-1]}(): the {what} must be a tensor, got a tuple of {len(value)} values")
         raise Unknowable(f"{self.name}: {what} is not a tensor")

@@ -22,6 +22,8 @@ class Finding:
     end_column: int | None = None
     defined_at: int | None = None
     """The line that constructed the failing layer, when it is not ``line`` (a layer of ``__init__``)."""
+    error: ShapeError | None = field(default=None, compare=False, repr=False)
+    """The located error the finding reads, when a layer or an op failed (the runtime bridge raises it)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class Gap:
 
     line: int
     reason: str
+    path: str = ""
+    """The file of ``line`` (the interpreter can read several)."""
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"
@@ -99,4 +103,4 @@ def finding_of(
     lines = err.message(with_location=False).splitlines()
     notes = [header] if header else []
     notes.extend(text[2:] if text.startswith("  ") else text for text in lines[2:])
-    return Finding(line, column, err.problem, tuple(notes), end[0], end[1], defined_at)
+    return Finding(line, column, err.problem, tuple(notes), end[0], end[1], defined_at, err)

@@ -54,7 +54,7 @@ class Unknown:
     ``shape_dependent`` marks a truth value that depends on the input's sizes (a branch on it is
     not followed for errors: the branch may never run for the sizes that make it fail)."""
 
-    __slots__ = ("reason", "shape_dependent", "of_shape", "line", "relation")
+    __slots__ = ("reason", "shape_dependent", "of_shape", "line", "relation", "path")
 
     def __init__(
         self,
@@ -63,11 +63,14 @@ class Unknown:
         of_shape: Shape | None = None,
         line: int = 0,
         relation: tuple[object, str, object] | None = None,
+        path: str = "",
     ) -> None:
         self.reason = reason
         self.shape_dependent = shape_dependent
         self.line = line
         """Where the value became unknown (0: not recorded): a gap is reported there when a model needs it."""
+        self.path = path
+        """The file of ``line`` (the interpreter can read several)."""
         self.of_shape = of_shape
         self.relation = relation
         """For the truth of a comparison of sizes: ``(left, "==" or "!=", right)``, which an ``assert`` (or a
