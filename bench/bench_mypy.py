@@ -80,36 +80,64 @@ def forty_layers(width: int) -> str:
     return MODEL_HEAD + "\n".join(lines) + "\n)\n"
 
 
-def dmypy_recheck(tmp: Path, repeat: int) -> tuple[float, float]:
-    """Seconds of the first ``dmypy run`` and the median recheck after a one-line edit."""
-    work = tmp / "dmypy"
+def dmypy_recheck(tmp: Path, repeat: int, versions: tuple[str, str] | None = None, label: str = "dmypy") -> tuple[float, float]:
+    """Seconds of the first ``dmypy run`` and the median recheck after a one-line edit, alternating
+    between the two ``versions`` of the model file (by default a 40-layer Sequential, widths 64 / 48)."""
+    first_text, second_text = versions or (forty_layers(64), forty_layers(48))
+    work = tmp / label
     work.mkdir()
     config = _config(work, "dmypy", plugin=True)
     model = work / "model.py"
     status = ["--status-file", str(work / "status.json")]
     check = [DMYPY, *status, "run", "--", "--config-file", str(config), str(model)]
 
-    def write(width: int, tick: int) -> None:
-        model.write_text(forty_layers(width))
+    def write(text: str, tick: int) -> None:
+        model.write_text(text)
         stamp = int(time.time()) + 2 * tick  # dmypy compares mtimes in whole seconds
         os.utime(model, (stamp, stamp))
 
-    def recheck(i: int) -> None:
-        write(48 if i % 2 == 0 else 64, i + 1)
+    def run() -> None:
         done = subprocess.run(check, capture_output=True, text=True, cwd=work)
         if done.returncode != 0:
             raise SystemExit(f"dmypy reported:\n{done.stdout}{done.stderr}")
 
+    def recheck(i: int) -> None:
+        write(second_text if i % 2 == 0 else first_text, i + 1)
+        run()
+
     try:
-        write(64, 0)
+        write(first_text, 0)
         start = time.perf_counter()
-        done = subprocess.run(check, capture_output=True, text=True, cwd=work)
+        run()
         first = time.perf_counter() - start
-        if done.returncode != 0:
-            raise SystemExit(f"dmypy reported:\n{done.stdout}{done.stderr}")
         return first, _median(repeat, recheck)
     finally:
         subprocess.run([DMYPY, *status, "stop"], capture_output=True, cwd=work)
+
+
+def pyrefly_project(work: Path) -> tuple[str, str] | str:
+    """Make ``work`` a pyrefly project with ``tensor-shapes = true`` and pyrefly-torch-stubs; the
+    pyrefly executable and its version, or why not.
+
+    The stubs go to a private directory (``pip install --no-deps --target``): installed into the
+    environment, their ``torch-stubs`` package would also replace torch's own types for mypy.
+    """
+    exe = shutil.which("pyrefly", path=str(Path(sys.executable).parent)) or shutil.which("pyrefly")
+    if exe is None:
+        return "not installed (`pip install pyrefly pyrefly-torch-stubs` failed or was not run)"
+    site = Path(tempfile.gettempdir()) / "shapecheck-bench-pyrefly-stubs"
+    if not (site / "torch-stubs").is_dir():
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), "pyrefly-torch-stubs", "pyrefly-shape-extensions"],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            return f"pyrefly is installed but pyrefly-torch-stubs did not install: {done.stderr.strip()[-200:]}"
+    site_packages = next(p for p in sys.path if p.endswith("site-packages"))
+    (work / "pyrefly.toml").write_text(f'tensor-shapes = true\nsite-package-path = ["{site}", "{site_packages}"]\nsearch-path = ["{ROOT}"]\n')
+    version = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout.strip()
+    return exe, version
 
 
 def main() -> None:

@@ -414,34 +414,17 @@ def bench_static(quick: bool, report: Report) -> dict[str, float]:
 
 
 def pyrefly_times(repeat: int) -> str:
-    """``pyrefly check`` (tensor-shapes on, pyrefly-torch-stubs) on the torch model files, or why not.
-
-    The stubs go to a private directory (``pip install --no-deps --target``): installed into the
-    environment, their ``torch-stubs`` package would also replace torch's own types for mypy.
-    """
-    exe = shutil.which("pyrefly", path=str(Path(sys.executable).parent)) or shutil.which("pyrefly")
-    if exe is None:
-        return "not installed (`pip install pyrefly pyrefly-torch-stubs` failed or was not run)"
-    site = Path(tempfile.gettempdir()) / "shapecheck-bench-pyrefly-stubs"
-    if not (site / "torch-stubs").is_dir():
-        done = subprocess.run(
-            [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), "pyrefly-torch-stubs", "pyrefly-shape-extensions"],
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0:
-            return f"pyrefly is installed but pyrefly-torch-stubs did not install: {done.stderr.strip()[-200:]}"
+    """``pyrefly check`` (tensor-shapes on, pyrefly-torch-stubs) on the torch model files, or why not."""
     files = TORCH_FILES
     with tempfile.TemporaryDirectory() as name:
         work = Path(name)
         for f in files:
             shutil.copy(f, work)
-        site_packages = next(p for p in sys.path if p.endswith("site-packages"))
-        (work / "pyrefly.toml").write_text(
-            f'tensor-shapes = true\nsite-package-path = ["{site}", "{site_packages}"]\nsearch-path = ["{ROOT}"]\n'
-        )
+        setup = bench_mypy.pyrefly_project(work)
+        if isinstance(setup, str):
+            return setup
+        exe, version = setup
         names = [Path(f).name for f in files]
-        version = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout.strip()
 
         def run() -> subprocess.CompletedProcess[str]:
             return subprocess.run([exe, "check", *names], capture_output=True, text=True, cwd=work)

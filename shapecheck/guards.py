@@ -14,6 +14,7 @@ about 13 times the cost per call (``bench/bench_guard.py``).
 from __future__ import annotations
 
 import functools
+import importlib
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -64,12 +65,10 @@ class Contract:
         """The contract as jaxtyping annotations, by argument name and ``"return"``; ``array_type``
         defaults to ``torch.Tensor`` (pass ``numpy.ndarray`` for arrays). Imports jaxtyping.
         """
-        import jaxtyping
-
+        # imported by name: mypy, reading this module for a user's model, would otherwise analyse torch
+        jaxtyping = importlib.import_module("jaxtyping")
         if array_type is None:
-            import torch
-
-            array_type = torch.Tensor
+            array_type = importlib.import_module("torch").Tensor
         shapes = dict(self.inputs)
         if self.output is not None:
             shapes["return"] = self.output

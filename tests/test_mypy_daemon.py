@@ -84,7 +84,7 @@ class Net(nn.Module):
 def test_dmypy_follows_an_unannotated_module_edit_by_edit(daemon: tuple[Path, list[str]]) -> None:
     """The forward interpreter runs where mypy checks nothing (an unannotated forward), also in the daemon."""
     tmp, status = daemon
-    (tmp / "mypy.ini").write_text(f"[mypy]\nplugins = shapecheck.mypy\nmypy_path = {ROOT / 'stubs'},{ROOT}\n")
+    (tmp / "mypy.ini").write_text(f"[mypy]\nplugins = shapecheck.mypy\nmypy_path = {ROOT / 'shapecheck' / 'stubs'},{ROOT}\n")
     model = tmp / "model.py"
     _write(model, UNANNOTATED, 0)
     assert "error" not in _check(tmp, status)

@@ -137,7 +137,7 @@ class Program:
         except (SyntaxError, ValueError):
             return None
         self.files[path] = file
-        self.codes[path] = _compiled(text, path)
+        self.codes[path] = _compiled(text, path, namespace.get("__loader__"))
         self._bind_imports(file, namespace)
         return file
 
@@ -363,10 +363,19 @@ def _definitions(scope: ast.AST) -> Iterator[ast.FunctionDef | ast.AsyncFunction
                 todo.extend(handler.body)
 
 
-def _compiled(text: str, path: str) -> dict[tuple[str, int], types.CodeType]:
-    """The code objects ``text`` compiles to (functions, methods, nested ones), by name and first line."""
+def _compiled(text: str, path: str, loader: object) -> dict[tuple[str, int], types.CodeType]:
+    """The code objects ``text`` compiles to (functions, methods, nested ones), by name and first line,
+    as the module's loader compiles it: pytest rewrites the asserts of the test modules it imports."""
     out: dict[tuple[str, int], types.CodeType] = {}
-    todo = [compile(text, path, "exec", dont_inherit=True)]
+    tree = ast.parse(text, path)
+    if type(loader).__name__ == "AssertionRewritingHook":
+        try:
+            from _pytest.assertion.rewrite import rewrite_asserts
+        except ImportError:
+            pass
+        else:
+            rewrite_asserts(tree, text.encode(), path, getattr(loader, "config", None))
+    todo = [compile(tree, path, "exec", dont_inherit=True)]
     while todo:
         code = todo.pop()
         out[(code.co_name, code.co_firstlineno)] = code
