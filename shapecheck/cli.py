@@ -237,7 +237,10 @@ def _static_summary(args: argparse.Namespace, bindings: dict[str, int]) -> int:
     except ModelError as err:
         raise UsageError(str(err)) from None
     if not targets:
-        raise UsageError(f"{path} defines no model that can be built without arguments: name one, e.g. {path}:'Net(10)'")
+        needing = _classes_needing_arguments(source)
+        example = needing[0].split("(")[0] + "(...)" if needing else "Net(10)"
+        listed = f" (classes that take arguments: {', '.join(needing)})" if needing else ""
+        raise UsageError(f"{path} defines no model that can be built without arguments{listed}: give them in the target, e.g. {path}:'{example}'")
     status = 0
     for i, name in enumerate(targets):
         print(("\n" if i else "") + f"{name} from {path} (read from source, nothing run)")
@@ -247,9 +250,31 @@ def _static_summary(args: argparse.Namespace, bindings: dict[str, int]) -> int:
             print(f"shapecheck summary: {err}", file=sys.stderr)
             status = 1
             continue
+        if model.input_shape.prefix:
+            raise UsageError(f"{name}: its input {model.input_shape} has a rank its first layer leaves open: give the shape with --input, e.g. --input B {' '.join(map(str, model.input_shape.dims)) or 'C'}")
         symbols = {s.name for d in model.input_shape for s in symbols_of(d)}
         print(shapecheck.summary(model, args.depth, **{k: v for k, v in bindings.items() if k in symbols}))  # type: ignore[arg-type]
     return status
+
+
+def _classes_needing_arguments(source: str) -> list[str]:
+    """``Name(a, b)`` for each top-level class whose ``__init__`` has parameters without defaults."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    out = []
+    for node in tree.body:
+        init = next((f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None) if isinstance(node, ast.ClassDef) else None
+        if isinstance(node, ast.ClassDef) and init is not None:
+            params = [*init.args.posonlyargs, *init.args.args][1:]
+            required = [a.arg for a in params[: len(params) - len(init.args.defaults)]]
+            required += [a.arg for a, d in zip(init.args.kwonlyargs, init.args.kw_defaults) if d is None]
+            if required:
+                out.append(f"{node.name}({', '.join(required)})")
+    return out
 
 
 def _diagram(args: argparse.Namespace) -> int:

@@ -40,8 +40,8 @@ def _models(result: Result) -> list[str]:
             if not m.followed:
                 lines.append(f"{report.path}:{m.line}: {m.name}: not followed: {m.why}")
                 continue
-            io = f"{m.inputs} -> {m.output}" if m.inputs else f"-> {m.output}"
-            lines.append(f"{report.path}:{m.line}: {m.name}: {io}; {m.steps} steps checked")
+            io = f"{m.inputs} -> {m.output}; " if m.inputs else f"-> {m.output}; " if m.output else ""
+            lines.append(f"{report.path}:{m.line}: {m.name}: {io}{m.steps} steps checked")
             if m.conditions:
                 lines.append(f"    input conditions: {', '.join(m.conditions)}")
             lines.extend(f"    not followed: {gap}" for gap in m.gaps)
