@@ -32,7 +32,7 @@ from shapecheck.static.inputs import Evidence
 from shapecheck.static.registry import Op, Unknowable
 from shapecheck.static.report import Finding, Gap, finding_of
 from shapecheck.static.scope import Arm, Break, Continue, Dead, Return, Scope, join, merge_heap
-from shapecheck.static.solver import Solver, never_equal
+from shapecheck.static.solver import Pin, Solver, never_equal
 from shapecheck.static.values import (
     ClassValue,
     Container,
@@ -391,7 +391,7 @@ class Interpreter:
             scope.vars = dict(before_vars)
             ended = False
             try:
-                with self.silenced(shape_dependent):
+                with self.silenced(shape_dependent), self.solver.branch():
                     self.exec_block(arm, scope)
             except Return as ret:
                 self.frame_returns().append(ret.value)
@@ -853,18 +853,14 @@ class Interpreter:
 
     def _compare_dims(self, op: ast.cmpop, left: Value, right: Value) -> Value:
         """A comparison of sizes: decided when it holds (or fails) for every size, else unknown."""
-        from shapecheck.static.solver import never_equal
-
         if not isinstance(left, (int, Expr)) or not isinstance(right, (int, Expr)) or isinstance(left, bool) or isinstance(right, bool):
             return Unknown("a comparison of values of different kinds")
         if is_unknown(left) or is_unknown(right):
             return Unknown("a comparison of sizes not known", True)
-        lower = self.solver.lower
         if isinstance(op, (ast.Eq, ast.NotEq)):
-            if left == right:
-                return isinstance(op, ast.Eq)
-            if never_equal(left, right, lower) is not None:
-                return isinstance(op, ast.NotEq)
+            equal = self.solver.decide_equal(left, right)
+            if equal is not None:
+                return equal == isinstance(op, ast.Eq)
             return Unknown("a comparison of sizes", True, relation=(left, "==" if isinstance(op, ast.Eq) else "!=", right))
         return Unknown("a comparison of sizes", True)
 
@@ -876,8 +872,10 @@ class Interpreter:
         if truth is False:
             return self.eval(node.orelse, scope)
         with self.silenced(_shape_dependent(test)):
-            a = self.eval(node.body, scope)
-            b = self.eval(node.orelse, scope)
+            with self.solver.branch():
+                a = self.eval(node.body, scope)
+            with self.solver.branch():
+                b = self.eval(node.orelse, scope)
         return join(a, b, f"differs between the arms of the conditional at line {node.lineno}")
 
     def _subscript(self, node: ast.Subscript, scope: Scope) -> Value:
@@ -1235,9 +1233,22 @@ class Interpreter:
         else:
             header = f"in {err.header()}" if err.header() else None
         at = _line_of(err.location)
+        blamed, self.solver.blame = self.solver.blame, None
+        if blamed is not None:
+            self.report(_blamed(blamed, finding_of(err, line, column, end, header, at)))
+            return
+        if line == 0 and at is not None:  # a model called from outside the file (an entry): where the layer is
+            line, column, end = at, 0, (None, None)
         if header is not None and at is not None and at != line:
             header += f", defined at line {at}"
         self.report(finding_of(err, line, column, end, header, at))
+
+
+def _blamed(pin: Pin, failure: Finding) -> Finding:
+    """A failure that only the sizes a broadcast lets through reach, reported at that broadcast: torch
+    fails there for every other size."""
+    notes = (f"they broadcast only where {pin.why}; for those sizes line {failure.line} fails: {failure.message}", *failure.notes)
+    return Finding(pin.line, 0, pin.problem, notes, error=failure.error)
 
 
 def _fit(declared: Shape, actual: Shape, lower: dict[str, int]) -> tuple[str | None, dict[str, int]]:

@@ -31,9 +31,11 @@ F: Final = "torch.nn.functional."
 
 
 # -- helpers ------------------------------------------------------------------------------------
-def _agree(c: Op, what: str, shapes: Sequence[Shape]) -> Any:
-    """Broadcasting's check: a symbolic pair is compared only when neither side can be 1 (else
-    ``B`` against ``8`` holds for ``B`` in {1, 8}: not checked, and said so)."""
+def _agree(c: Op, what: str, shapes: Sequence[Shape], sizes: dict[int, Dim] | None = None) -> Any:
+    """Broadcasting's check: a symbolic pair is compared when neither side can be 1; otherwise the
+    solver decides it (``B`` against ``8``: ``B`` is 1 or 8; ``H`` against ``H - 2``: only ``H - 2 == 1``
+    runs), and ``sizes`` gets the size a column broadcasts to when that is decided. Undecided, it is
+    not checked, and said so."""
     solver = c.solver
 
     def agree(d: Dim, want: Dim, j: int, i: int, first: int) -> None:
@@ -51,14 +53,25 @@ def _agree(c: Op, what: str, shapes: Sequence[Shape]) -> Any:
         if solver.implied(d, 2) and solver.implied(want, 2):
             solver.equal(d, want, "{}: shapes {} do not broadcast at dim -{}", what, " and ".join(str(s) for s in shapes), j, index=-j, kind="broadcast")
         elif d != want and not is_unknown(d) and not is_unknown(want):
-            c.interp.gap(c.node, f"{what}: dim -{j} is {want} in one and {d} in the other: they broadcast only if equal or one is 1 (not checked)")
+            size = solver.broadcast(d, want, getattr(c.node, "lineno", 0), "{}: shapes {} do not broadcast at dim -{}", what, " and ".join(str(s) for s in shapes), j, index=-j)
+            if size is None:
+                c.interp.gap(c.node, f"{what}: dim -{j} is {want} in one and {d} in the other: they broadcast only if equal or one is 1 (not checked)")
+            elif sizes is not None:
+                sizes[j] = size
 
     return agree
 
 
 def _broadcast(c: Op, what: str, tensors: Sequence[Tensor]) -> Shape:
     shapes = [t.shape for t in tensors]
-    return c.rule(tensors[0], broadcast, shapes, _agree(c, what, shapes))
+    sizes: dict[int, Dim] = {}
+    shape = c.rule(tensors[0], broadcast, shapes, _agree(c, what, shapes, sizes))
+    if not sizes:
+        return shape
+    dims = list(shape.dims)
+    for j, size in sizes.items():
+        dims[-j] = size
+    return Shape(dims, shape.prefix)
 
 
 def _operand(value: Value) -> Shape | None:
