@@ -28,7 +28,7 @@ from shapecheck.errors import RuleError, ShapeError
 from shapecheck.nn.module import Module as Layer
 from shapecheck.shape import Shape
 from shapecheck.static.annotations import check_annotation
-from shapecheck.static.inputs import Evidence
+from shapecheck.static.inputs import Evidence, layer_input
 from shapecheck.static.registry import Op, Unknowable
 from shapecheck.static.report import Finding, Gap, finding_of
 from shapecheck.static.scope import Arm, Break, Continue, Dead, Return, Scope, join, merge_heap
@@ -296,6 +296,14 @@ class Interpreter:
             yield
         finally:
             self.quiet -= on
+
+    def hint_rank(self, shape: Shape, index: int, squeezed: bool = False) -> None:
+        """While probing: the forward reads (or squeezes) dim ``index`` of a parameter of unknown rank."""
+        evidence = self.probe.get(id(shape)) if self.probe is not None else None
+        if evidence is not None and index >= 0:
+            evidence.least_rank = max(evidence.least_rank, index + 1)
+            if squeezed:
+                evidence.squeezed.add(index)
 
     @property
     def solver(self) -> Solver:
@@ -1178,10 +1186,9 @@ class Interpreter:
         from shapecheck.nn.outputs import TupleModule
 
         tracer = self.tracer
-        if self.probe is not None:
-            evidence = self.probe.get(id(x.shape))
-            if evidence is not None and evidence.layer is None:
-                evidence.layer = layer
+        evidence = self.probe.get(id(x.shape)) if self.probe is not None else None
+        if evidence is not None and evidence.layer is None:
+            evidence.layer = layer
         try:
             if isinstance(layer, TupleModule):
                 options = {**layer.options, **{k: v for k, v in (extra or {}).items() if k in layer.options and isinstance(v, bool)}}
@@ -1202,6 +1209,8 @@ class Interpreter:
         except ShapeError as err:
             self.report_error(err, node, attribute)
             raise Failed() from None
+        if evidence is not None and self.probe is not None and y.prefix and len(y.dims) == len((x.shape if x.shape.dims else layer_input(layer)).dims):
+            self.probe[id(y)] = evidence  # the same leading dims: hints on y are hints on x
         self.checked += 1
         return Tensor(y, x.dtype if not isinstance(layer, (nn.Embedding,)) else "float")
 

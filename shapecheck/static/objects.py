@@ -253,6 +253,8 @@ def subscript(interp: Interpreter, obj: Value, key: Value, node: ast.AST) -> Val
         tensor = obj
         return interp.run_op("tensor.__getitem__", node, lambda c: tensor_ops.index(c, tensor, key))
     if isinstance(obj, Unknown):  # a part of a shape of unknown rank (x.shape[-2:]) does not tell the rank
+        if obj.of_shape is not None and isinstance(key, int):
+            interp.hint_rank(obj.of_shape, key)
         return Unknown(obj.reason, obj.shape_dependent) if obj.of_shape is not None else obj
     if isinstance(key, Unknown):
         return Unknown(key.reason or "an index not known", key.shape_dependent)

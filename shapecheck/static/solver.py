@@ -129,12 +129,12 @@ class Solver(Checker):
             return True
         if never_equal(a, b, self.lower) is not None:
             return False
-        cases = self._cases([a, b])
+        cases = self._cases([a - b])
         if not cases or not cases[0][1]:
             return None
-        if all(x == y for (x, y), _ in cases):
+        if all(gap == 0 for (gap,), _ in cases):
             return True
-        if all(never_equal(x, y, self.lower) is not None for (x, y), _ in cases):
+        if all(never_equal(gap, 0, self.lower) is not None for (gap,), _ in cases):
             return False
         return None
 
@@ -165,9 +165,9 @@ class Solver(Checker):
             return
         why = never_equal(actual, expected, self.lower)
         if why is None:
-            cases = self._cases([actual, expected])
+            cases = self._cases([actual - expected])
             if cases and cases[0][1]:
-                kept = [(pair, pins) for pair, pins in cases if never_equal(pair[0], pair[1], self.lower) is None]
+                kept = [(gap, pins) for (gap,), pins in cases if never_equal(gap, 0, self.lower) is None]
                 if not kept:
                     raise self._failure(cases, _text(what, args), expected, actual, index, fixes, kind)
                 self._restrict(cases, kept)

@@ -561,6 +561,7 @@ def size(c: Op, input: Value, dim: Value = None) -> Value:
     if x.shape.prefix:
         if d < 0 and -d <= len(x.shape):
             return x.shape.dims[d]
+        c.interp.hint_rank(x.shape, d)
         raise Unknowable("a size of a tensor of unknown rank")
     at = c.rule(x, normalize_dim, d, len(x.shape), "size")
     return x.shape.dims[at] if x.shape.dims else 1
@@ -679,6 +680,8 @@ def squeeze(c: Op, input: Value, dim: Value = None) -> Value:
         return c.result(x, Shape(d for d in shape.dims if d != 1), x.dtype)
     dims = c.ints(dim, "dim")
     if shape.prefix and any(d >= 0 for d in dims):
+        for k in dims:
+            c.interp.hint_rank(shape, k, squeezed=True)
         raise Unknowable("squeeze() of a tensor of unknown rank")
     at = {normalize_dim(d, len(shape), "squeeze") if not shape.prefix else len(shape) + d for d in dims}
     out: list[Dim] = []
