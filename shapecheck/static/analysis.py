@@ -340,24 +340,26 @@ def infer_inputs(interp: Interpreter, callee: Value, params: list[ast.arg]) -> l
         position = sum(1 for v in out if isinstance(v, Tensor))
         out.append(value if evidence is None else from_evidence(evidence, position))
         tried.append([out[-1]] if evidence is None else [*candidates(evidence, position)] or [out[-1]])
-    return _likeliest(interp, callee, tried) if any(len(c) > 1 for c in tried) else out
+    return _likeliest(interp, callee, tried, out) if any(len(c) > 1 for c in tried) else out
 
 
 _MAX_TRIALS: Final = 27
 """The most combinations of candidate input shapes followed to choose one."""
 
 
-def _likeliest(interp: Interpreter, callee: Value, tried: list[list[Value]]) -> list[Value]:
+def _likeliest(interp: Interpreter, callee: Value, tried: list[list[Value]], default: list[Value]) -> list[Value]:
     """Of the candidate inputs, the combination the forward runs on (no finding) and follows furthest;
-    when it fails on all of them, one where it fails on sizes rather than on a rank (the rank guessed
-    wrong), followed furthest before failing."""
+    when it fails on all of them, one where it fails on sizes rather than on a rank, followed furthest
+    before failing; ``default`` (ranks unknown) when it fails on a rank with each (the ranks tried may
+    all be wrong)."""
     best: tuple[tuple[bool, bool, int, int], list[Value]] | None = None
     for combination in itertools.islice(itertools.product(*tried), _MAX_TRIALS):
         score = _trial(interp, callee, list(combination))
         if best is None or score > best[0]:
             best = (score, list(combination))
     assert best is not None
-    return best[1]
+    (runs, sizes, _, _), inputs = best
+    return inputs if runs or sizes else default
 
 
 def _trial(interp: Interpreter, callee: Value, inputs: list[Value]) -> tuple[bool, bool, int, int]:

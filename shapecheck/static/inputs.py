@@ -85,6 +85,8 @@ def from_evidence(evidence: Evidence, position: int) -> Tensor:
     if layer is not None:
         shape = _from_layer(layer, sym)
         if shape is not None:
+            if evidence.rank is not None and shape.shape.prefix and len(shape.shape) <= evidence.rank:
+                return _with_tail(_from_rank(evidence.rank, sym), shape.shape.dims)
             if evidence.rank is not None and shape.shape.rank is not None and shape.shape.rank != evidence.rank:
                 return _from_rank(evidence.rank, sym)
             return shape
@@ -101,7 +103,7 @@ def candidates(evidence: Evidence, position: int) -> list[Tensor]:
     """The shapes to try for a parameter whose rank the probe left open but hinted at (the forward reads
     ``x.size(1)`` or squeezes dim 1 before a layer fixes the rank): each rank from the least the hints
     allow, with canonical names, the first layer's trailing sizes, and 1 where the forward squeezes."""
-    if evidence.rank is not None or not evidence.least_rank:
+    if evidence.rank is not None or evidence.least_rank < 2 and not evidence.squeezed:
         return []
     suffix = "" if position == 0 else str(position + 1)
     known = layer_input(evidence.layer) if evidence.layer is not None else Shape.unknown()
@@ -128,6 +130,15 @@ def layer_input(layer: Layer) -> Shape:
 
 
 _NAMES: Final[dict[int, Sequence[str]]] = {1: ("T",), 2: ("B", "T"), 3: ("B", "T", "C"), 4: ("B", "C", "H", "W"), 5: ("B", "C", "D", "H", "W")}
+
+
+def _with_tail(tensor: Tensor, tail: Sequence[Dim]) -> Tensor:
+    """``tensor`` (of canonical names) with its last dims the sizes a layer fixes (``(B, T, C)``, ``(64,)``: ``(B, T, 64)``)."""
+    if tensor.shape.prefix or not tail:
+        return tensor
+    dims = list(tensor.shape.dims)
+    dims[len(dims) - len(tail):] = tail
+    return Tensor(Shape(dims))
 
 
 def _from_rank(rank: int, sym: object) -> Tensor:

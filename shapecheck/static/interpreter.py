@@ -667,6 +667,11 @@ class Interpreter:
             elif isinstance(obj, Container) and _hashable(key):
                 obj.touch()
                 obj.items = [(n, value if n == str(key) else v) for n, v in obj.items]
+            elif isinstance(obj, Tensor) and isinstance(value, Tensor):
+                from shapecheck.static import tensor_ops
+
+                tensor = obj
+                self.run_op("tensor.__setitem__", target, lambda c: tensor_ops.setitem(c, tensor, key, value))
         elif isinstance(target, ast.Starred):
             self.assign(target.value, value, scope)
 

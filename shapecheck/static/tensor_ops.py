@@ -25,7 +25,7 @@ from shapecheck.shape import Shape
 from shapecheck.static.registry import Op, Unknowable, function, method
 from shapecheck.static.values import ListValue, Number, Tensor, Unknown, Value
 
-__all__ = ["binary", "compare", "index"]
+__all__ = ["binary", "compare", "index", "setitem"]
 
 F: Final = "torch.nn.functional."
 
@@ -1053,6 +1053,25 @@ def index(c: Op, x: Tensor, key: Value) -> Value:
 
     shape = c.rule(x, index_shape, x.shape, parts, at_least, require)
     return c.result(x, shape, x.dtype)
+
+
+def setitem(c: Op, x: Tensor, key: Value, value: Value) -> Value:
+    """``x[key] = value``: the value broadcasts to the indexed part (torch copies it with ``expand``):
+    each of its dims, aligned from the right, is 1 or the part's."""
+    part = index(c, x, key)
+    if not isinstance(value, Tensor) or not isinstance(part, Tensor) or value.shape.prefix or part.shape.prefix:
+        return x
+    target, have = part.shape.dims, value.shape.dims
+    message = "setting a slice: the value of shape {} does not broadcast to the indexed part {}"
+    if len(have) > len(target) and any(d != 1 for d in have[: len(have) - len(target)]):
+        c.fail(message.format(value.shape, part.shape), value, kind="broadcast")
+    for i in range(1, min(len(have), len(target)) + 1):
+        d, want = have[-i], target[-i]
+        if d == 1 or d == want or is_unknown(d) or is_unknown(want):
+            continue
+        if isinstance(d, int) or c.solver.implied(d, 2):
+            c.rule(value, c.solver.equal, d, want, message, value.shape, part.shape, index=-i, kind="broadcast")
+    return x
 
 
 # -- more of what real models call (measured with bench/gap_tally.py) ------------------------------
