@@ -744,6 +744,10 @@ def _call_external(interp: Interpreter, name: str, args: list[Value], kwargs: di
         return interp.call(factory, [], {}, node) if factory is not None else Unknown("a field without a default")
     if name in ("collections.OrderedDict", "typing.OrderedDict", "OrderedDict"):
         return _dict_of(interp, args, kwargs, node)
+    cls = name.rsplit(".", 1)[-1]
+    if name.startswith("torch.nn.") and cls[:1].isupper():  # a torch module the op table lacks: its parameters are not known either
+        interp.gap(node, f"unknown call {short(name)}()")
+        return Opaque(cls, f"{cls}() not followed", getattr(node, "lineno", 0))
     return interp.unknown(node, f"unknown call {short(name)}()")
 
 
