@@ -24,14 +24,13 @@ from tests.corpus.edits import CORPUS, expression, source
 torch = pytest.importorskip("torch")
 harness = pytest.importorskip("tests.corpus.harness")
 
-NOT_COUNTED = {"Transformer(nhid=256)": "torch.nn.Transformer is not followed (its parameters are not known)"}
+NOT_COUNTED: dict[str, str] = {}
 NOT_IMPORTED = {
     "ViT(": "q, k, v = map(lambda t: rearrange(...), qkv) is not followed with the live modules",
     "SimpleViT(": "q, k, v = map(lambda t: rearrange(...), qkv) is not followed with the live modules",
     "MobileViT(": "einops layers (Rearrange) as live modules are not mapped",
     "MLPMixer(": "einops layers (Rearrange, Reduce) as live modules are not mapped",
     "SimpleLSTM(": "from_torch takes no tuple of tensors ((h, c)) as one argument",
-    "Transformer(nhid=256)": "torch.nn.Transformer (TransformerDecoderLayer on two inputs) is not followed",
     "ModifiedResNet(": "range() of sizes not known in AttentionPool2d, and torch.fx cannot trace it",
 }
 

@@ -191,6 +191,10 @@ class Interpreter:
         """The call that built each layer and the function it ran in (kept with the layer, so the id stays its own)."""
         self.probe: dict[int, Evidence] | None = None
         """While a forward is probed: the evidence on each parameter, by the id of its shape."""
+        self.prelude: SourceFile | None = None
+        """The ``torch.nn`` modules written as source (``static.prelude``), once read."""
+        self.caller: tuple[dict[int, Finding], ast.stmt] | None = None
+        """While in the prelude: the findings of the file that called into it, and the statement that did."""
         self.file = SourceFile(path, source, self.tree, self.module_scope, self.findings, self.shapes)
         self.files: dict[int, SourceFile] = {id(self.module_scope): self.file}
         """The files read (this one, and those :meth:`load` adds), by the id of their module scope."""
@@ -225,15 +229,18 @@ class Interpreter:
     @contextmanager
     def entering(self, file: SourceFile) -> Iterator[None]:
         """Evaluate in ``file``: locations, findings and shapes are that file's until the block ends."""
-        outer = self.file
+        outer, caller = self.file, self.caller
         if file is outer:
             yield
             return
+        if file is self.prelude and caller is None and self.statement is not None:
+            self.caller = (self.findings, self.statement)
         self._switch(file)
         try:
             yield
         finally:
             self._switch(outer)
+            self.caller = caller
 
     def _switch(self, file: SourceFile) -> None:
         self.file = file
@@ -260,9 +267,14 @@ class Interpreter:
         """Record ``finding``; one per line, preferring one that holds for every input size."""
         if self.quiet:
             return
-        old = self.findings.get(finding.line)
+        findings = self.findings
+        if self.caller is not None and self.file is self.prelude:  # torch's own module fails: at the user's call
+            findings, stmt = self.caller
+            notes = tuple(_DEFINED.sub(" (inside torch.nn)", note) for note in finding.notes)
+            finding = Finding(stmt.lineno, stmt.col_offset, finding.message, notes, error=finding.error)
+        old = findings.get(finding.line)
         if old is None or _general(finding) and not _general(old):
-            self.findings[finding.line] = finding
+            findings[finding.line] = finding
 
     def gap(self, node: ast.AST | int, reason: str, path: str = "") -> None:
         """Record that tracking was lost at ``node`` (a node or a line of ``path``, by default the current file) for ``reason``."""
@@ -1256,6 +1268,9 @@ class Interpreter:
         if header is not None and at is not None and at != line:
             header += f", defined at line {at}"
         self.report(finding_of(err, line, column, end, header, at))
+
+
+_DEFINED: Final = re.compile(r", defined at line \d+$")
 
 
 def _blamed(pin: Pin, failure: Finding) -> Finding:

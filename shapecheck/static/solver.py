@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from shapecheck.checker import Checker, _holds_when, _text
-from shapecheck.dims import Dim, Symbol, as_dim, content, evaluate, is_nondecreasing, is_unknown, least_value, substitute, symbols_of, unknown
+from shapecheck.dims import Dim, Expr, Floor, Symbol, as_dim, content, evaluate, is_nondecreasing, is_unknown, least_value, substitute, symbols_of, unknown
 from shapecheck.errors import RuleError
 
 __all__ = ["Pin", "Solver", "never_equal"]
@@ -50,6 +50,11 @@ def never_equal(a: Dim, b: Dim, lower: dict[str, int]) -> str | None:
     g = content(d)
     if g > 1 and d.const % g:
         return f"{_without_const(d)} is a multiple of {g}, {-d.const} is not"
+    cancelled = _cancelled(a, b, lower)
+    if cancelled is not None:
+        why = never_equal(*cancelled, lower)
+        if why is not None:
+            return f"{why} (both sides divided by their common factor, at least 1)"
     zeros = _periodic_zeros(d, lower)
     if zeros is not None and not zeros:
         return f"{a} - ({b}) is linear in {next(iter(symbols_of(d)))} plus a periodic part, and zero for no size"
@@ -59,6 +64,38 @@ def never_equal(a: Dim, b: Dim, lower: dict[str, int]) -> str | None:
     if is_nondecreasing(-d, least) and evaluate(-d, least) > 0:
         return f"{a} < {b} for every input size (at the least sizes {_sizes(least)}, {evaluate(a, least)} < {evaluate(b, least)}, and the gap only grows)"
     return None
+
+
+def _cancelled(a: Dim, b: Dim, lower: dict[str, int]) -> tuple[Dim, Dim] | None:
+    """``a`` and ``b``, two products of sizes, without the factors they share when those are at least 1
+    for every size allowed (``(H//16)*(W//16)`` and ``(H//8)*(W//16)``: ``H//16`` and ``H//8``)."""
+    if isinstance(a, int) or isinstance(b, int) or len(a.terms) != 1 or len(b.terms) != 1 or a.const or b.const:
+        return None
+    (mono_a, coeff_a), (mono_b, coeff_b) = a.terms[0], b.terms[0]
+    rest_a, rest_b = list(mono_a), list(mono_b)
+    common = []
+    for atom in mono_a:
+        if atom in rest_b:
+            rest_b.remove(atom)
+            common.append(atom)
+    least = {s.name: lower.get(s.name, 1) for s in symbols_of(a) | symbols_of(b)}
+    factors = [_atom(atom) for atom in common]
+    if not factors or not all(is_nondecreasing(f, least) and evaluate(f, least) >= 1 for f in factors):
+        return None
+    for atom in common:
+        rest_a.remove(atom)
+    return _product(coeff_a, rest_a), _product(coeff_b, rest_b)
+
+
+def _atom(atom: Symbol | Floor) -> Dim:
+    return Expr((((atom,), 1),), 0)
+
+
+def _product(coeff: int, atoms: Sequence[Symbol | Floor]) -> Dim:
+    out: Dim = coeff
+    for atom in atoms:
+        out = out * _atom(atom)
+    return out
 
 
 def _without_const(d: Dim) -> Dim:
