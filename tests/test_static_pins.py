@@ -146,7 +146,7 @@ def test_a_broadcast_only_a_size_1_allows_then_a_failure_is_reported_at_the_broa
     add = line_of(RESIDUAL, "return x + self.conv(x)")
     found = report(RESIDUAL).findings
     assert [f.line for f in found] == [add]
-    assert "broadcast only where H - 2 == 1" in found[0].notes[0]
+    assert "it holds only where H - 2 == 1" in found[0].notes[0]
     assert not any(torch_runs(RESIDUAL, (1, 3, h, w)) for h, w in itertools.product(range(1, 12), (3, 7)))
 
 

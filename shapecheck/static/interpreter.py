@@ -336,6 +336,7 @@ class Interpreter:
 
     def exec_stmt(self, stmt: ast.stmt, scope: Scope) -> None:
         self.tick()
+        self.solver.line = stmt.lineno
         outer, self.statement = self.statement, stmt
         try:
             handler = _STATEMENTS.get(type(stmt))
@@ -1276,7 +1277,7 @@ _DEFINED: Final = re.compile(r", defined at line \d+$")
 def _blamed(pin: Pin, failure: Finding) -> Finding:
     """A failure that only the sizes a broadcast lets through reach, reported at that broadcast: torch
     fails there for every other size."""
-    notes = (f"they broadcast only where {pin.why}; for those sizes line {failure.line} fails: {failure.message}", *failure.notes)
+    notes = (f"it holds only where {pin.why}; for those sizes line {failure.line} fails: {failure.message}", *failure.notes)
     return Finding(pin.line, 0, pin.problem, notes, error=failure.error)
 
 

@@ -127,11 +127,15 @@ class Solver(Checker):
     """A :class:`Checker` for sizes the source leaves free: an equality that some sizes satisfy is
     recorded as a condition on the input (``equations``), one that none satisfies is an error."""
 
-    __slots__ = ("equations", "assumptions", "pins", "blame")
+    __slots__ = ("equations", "assumptions", "pins", "blame", "line", "written")
 
     def __init__(self) -> None:
         super().__init__()
         self.equations: dict[object, tuple[Dim, Dim]] = {}
+        self.line = 0
+        """The line of the statement being checked (the interpreter sets it)."""
+        self.written: dict[object, tuple[int, str]] = {}
+        """Where each equation was required, and the check's problem should it fail."""
         self.assumptions: list[str] = []
         """Asserted conditions the interpreter cannot decide (``t <= self.block_size``), as written."""
         self.pins: dict[object, Pin] = {}
@@ -176,6 +180,24 @@ class Solver(Checker):
         return None
 
     def at_least(self, d: Dim, bound: int, what: str, *args: object, index: int | None = None, fixes: Sequence[str] = ()) -> None:
+        before = dict(self.lower)
+        self._at_least(d, bound, what, *args, index=index, fixes=fixes)
+        if self.lower != before:
+            self._recheck(_text(what, args), d, bound, index)
+
+    def _recheck(self, problem: str, d: Dim, bound: int, index: int | None) -> None:
+        """Raised lower bounds may leave an equation required earlier no size: no input runs, and torch
+        fails at that equation's line for every size but those the new bound rules out."""
+        for key, (a, b) in self.equations.items():
+            why = never_equal(a, b, self.lower)
+            if why is not None:
+                line, text = self.written.get(key, (0, ""))
+                if line:
+                    self.blame = Pin(a - b, (), f"{a} == {b}", line, text)
+                never = f"{a} == {b} (line {line}) holds only for sizes this rules out: {why}"
+                raise RuleError(problem, expected=f">= {bound}", actual=d, index=index, never=never, kind="size")
+
+    def _at_least(self, d: Dim, bound: int, what: str, *args: object, index: int | None = None, fixes: Sequence[str] = ()) -> None:
         self.blame = None
         cases = self._cases([d])
         if cases and cases[0][1]:
@@ -212,6 +234,7 @@ class Solver(Checker):
                 self._pin_solutions([(actual - expected, 0)], f"{actual} == {expected}")
             key = (_key(actual), _key(expected))
             self.equations.setdefault(key, (actual, expected))
+            self.written.setdefault(key, (self.line, _text(what, args)))
             return
         raise RuleError(
             _text(what, args),
