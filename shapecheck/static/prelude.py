@@ -47,20 +47,11 @@ class Transformer(nn.Module):
                  dropout=0.1, activation="relu", custom_encoder=None, custom_decoder=None, layer_norm_eps=1e-5,
                  batch_first=False, norm_first=False, bias=True, device=None, dtype=None):
         super().__init__()
-        if custom_encoder is not None:
-            self.encoder = custom_encoder
-        else:
-            encoder_layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, activation,
-                                                       layer_norm_eps, batch_first, norm_first, bias)
-            encoder_norm = nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-            self.encoder = nn.TransformerEncoder(encoder_layer, num_encoder_layers, encoder_norm)
-        if custom_decoder is not None:
-            self.decoder = custom_decoder
-        else:
-            decoder_layer = nn.TransformerDecoderLayer(d_model, nhead, dim_feedforward, dropout, activation,
-                                                       layer_norm_eps, batch_first, norm_first, bias)
-            decoder_norm = nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-            self.decoder = TransformerDecoder(decoder_layer, num_decoder_layers, decoder_norm)
+        block = (d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first, bias)
+        self.encoder = custom_encoder if custom_encoder is not None else nn.TransformerEncoder(
+            nn.TransformerEncoderLayer(*block), num_encoder_layers, nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias))
+        self.decoder = custom_decoder if custom_decoder is not None else TransformerDecoder(
+            nn.TransformerDecoderLayer(*block), num_decoder_layers, nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias))
         self.d_model = d_model
         self.nhead = nhead
         self.batch_first = batch_first
