@@ -113,6 +113,26 @@ def test():
 """
 
 
+HALVES = """\
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.pre = nn.Conv2d(4, 4, 1)
+        self.conv = nn.Conv2d(8, 8, 3)
+
+    def forward(self, x):
+        x = self.pre(x)
+        a = x.flatten(2)
+        b = x[:, :, ::2].flatten(2)
+        y = torch.cat([a, b], dim=1)
+        return self.conv(y.view(y.size(0), 8, x.size(2), x.size(3)))
+"""
+
+
 def report(source: str) -> FileReport:
     return analyze_source(source, "model.py")
 
@@ -166,6 +186,13 @@ def test_an_equality_with_one_solution_pins_the_size_for_later_checks() -> None:
     fixed = HEADS.replace("k.view(B, T, C // 4, 4)", "k.view(B, T, 4, C // 4)")
     assert lines(fixed) == []
     assert torch_runs(fixed, (2, 5, 64))
+
+
+def test_an_equality_a_later_bound_leaves_no_size_is_reported_where_it_was_required() -> None:
+    """``cat`` of ``H*W`` and ``((H+1)//2)*W`` positions holds only for ``H == 1``; the 3x3 conv after it
+    needs ``H >= 3``: no size runs, torch fails at the ``cat`` for every height but 1."""
+    assert lines(HALVES) == [line_of(HALVES, "torch.cat")]
+    assert not any(torch_runs(HALVES, (1, 4, h, w)) for h, w in itertools.product(range(1, 8), (1, 3, 6)))
 
 
 def test_a_forward_that_squeezes_its_input_is_checked_on_the_rank_it_runs_on() -> None:
