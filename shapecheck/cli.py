@@ -248,12 +248,14 @@ def _static_summary(args: argparse.Namespace, bindings: dict[str, int]) -> int:
             model = build_model(source, path, name, inputs)
         except ModelError as err:
             print(f"shapecheck summary: {err}", file=sys.stderr)
+            if err.params is not None:
+                print(f"Total params: {err.params:,} (counted from the constructor; the forward was not followed)")
             status = 1
             continue
         if model.input_shape.prefix:
             raise UsageError(f"{name}: its input {model.input_shape} has a rank its first layer leaves open: give the shape with --input, e.g. --input B {' '.join(map(str, model.input_shape.dims)) or 'C'}")
         symbols = {s.name for d in model.input_shape for s in symbols_of(d)}
-        print(shapecheck.summary(model, args.depth, **{k: v for k, v in bindings.items() if k in symbols}))  # type: ignore[arg-type]
+        print(shapecheck.summary(model, args.depth, **{k: v for k, v in bindings.items() if k in symbols}))
     return status
 
 

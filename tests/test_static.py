@@ -591,9 +591,9 @@ def test_a_tuple_of_tensors_where_torch_needs_a_tensor_is_found() -> None:
     assert report.models[0].output.endswith("(B, T, 2))")
 
 
-def test_a_broadcast_that_holds_only_if_a_size_is_1_is_said_not_checked() -> None:
+def test_a_broadcast_that_holds_only_if_a_size_is_1_is_an_input_condition() -> None:
     """``x - x.mean(dim=1)`` (no keepdim) pairs the 8 channels with the batch ``B``: torch accepts it for
-    ``B`` 1 or 8 only, which no input condition can say; the model is reported as checked in part."""
+    ``B`` 1 or 8 only, the model's input condition; the result has the 8 channels."""
     source = """\
         import torch.nn as nn
 
@@ -610,6 +610,8 @@ def test_a_broadcast_that_holds_only_if_a_size_is_1_is_said_not_checked() -> Non
     report = analyze_source(textwrap.dedent(source), "model.py")
     assert report.findings == []
     [model] = report.models
-    assert [str(gap) for gap in model.gaps] == ["line 11: '-': dim -3 is 8 in one and B in the other: they broadcast only if equal or one is 1 (not checked)"]
+    assert model.complete
+    assert model.conditions == ["H >= 3", "W >= 3", "B == 8 or B == 1"]
+    assert model.output == "(B, 8, H - 2, W - 2)"
     assert findings(source.replace("x.mean(dim=1)", "x.mean(dim=1, keepdim=True)")) == []
     assert analyze_source(textwrap.dedent(source.replace("x.mean(dim=1)", "x.mean(dim=1, keepdim=True)")), "model.py").models[0].complete

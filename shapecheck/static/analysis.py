@@ -17,6 +17,7 @@ What was followed, and where tracking was lost, is reported per model (``ModelRe
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from typing import Final
 
 from shapecheck.dims import DimLike, as_dim
 from shapecheck.shape import Shape
-from shapecheck.static.inputs import Evidence, annotated_tensor, from_evidence
+from shapecheck.static.inputs import Evidence, annotated_tensor, candidates, from_evidence
 from shapecheck.static.interpreter import Exhausted, Interpreter
 from shapecheck.static.objects import instantiate
 from shapecheck.static.report import FileReport, ModelReport
@@ -333,12 +334,48 @@ def infer_inputs(interp: Interpreter, callee: Value, params: list[ast.arg]) -> l
         interp.probe = None
         interp.tracer, interp.gaps, interp.checked, interp.steps = saved
     out: list[Value] = []
+    tried: list[list[Value]] = []
     for value in inputs:
-        if isinstance(value, Tensor) and id(value.shape) in probes:
-            out.append(from_evidence(probes[id(value.shape)], sum(1 for v in out if isinstance(v, Tensor))))
-        else:
-            out.append(value)
-    return out
+        evidence = probes.get(id(value.shape)) if isinstance(value, Tensor) else None
+        position = sum(1 for v in out if isinstance(v, Tensor))
+        out.append(value if evidence is None else from_evidence(evidence, position))
+        tried.append([out[-1]] if evidence is None else [*candidates(evidence, position)] or [out[-1]])
+    return _likeliest(interp, callee, tried, out) if any(len(c) > 1 for c in tried) else out
+
+
+_MAX_TRIALS: Final = 27
+"""The most combinations of candidate input shapes followed to choose one."""
+
+
+def _likeliest(interp: Interpreter, callee: Value, tried: list[list[Value]], default: list[Value]) -> list[Value]:
+    """Of the candidate inputs, the combination the forward runs on (no finding) and follows furthest;
+    when it fails on all of them, one where it fails on sizes rather than on a rank, followed furthest
+    before failing; ``default`` (ranks unknown) when it fails on a rank with each (the ranks tried may
+    all be wrong)."""
+    best: tuple[tuple[bool, bool, int, int], list[Value]] | None = None
+    for combination in itertools.islice(itertools.product(*tried), _MAX_TRIALS):
+        score = _trial(interp, callee, list(combination))
+        if best is None or score > best[0]:
+            best = (score, list(combination))
+    assert best is not None
+    (runs, sizes, _, _), inputs = best
+    return inputs if runs or sizes else default
+
+
+def _trial(interp: Interpreter, callee: Value, inputs: list[Value]) -> tuple[bool, bool, int, int]:
+    """How far ``callee`` follows ``inputs``: (no finding, no finding on a rank, steps checked, minus
+    gaps); nothing is reported."""
+    saved = (interp.tracer, interp.gaps, interp.checked, interp.steps, interp.findings)
+    interp.tracer, interp.gaps, interp.checked, interp.steps, interp.findings = interp.new_tracer(), [], 0, 0, {}
+    try:
+        _undone(interp, callee, inputs)
+    except (Exhausted, RecursionError):
+        pass
+    finally:
+        ranks = any(f.error is not None and f.error.kind == "rank" for f in interp.findings.values())
+        score = (not interp.findings, not ranks, interp.checked, -len(interp.gaps))
+        interp.tracer, interp.gaps, interp.checked, interp.steps, interp.findings = saved
+    return score
 
 
 def _undone(interp: Interpreter, callee: Value, inputs: list[Value]) -> Value:

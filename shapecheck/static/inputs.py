@@ -20,7 +20,7 @@ from shapecheck.nn.module import Module as Layer
 from shapecheck.shape import Shape
 from shapecheck.static.values import External, Tensor, Value
 
-__all__ = ["Evidence", "annotated_tensor", "from_evidence"]
+__all__ = ["Evidence", "annotated_tensor", "candidates", "from_evidence", "layer_input"]
 
 _SPATIAL: Final = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
@@ -52,13 +52,18 @@ def annotated_tensor(annotation: ast.expr | None, lookup: object) -> Tensor | No
 
 
 class Evidence:
-    """What the probe learned of one parameter: the first layer applied to it, or the rank its size unpacks to."""
+    """What the probe learned of one parameter: the first layer applied to it, the rank its size unpacks
+    to, or (hints) the dims the forward reads or squeezes by index."""
 
-    __slots__ = ("layer", "rank")
+    __slots__ = ("layer", "rank", "least_rank", "squeezed")
 
     def __init__(self) -> None:
         self.layer: Layer | None = None
         self.rank: int | None = None
+        self.least_rank = 0
+        """One more than the highest dim read by index (``x.size(1)``, ``x.shape[2]``, ``x.squeeze(1)``)."""
+        self.squeezed: set[int] = set()
+        """Dims squeezed by index: the forward takes them to be 1."""
 
     @property
     def decided(self) -> bool:
@@ -80,6 +85,8 @@ def from_evidence(evidence: Evidence, position: int) -> Tensor:
     if layer is not None:
         shape = _from_layer(layer, sym)
         if shape is not None:
+            if evidence.rank is not None and shape.shape.prefix and len(shape.shape) <= evidence.rank:
+                return _with_tail(_from_rank(evidence.rank, sym), shape.shape.dims)
             if evidence.rank is not None and shape.shape.rank is not None and shape.shape.rank != evidence.rank:
                 return _from_rank(evidence.rank, sym)
             return shape
@@ -88,9 +95,54 @@ def from_evidence(evidence: Evidence, position: int) -> Tensor:
     return Tensor(Shape.unknown())
 
 
+_CANDIDATE_RANKS: Final = 3
+"""Ranks tried for a parameter whose rank only hints give: the least they allow and the next ones."""
+
+
+def candidates(evidence: Evidence, position: int) -> list[Tensor]:
+    """The shapes to try for a parameter whose rank the probe left open but hinted at (the forward reads
+    ``x.size(1)`` or squeezes dim 1 before a layer fixes the rank): each rank from the least the hints
+    allow, with canonical names, the first layer's trailing sizes, and 1 where the forward squeezes."""
+    if evidence.rank is not None or evidence.least_rank < 2 and not evidence.squeezed:
+        return []
+    suffix = "" if position == 0 else str(position + 1)
+    known = layer_input(evidence.layer) if evidence.layer is not None else Shape.unknown()
+    if not known.prefix:
+        return []
+    tail = list(known.dims)
+    out = []
+    least = max(evidence.least_rank, len(tail) + 1)
+    for rank in range(least, min(least + _CANDIDATE_RANKS, max(_NAMES) + 1)):
+        dims: list[Dim] = [as_dim(n if n == "B" else n + suffix) for n in _NAMES[rank]]
+        dims[rank - len(tail):] = tail
+        if any(i >= rank - len(tail) and dims[i] != 1 for i in evidence.squeezed):
+            continue  # a squeeze of a size the first layer fixes
+        for i in evidence.squeezed:
+            dims[i] = 1
+        out.append(Tensor(Shape(dims)))
+    return out
+
+
+def layer_input(layer: Layer) -> Shape:
+    """The input a layer implies (``Linear(40)``: ``(..., 40)``), unknown when it implies none."""
+    tensor = _from_layer(layer, as_dim)
+    return tensor.shape if tensor is not None else Shape.unknown()
+
+
+_NAMES: Final[dict[int, Sequence[str]]] = {1: ("T",), 2: ("B", "T"), 3: ("B", "T", "C"), 4: ("B", "C", "H", "W"), 5: ("B", "C", "D", "H", "W")}
+
+
+def _with_tail(tensor: Tensor, tail: Sequence[Dim]) -> Tensor:
+    """``tensor`` (of canonical names) with its last dims the sizes a layer fixes (``(B, T, C)``, ``(64,)``: ``(B, T, 64)``)."""
+    if tensor.shape.prefix or not tail:
+        return tensor
+    dims = list(tensor.shape.dims)
+    dims[len(dims) - len(tail):] = tail
+    return Tensor(Shape(dims))
+
+
 def _from_rank(rank: int, sym: object) -> Tensor:
-    names: dict[int, Sequence[str]] = {1: ("T",), 2: ("B", "T"), 3: ("B", "T", "C"), 4: ("B", "C", "H", "W"), 5: ("B", "C", "D", "H", "W")}
-    letters = names.get(rank)
+    letters = _NAMES.get(rank)
     if letters is None or not callable(sym):
         return Tensor(Shape.unknown())
     dtype = "long" if rank <= 2 else "float"

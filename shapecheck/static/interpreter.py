@@ -28,11 +28,11 @@ from shapecheck.errors import RuleError, ShapeError
 from shapecheck.nn.module import Module as Layer
 from shapecheck.shape import Shape
 from shapecheck.static.annotations import check_annotation
-from shapecheck.static.inputs import Evidence
+from shapecheck.static.inputs import Evidence, layer_input
 from shapecheck.static.registry import Op, Unknowable
 from shapecheck.static.report import Finding, Gap, finding_of
 from shapecheck.static.scope import Arm, Break, Continue, Dead, Return, Scope, join, merge_heap
-from shapecheck.static.solver import Solver, never_equal
+from shapecheck.static.solver import Pin, Solver, never_equal
 from shapecheck.static.values import (
     ClassValue,
     Container,
@@ -191,6 +191,10 @@ class Interpreter:
         """The call that built each layer and the function it ran in (kept with the layer, so the id stays its own)."""
         self.probe: dict[int, Evidence] | None = None
         """While a forward is probed: the evidence on each parameter, by the id of its shape."""
+        self.prelude: SourceFile | None = None
+        """The ``torch.nn`` modules written as source (``static.prelude``), once read."""
+        self.caller: tuple[dict[int, Finding], ast.stmt] | None = None
+        """While in the prelude: the findings of the file that called into it, and the statement that did."""
         self.file = SourceFile(path, source, self.tree, self.module_scope, self.findings, self.shapes)
         self.files: dict[int, SourceFile] = {id(self.module_scope): self.file}
         """The files read (this one, and those :meth:`load` adds), by the id of their module scope."""
@@ -225,15 +229,18 @@ class Interpreter:
     @contextmanager
     def entering(self, file: SourceFile) -> Iterator[None]:
         """Evaluate in ``file``: locations, findings and shapes are that file's until the block ends."""
-        outer = self.file
+        outer, caller = self.file, self.caller
         if file is outer:
             yield
             return
+        if file is self.prelude and caller is None and self.statement is not None:
+            self.caller = (self.findings, self.statement)
         self._switch(file)
         try:
             yield
         finally:
             self._switch(outer)
+            self.caller = caller
 
     def _switch(self, file: SourceFile) -> None:
         self.file = file
@@ -260,9 +267,14 @@ class Interpreter:
         """Record ``finding``; one per line, preferring one that holds for every input size."""
         if self.quiet:
             return
-        old = self.findings.get(finding.line)
+        findings = self.findings
+        if self.caller is not None and self.file is self.prelude:  # torch's own module fails: at the user's call
+            findings, stmt = self.caller
+            notes = tuple(_DEFINED.sub(" (inside torch.nn)", note) for note in finding.notes)
+            finding = Finding(stmt.lineno, stmt.col_offset, finding.message, notes, error=finding.error)
+        old = findings.get(finding.line)
         if old is None or _general(finding) and not _general(old):
-            self.findings[finding.line] = finding
+            findings[finding.line] = finding
 
     def gap(self, node: ast.AST | int, reason: str, path: str = "") -> None:
         """Record that tracking was lost at ``node`` (a node or a line of ``path``, by default the current file) for ``reason``."""
@@ -297,6 +309,14 @@ class Interpreter:
         finally:
             self.quiet -= on
 
+    def hint_rank(self, shape: Shape, index: int, squeezed: bool = False) -> None:
+        """While probing: the forward reads (or squeezes) dim ``index`` of a parameter of unknown rank."""
+        evidence = self.probe.get(id(shape)) if self.probe is not None else None
+        if evidence is not None and index >= 0:
+            evidence.least_rank = max(evidence.least_rank, index + 1)
+            if squeezed:
+                evidence.squeezed.add(index)
+
     @property
     def solver(self) -> Solver:
         """The checker of the current model: every tracer the interpreter makes has a :class:`Solver`."""
@@ -316,6 +336,7 @@ class Interpreter:
 
     def exec_stmt(self, stmt: ast.stmt, scope: Scope) -> None:
         self.tick()
+        self.solver.line = stmt.lineno
         outer, self.statement = self.statement, stmt
         try:
             handler = _STATEMENTS.get(type(stmt))
@@ -391,7 +412,7 @@ class Interpreter:
             scope.vars = dict(before_vars)
             ended = False
             try:
-                with self.silenced(shape_dependent):
+                with self.silenced(shape_dependent), self.solver.branch():
                     self.exec_block(arm, scope)
             except Return as ret:
                 self.frame_returns().append(ret.value)
@@ -659,6 +680,11 @@ class Interpreter:
             elif isinstance(obj, Container) and _hashable(key):
                 obj.touch()
                 obj.items = [(n, value if n == str(key) else v) for n, v in obj.items]
+            elif isinstance(obj, Tensor) and isinstance(value, Tensor):
+                from shapecheck.static import tensor_ops
+
+                tensor = obj
+                self.run_op("tensor.__setitem__", target, lambda c: tensor_ops.setitem(c, tensor, key, value))
         elif isinstance(target, ast.Starred):
             self.assign(target.value, value, scope)
 
@@ -853,18 +879,14 @@ class Interpreter:
 
     def _compare_dims(self, op: ast.cmpop, left: Value, right: Value) -> Value:
         """A comparison of sizes: decided when it holds (or fails) for every size, else unknown."""
-        from shapecheck.static.solver import never_equal
-
         if not isinstance(left, (int, Expr)) or not isinstance(right, (int, Expr)) or isinstance(left, bool) or isinstance(right, bool):
             return Unknown("a comparison of values of different kinds")
         if is_unknown(left) or is_unknown(right):
             return Unknown("a comparison of sizes not known", True)
-        lower = self.solver.lower
         if isinstance(op, (ast.Eq, ast.NotEq)):
-            if left == right:
-                return isinstance(op, ast.Eq)
-            if never_equal(left, right, lower) is not None:
-                return isinstance(op, ast.NotEq)
+            equal = self.solver.decide_equal(left, right)
+            if equal is not None:
+                return equal == isinstance(op, ast.Eq)
             return Unknown("a comparison of sizes", True, relation=(left, "==" if isinstance(op, ast.Eq) else "!=", right))
         return Unknown("a comparison of sizes", True)
 
@@ -876,8 +898,10 @@ class Interpreter:
         if truth is False:
             return self.eval(node.orelse, scope)
         with self.silenced(_shape_dependent(test)):
-            a = self.eval(node.body, scope)
-            b = self.eval(node.orelse, scope)
+            with self.solver.branch():
+                a = self.eval(node.body, scope)
+            with self.solver.branch():
+                b = self.eval(node.orelse, scope)
         return join(a, b, f"differs between the arms of the conditional at line {node.lineno}")
 
     def _subscript(self, node: ast.Subscript, scope: Scope) -> Value:
@@ -1180,10 +1204,9 @@ class Interpreter:
         from shapecheck.nn.outputs import TupleModule
 
         tracer = self.tracer
-        if self.probe is not None:
-            evidence = self.probe.get(id(x.shape))
-            if evidence is not None and evidence.layer is None:
-                evidence.layer = layer
+        evidence = self.probe.get(id(x.shape)) if self.probe is not None else None
+        if evidence is not None and evidence.layer is None:
+            evidence.layer = layer
         try:
             if isinstance(layer, TupleModule):
                 options = {**layer.options, **{k: v for k, v in (extra or {}).items() if k in layer.options and isinstance(v, bool)}}
@@ -1204,6 +1227,8 @@ class Interpreter:
         except ShapeError as err:
             self.report_error(err, node, attribute)
             raise Failed() from None
+        if evidence is not None and self.probe is not None and y.prefix and len(y.dims) == len((x.shape if x.shape.dims else layer_input(layer)).dims):
+            self.probe[id(y)] = evidence  # the same leading dims: hints on y are hints on x
         self.checked += 1
         return Tensor(y, x.dtype if not isinstance(layer, (nn.Embedding,)) else "float")
 
@@ -1235,9 +1260,25 @@ class Interpreter:
         else:
             header = f"in {err.header()}" if err.header() else None
         at = _line_of(err.location)
+        blamed, self.solver.blame = self.solver.blame, None
+        if blamed is not None:
+            self.report(_blamed(blamed, finding_of(err, line, column, end, header, at)))
+            return
+        if line == 0 and at is not None:  # a model called from outside the file (an entry): where the layer is
+            line, column, end = at, 0, (None, None)
         if header is not None and at is not None and at != line:
             header += f", defined at line {at}"
         self.report(finding_of(err, line, column, end, header, at))
+
+
+_DEFINED: Final = re.compile(r", defined at line \d+$")
+
+
+def _blamed(pin: Pin, failure: Finding) -> Finding:
+    """A failure that only the sizes a broadcast lets through reach, reported at that broadcast: torch
+    fails there for every other size."""
+    notes = (f"it holds only where {pin.why}; for those sizes line {failure.line} fails: {failure.message}", *failure.notes)
+    return Finding(pin.line, 0, pin.problem, notes, error=failure.error)
 
 
 def _fit(declared: Shape, actual: Shape, lower: dict[str, int]) -> tuple[str | None, dict[str, int]]:

@@ -203,7 +203,7 @@ def _node_of(interp: Interpreter, layer: Layer | None, path: list[str]) -> tuple
 def call_layer(interp: Interpreter, fn: LayerValue, args: list[Value], kwargs: dict[str, Value], node: ast.AST) -> Value:
     """``layer(x, ...)``: the layer's rule on its input tensor (the query of an attention)."""
     layer = fn.layer
-    if isinstance(layer, (nn.MultiheadAttention, nn.Bilinear)):
+    if isinstance(layer, (nn.MultiheadAttention, nn.Bilinear, nn.TransformerDecoderLayer)):
         from shapecheck.static.multi_input import call_several
 
         several = call_several(interp, fn, args, kwargs, node)
@@ -217,8 +217,6 @@ def call_layer(interp: Interpreter, fn: LayerValue, args: list[Value], kwargs: d
         if not args:
             return interp.unknown(node, f"{fn.torch_name} called without an input")
     x = args[0]
-    if isinstance(layer, nn.TransformerDecoderLayer):
-        return interp.unknown(node, "TransformerDecoderLayer of two inputs (not followed yet)")
     if getattr(layer, "return_indices", False):
         return _with_indices(interp, fn, x, node)
     out = interp.apply_layer(fn, x, node, kwargs)

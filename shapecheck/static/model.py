@@ -16,30 +16,38 @@ from dataclasses import dataclass, field
 from shapecheck.dims import Condition, Dim, DimLike, as_dim
 from shapecheck.shape import Shape
 from shapecheck.static.analysis import prepare, run_forward
-from shapecheck.static.values import ClassValue, Container, FunctionValue, Instance, LayerValue, Opaque, Tensor, Unknown, Value
-from shapecheck.trace import Step
+from shapecheck.static.values import ClassValue, Container, FunctionValue, Instance, LayerValue, Opaque, Tensor, Unknown, Value, resolve
+from shapecheck.nn.module import Module
+from shapecheck.trace import Location, Step
 
-__all__ = ["ModelError", "Node", "StaticModel", "build_model", "model_steps", "parse_call", "static_candidates"]
+__all__ = ["ModelError", "Node", "StaticModel", "build_model", "model_steps", "static_candidates"]
 
 
 class ModelError(ValueError):
-    """The model cannot be built or counted from source alone (the message says what is missing)."""
+    """The model cannot be built or counted from source alone (the message says what is missing);
+    ``params`` are its parameters when the constructor could be followed and the forward not."""
+
+    def __init__(self, message: str, params: int | None = None) -> None:
+        super().__init__(message)
+        self.params = params
 
 
-@dataclass
-class Node:
+@dataclass(eq=False)
+class Node(Module):
     """A module of the tree, for summaries by depth: its class name and its children."""
 
     kind: str
-    parts: list[tuple[str, Node]] = field(default_factory=list)
+    parts: list[tuple[str, Module]] = field(default_factory=list)
+    where: Location | None = None
 
-    def children(self) -> list[tuple[str, Node]]:
+    def children(self) -> list[tuple[str, Module]]:
         return self.parts
 
 
-@dataclass
-class StaticModel:
-    """What ``shapecheck.summary`` and the counters read of a model (see ``count.Checked``)."""
+@dataclass(eq=False)
+class StaticModel(Module):
+    """What ``shapecheck.summary`` and the counters read of a model (see ``count.Checked``): a module
+    whose steps, counts and tree were read from source."""
 
     label: str
     steps: list[Step]
@@ -50,6 +58,7 @@ class StaticModel:
     params: int
     buffers: int
     tree: Node
+    where: Location | None = None
 
     def parameter_count(self) -> int:
         return self.params
@@ -57,61 +66,45 @@ class StaticModel:
     def buffer_count(self) -> int:
         return self.buffers
 
-    def children(self) -> list[tuple[str, Node]]:
+    def children(self) -> list[tuple[str, Module]]:
         return self.tree.children()
 
 
-def parse_call(text: str) -> tuple[str, tuple[object, ...], dict[str, object]]:
-    """``"Net(10, depth=3)"`` -> ``("Net", (10,), {"depth": 3})``; a bare name has no arguments.
-
-    Arguments are Python literals (numbers, strings, tuples, lists, dicts, True/False/None)."""
-    try:
-        node = ast.parse(text.strip(), mode="eval").body
-    except SyntaxError:
-        raise ModelError(f"{text!r} is neither a name nor a call such as Net(10, depth=3)") from None
-    if isinstance(node, ast.Name):
-        return node.id, (), {}
-    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name) or any(k.arg is None for k in node.keywords):
-        raise ModelError(f"{text!r} is neither a name nor a call such as Net(10, depth=3)")
-    try:
-        args = tuple(ast.literal_eval(a) for a in node.args)
-        kwargs = {str(k.arg): ast.literal_eval(k.value) for k in node.keywords}
-    except ValueError:
-        raise ModelError(f"{text!r}: arguments must be literals (numbers, strings, tuples, lists)") from None
-    return node.func.id, args, kwargs
-
-
 def build_model(source: str, path: str, target: str, inputs: Sequence[Sequence[DimLike]] | None = None) -> StaticModel:
-    """The model ``target`` (``Net``, ``Net(10, depth=3)``, ``resnet18()``) of ``source``, run on ``inputs``
-    (shapes of forward's tensor arguments; by default the ones its first layer implies)."""
-    name, args, kwargs = parse_call(target)
+    """The model ``target`` (``Net``, ``Net(10, depth=3)``, ``resnet18()``, ``GPT(GPTConfig(n_head=4))``: an
+    expression of the file's names) of ``source``, run on ``inputs`` (shapes of forward's tensor arguments;
+    by default the ones its first layer implies). A forward that cannot be followed raises ``ModelError``
+    with the parameters counted (``params``) when the constructor could be."""
+    try:
+        node = ast.parse(target.strip(), mode="eval").body
+    except SyntaxError:
+        node = None
+    if not isinstance(node, (ast.Name, ast.Call)):
+        raise ModelError(f"{target!r} is neither a name nor a call such as Net(10, depth=3)")
     try:
         interp = prepare(source, path)
     except ValueError as err:
         raise ModelError(str(err)) from None
-    found, value = interp.module_scope.lookup(name)
-    if not found:
-        raise ModelError(f"{path} defines no {name!r}")
+    head = node.func if isinstance(node, ast.Call) else node
+    if isinstance(head, ast.Name) and not interp.module_scope.lookup(head.id)[0]:
+        raise ModelError(f"{path} defines no {head.id!r}")
+    value = interp.eval(node, interp.module_scope)
     if isinstance(value, (ClassValue, FunctionValue)):
-        value = interp.call_value(value, list(args), dict(kwargs), interp.tree)
-    elif args or kwargs:
-        raise ModelError(f"{name} is not a class or a function: it takes no arguments")
+        value = interp.call_value(value, [], {}, interp.tree)
     if isinstance(value, Unknown):
         raise ModelError(f"{target} cannot be built from source alone: {value.reason}")
     if not isinstance(value, (Instance, LayerValue, Container)):
         raise ModelError(f"{target} is not a model (it gives {type(value).__name__})")
+    params = _count(value, set(), buffers=False)
     interp.tracer = interp.new_tracer()
     given = None if inputs is None else [Tensor(Shape([as_dim(d) if isinstance(d, str) else d for d in dims])) for dims in inputs]
     result, used = run_forward(interp, value, given)
     if interp.findings:
         first = min(interp.findings.values(), key=lambda f: f.line)
-        raise ModelError(f"{path}:{first.line}: {first.message}\n" + "\n".join(f"  {n}" for n in first.notes))
+        raise ModelError(f"{path}:{first.line}: {first.message}\n" + "\n".join(f"  {n}" for n in first.notes), params)
     if not isinstance(result, Tensor) or not used:
         why = interp.gaps[0] if interp.gaps else "its forward does not return a tensor"
-        raise ModelError(f"{target}: the forward could not be followed ({why})")
-    seen: set[int] = set()
-    params = _count(value, seen, buffers=False)
-    buffers = _count(value, set(), buffers=True)
+        raise ModelError(f"{target}: the forward could not be followed ({why})", params)
     solver = interp.solver
     return StaticModel(
         label=target,
@@ -121,7 +114,7 @@ def build_model(source: str, path: str, target: str, inputs: Sequence[Sequence[D
         conditions=solver.describe(),
         requirements=solver.conditions(),
         params=params,
-        buffers=buffers,
+        buffers=_count(value, set(), buffers=True),
         tree=_tree(value),
     )
 
@@ -168,6 +161,7 @@ def model_steps(steps: list[Step]) -> list[Step]:
 
 def _count(value: Value, seen: set[int], buffers: bool) -> int:
     """Elements of the parameters (or buffers) of the module tree under ``value``, each once."""
+    value = resolve(value)
     if id(value) in seen:
         return 0
     seen.add(id(value))
@@ -183,7 +177,7 @@ def _count(value: Value, seen: set[int], buffers: bool) -> int:
     if isinstance(value, Tensor):
         return _numel(value) if value.parameter != buffers else 0
     if isinstance(value, Instance):
-        total = 0
+        total = 0 if value.base is None else _count(value.base, seen, buffers)
         for name, attr in value.attrs.items():
             if isinstance(attr, Tensor):
                 is_buffer = name in value.buffers
@@ -208,6 +202,7 @@ def _numel(tensor: Tensor) -> int:
 
 
 def _tree(value: Value) -> Node:
+    value = resolve(value)
     if isinstance(value, Instance):
         return Node(value.cls.name, [(k, _tree(v)) for k, v in value.attrs.items() if isinstance(v, (Instance, LayerValue, Container))])
     if isinstance(value, Container):

@@ -1,5 +1,5 @@
-"""Layers called on several tensors in a ``forward()``: ``MultiheadAttention(query, key, value)`` and
-``Bilinear(input1, input2)``.
+"""Layers called on several tensors in a ``forward()``: ``MultiheadAttention(query, key, value)``,
+``Bilinear(input1, input2)`` and ``TransformerDecoderLayer(tgt, memory)``.
 
 The arguments are bound as the layer's ``forward`` binds them; the shapes go to the layer's own rule
 (``MultiheadAttention.attend``, ``Bilinear.pair``). An error is located at the call and names the layer
@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Final, TypeVar
 
 from shapecheck import nn
-from shapecheck.errors import RuleError
+from shapecheck.errors import RuleError, ShapeError
+from shapecheck.shape import Shape
 from shapecheck.static.registry import Op, Unknowable
 from shapecheck.static.values import LayerValue, Tensor, Unknown, Value
 
@@ -25,6 +26,7 @@ __all__ = ["call_several"]
 
 _ATTENTION: Final = ("query", "key", "value", "key_padding_mask", "need_weights", "attn_mask", "average_attn_weights", "is_causal")
 _BILINEAR: Final = ("input1", "input2")
+_DECODER: Final = ("tgt", "memory", "tgt_mask", "memory_mask", "tgt_key_padding_mask", "memory_key_padding_mask", "tgt_is_causal", "memory_is_causal")
 
 
 def _bind(names: Sequence[str], args: list[Value], kwargs: dict[str, Value]) -> dict[str, Value] | None:
@@ -52,6 +54,14 @@ def call_several(interp: Interpreter, fn: LayerValue, args: list[Value], kwargs:
             return None
         options = {name: bound.get(name, default) for name, default in layer.options.items()}
         return interp.run_op(fn.torch_name, node, lambda c: _attention(c, fn, query, key, value, options))
+    if isinstance(layer, nn.TransformerDecoderLayer):
+        bound = _bind(_DECODER, args, kwargs)
+        if bound is None or "memory" not in bound:
+            return interp.unknown(node, "TransformerDecoderLayer() arguments not understood")
+        tgt, memory = bound["tgt"], bound["memory"]
+        if isinstance(tgt, Unknown):
+            return tgt
+        return interp.run_op(fn.torch_name, node, lambda c: _decoder(c, fn, tgt, memory))
     if isinstance(layer, nn.Bilinear):
         bound = _bind(_BILINEAR, args, kwargs)
         if bound is None or len(bound) != 2:
@@ -79,6 +89,38 @@ def _bilinear(c: Op, fn: LayerValue, input1: Value, input2: Value) -> Value:
     x1, x2 = c.tensor(input1, "input1"), c.tensor(input2, "input2")
     out, macs = _located(c, fn, x1, lambda: layer.pair(x1.shape, x2.shape, c.solver))
     return c.result(x1, out, x1.dtype, macs)
+
+
+def _decoder(c: Op, fn: LayerValue, tgt: Value, memory: Value) -> Value:
+    """``layer(tgt, memory)``: self-attention, attention over ``memory`` (``multihead_attn``, then
+    ``dropout2``) and the feed-forward, each in the layer's residual with its norm."""
+    layer = fn.layer
+    assert isinstance(layer, nn.TransformerDecoderLayer)
+    x, m = c.tensor(tgt, "tgt"), c.tensor(memory, "memory")
+    tracer = c.interp.tracer
+    path = fn.path()
+
+    def at(name: str) -> str:
+        return f"{path}.{name}" if path else name
+
+    def cross(h: Shape) -> Shape:
+        attention = layer.multihead_attn
+        try:
+            out, _, _ = attention.attend(h, m.shape, m.shape, tracer.check, {**attention.options, "need_weights": False})
+        except RuleError as err:
+            raise tracer.locate(err, attention, h, at("multihead_attn")) from None
+        return layer.dropout2.trace(out, tracer, at("dropout2"))
+
+    try:
+        y = layer._residual(x.shape, tracer, at, "norm1", lambda h: layer._self_attention(h, tracer, at))
+        y = layer._residual(y, tracer, at, "norm2", cross)
+        y = layer._residual(y, tracer, at, "norm3", lambda h: layer._feed_forward(h, tracer, at, "dropout3"))
+    except ShapeError as err:
+        from shapecheck.static.interpreter import Failed
+
+        c.interp.report_error(err, c.node, attribute=fn.parent is not None)
+        raise Failed() from None
+    return Tensor(y, x.dtype)
 
 
 T = TypeVar("T")

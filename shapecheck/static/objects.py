@@ -10,6 +10,7 @@ names from torch go to the op table; the few builtins model code uses (``range``
 from __future__ import annotations
 
 import ast
+import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -253,6 +254,8 @@ def subscript(interp: Interpreter, obj: Value, key: Value, node: ast.AST) -> Val
         tensor = obj
         return interp.run_op("tensor.__getitem__", node, lambda c: tensor_ops.index(c, tensor, key))
     if isinstance(obj, Unknown):  # a part of a shape of unknown rank (x.shape[-2:]) does not tell the rank
+        if obj.of_shape is not None and isinstance(key, int):
+            interp.hint_rank(obj.of_shape, key)
         return Unknown(obj.reason, obj.shape_dependent) if obj.of_shape is not None else obj
     if isinstance(key, Unknown):
         return Unknown(key.reason or "an index not known", key.shape_dependent)
@@ -742,7 +745,26 @@ def _call_external(interp: Interpreter, name: str, args: list[Value], kwargs: di
         return interp.call(factory, [], {}, node) if factory is not None else Unknown("a field without a default")
     if name in ("collections.OrderedDict", "typing.OrderedDict", "OrderedDict"):
         return _dict_of(interp, args, kwargs, node)
+    if name in ("copy.deepcopy", "copy.copy") and len(args) == 1 and isinstance(args[0], LayerValue):
+        return _copied(interp, args[0])
+    from shapecheck.static.prelude import prelude_class
+
+    written = prelude_class(interp, name)
+    if written is not None:
+        return interp.call(written, args, kwargs, node)
+    cls = name.rsplit(".", 1)[-1]
+    if name.startswith("torch.nn.") and cls[:1].isupper():  # a torch module the op table lacks: its parameters are not known either
+        interp.gap(node, f"unknown call {short(name)}()")
+        return Opaque(cls, f"{cls}() not followed", getattr(node, "lineno", 0))
     return interp.unknown(node, f"unknown call {short(name)}()")
+
+
+def _copied(interp: Interpreter, value: LayerValue) -> LayerValue:
+    """``copy.deepcopy(layer)``: a layer of its own, configured alike (its parameters count again)."""
+    layer = copy.deepcopy(value.layer)
+    if id(value.layer) in interp.layer_nodes:
+        interp.layer_nodes[id(layer)] = (layer, *interp.layer_nodes[id(value.layer)][1:])
+    return LayerValue(layer, value.line, value.torch_name)
 
 
 def canonical(name: str) -> str:

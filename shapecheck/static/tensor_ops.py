@@ -25,15 +25,17 @@ from shapecheck.shape import Shape
 from shapecheck.static.registry import Op, Unknowable, function, method
 from shapecheck.static.values import ListValue, Number, Tensor, Unknown, Value
 
-__all__ = ["binary", "compare", "index"]
+__all__ = ["binary", "compare", "index", "setitem"]
 
 F: Final = "torch.nn.functional."
 
 
 # -- helpers ------------------------------------------------------------------------------------
-def _agree(c: Op, what: str, shapes: Sequence[Shape]) -> Any:
-    """Broadcasting's check: a symbolic pair is compared only when neither side can be 1 (else
-    ``B`` against ``8`` holds for ``B`` in {1, 8}: not checked, and said so)."""
+def _agree(c: Op, what: str, shapes: Sequence[Shape], sizes: dict[int, Dim] | None = None) -> Any:
+    """Broadcasting's check: a symbolic pair is compared when neither side can be 1; otherwise the
+    solver decides it (``B`` against ``8``: ``B`` is 1 or 8; ``H`` against ``H - 2``: only ``H - 2 == 1``
+    runs), and ``sizes`` gets the size a column broadcasts to when that is decided. Undecided, it is
+    not checked, and said so."""
     solver = c.solver
 
     def agree(d: Dim, want: Dim, j: int, i: int, first: int) -> None:
@@ -51,14 +53,25 @@ def _agree(c: Op, what: str, shapes: Sequence[Shape]) -> Any:
         if solver.implied(d, 2) and solver.implied(want, 2):
             solver.equal(d, want, "{}: shapes {} do not broadcast at dim -{}", what, " and ".join(str(s) for s in shapes), j, index=-j, kind="broadcast")
         elif d != want and not is_unknown(d) and not is_unknown(want):
-            c.interp.gap(c.node, f"{what}: dim -{j} is {want} in one and {d} in the other: they broadcast only if equal or one is 1 (not checked)")
+            size = solver.broadcast(d, want, getattr(c.node, "lineno", 0), "{}: shapes {} do not broadcast at dim -{}", what, " and ".join(str(s) for s in shapes), j, index=-j)
+            if size is None:
+                c.interp.gap(c.node, f"{what}: dim -{j} is {want} in one and {d} in the other: they broadcast only if equal or one is 1 (not checked)")
+            elif sizes is not None:
+                sizes[j] = size
 
     return agree
 
 
 def _broadcast(c: Op, what: str, tensors: Sequence[Tensor]) -> Shape:
     shapes = [t.shape for t in tensors]
-    return c.rule(tensors[0], broadcast, shapes, _agree(c, what, shapes))
+    sizes: dict[int, Dim] = {}
+    shape = c.rule(tensors[0], broadcast, shapes, _agree(c, what, shapes, sizes))
+    if not sizes:
+        return shape
+    dims = list(shape.dims)
+    for j, size in sizes.items():
+        dims[-j] = size
+    return Shape(dims, shape.prefix)
 
 
 def _operand(value: Value) -> Shape | None:
@@ -548,6 +561,7 @@ def size(c: Op, input: Value, dim: Value = None) -> Value:
     if x.shape.prefix:
         if d < 0 and -d <= len(x.shape):
             return x.shape.dims[d]
+        c.interp.hint_rank(x.shape, d)
         raise Unknowable("a size of a tensor of unknown rank")
     at = c.rule(x, normalize_dim, d, len(x.shape), "size")
     return x.shape.dims[at] if x.shape.dims else 1
@@ -666,6 +680,8 @@ def squeeze(c: Op, input: Value, dim: Value = None) -> Value:
         return c.result(x, Shape(d for d in shape.dims if d != 1), x.dtype)
     dims = c.ints(dim, "dim")
     if shape.prefix and any(d >= 0 for d in dims):
+        for k in dims:
+            c.interp.hint_rank(shape, k, squeezed=True)
         raise Unknowable("squeeze() of a tensor of unknown rank")
     at = {normalize_dim(d, len(shape), "squeeze") if not shape.prefix else len(shape) + d for d in dims}
     out: list[Dim] = []
@@ -1037,6 +1053,25 @@ def index(c: Op, x: Tensor, key: Value) -> Value:
 
     shape = c.rule(x, index_shape, x.shape, parts, at_least, require)
     return c.result(x, shape, x.dtype)
+
+
+def setitem(c: Op, x: Tensor, key: Value, value: Value) -> Value:
+    """``x[key] = value``: the value broadcasts to the indexed part (torch copies it with ``expand``):
+    each of its dims, aligned from the right, is 1 or the part's."""
+    part = index(c, x, key)
+    if not isinstance(value, Tensor) or not isinstance(part, Tensor) or value.shape.prefix or part.shape.prefix:
+        return x
+    target, have = part.shape.dims, value.shape.dims
+    message = "setting a slice: the value of shape {} does not broadcast to the indexed part {}"
+    if len(have) > len(target) and any(d != 1 for d in have[: len(have) - len(target)]):
+        c.fail(message.format(value.shape, part.shape), value, kind="broadcast")
+    for i in range(1, min(len(have), len(target)) + 1):
+        d, want = have[-i], target[-i]
+        if d == 1 or d == want or is_unknown(d) or is_unknown(want):
+            continue
+        if isinstance(d, int) or c.solver.implied(d, 2):
+            c.rule(value, c.solver.equal, d, want, message, value.shape, part.shape, index=-i, kind="broadcast")
+    return x
 
 
 # -- more of what real models call (measured with bench/gap_tally.py) ------------------------------
