@@ -84,8 +84,7 @@ def _memory(model: Checked, bytes_per_element: int, bindings: Mapping[str, int])
 
 
 def _require_layer(model: object, what: str) -> None:
-    """A shapecheck layer, or a model walked elsewhere that records its steps (``summary --static``'s)."""
-    if not isinstance(model, Module) and not all(hasattr(model, a) for a in ("steps", "input_shape", "parameter_count")):
+    if not isinstance(model, Module):
         raise TypeError(not_a_layer(f"{what}: model", model))
 
 
