@@ -25,7 +25,6 @@ from typing import Final
 from shapecheck.dims import DimLike, as_dim
 from shapecheck.shape import Shape
 from shapecheck.static.inputs import Evidence, annotated_tensor, from_evidence
-from shapecheck.count import fmt
 from shapecheck.static.interpreter import Exhausted, Interpreter, OpStep
 from shapecheck.static.objects import instantiate
 from shapecheck.static.report import FileReport, LayerUse, ModelReport
@@ -132,10 +131,9 @@ class _Analysis:
             where = step.layer.where
             if where is None or where[0] != path or isinstance(step.layer, OpStep):
                 continue
-            macs = step.layer.macs(step.input, step.output)
-            self.report.layers.append(
-                LayerUse(where[1], step.path, repr(step.layer), str(step.input), str(step.output), step.layer.parameter_count(), fmt(macs), model)
-            )
+            layer = step.layer
+            use = LayerUse(where[1], step.path, repr(layer), str(step.input), str(step.output), layer.parameter_count(), layer.macs(step.input, step.output), model)
+            self.report.layers.append(use)
 
     def _entry(self, entry: Entry) -> None:
         """A model named by an expression of the file's names, run on the given inputs or the implied ones."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shapecheck.dims import Dim
 from shapecheck.errors import ShapeError
 
 __all__ = ["FileReport", "Finding", "Gap", "LayerUse", "ModelReport", "Seen", "finding_of"]
@@ -53,7 +54,7 @@ class LayerUse:
     input: str
     output: str
     params: int
-    macs: str
+    macs: Dim
     model: str
 
 
