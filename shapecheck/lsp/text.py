@@ -1,14 +1,16 @@
-"""Lines and columns: ``ast`` counts columns in UTF-8 bytes, LSP clients in UTF-16 code units."""
+"""Lines and columns: ``ast`` counts columns in UTF-8 bytes, LSP clients in UTF-16 code units (unless they agree on another encoding)."""
 
 from __future__ import annotations
 
 import re
 from typing import Final
 
-__all__ = ["byte_column", "lines_of", "utf16_column", "word_at"]
+__all__ = ["byte_column", "client_column", "lines_of", "word_at"]
 
 _LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 _WORD: Final = re.compile(r"\w+")
+_UNITS: Final = {"utf-16": ("utf-16-le", 2), "utf-32": ("utf-32-le", 4)}
+"""The encodings of client columns other than UTF-8 bytes (the columns of ``ast``): codec, bytes per unit."""
 
 
 def lines_of(text: str) -> list[str]:
@@ -16,19 +18,21 @@ def lines_of(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
-def utf16_column(line: str, byte_col: int) -> int:
-    """The UTF-16 column of the UTF-8 byte column ``byte_col`` of ``line``."""
-    if line.isascii():
+def client_column(line: str, byte_col: int, encoding: str = "utf-16") -> int:
+    """The column, in the client's ``encoding`` (``utf-8``, ``utf-16``, ``utf-32``), of the UTF-8 byte column ``byte_col`` of ``line``."""
+    if line.isascii() or encoding not in _UNITS:
         return byte_col
+    codec, size = _UNITS[encoding]
     prefix = line.encode()[:byte_col].decode(errors="ignore")
-    return len(prefix.encode("utf-16-le")) // 2
+    return len(prefix.encode(codec)) // size
 
 
-def byte_column(line: str, utf16_col: int) -> int:
-    """The UTF-8 byte column of the UTF-16 column ``utf16_col`` of ``line``."""
-    if line.isascii():
-        return utf16_col
-    prefix = line.encode("utf-16-le")[: 2 * utf16_col].decode("utf-16-le", errors="ignore")
+def byte_column(line: str, column: int, encoding: str = "utf-16") -> int:
+    """The UTF-8 byte column of ``line`` at ``column`` in the client's ``encoding``."""
+    if line.isascii() or encoding not in _UNITS:
+        return column
+    codec, size = _UNITS[encoding]
+    prefix = line.encode(codec)[: size * column].decode(codec, errors="ignore")
     return len(prefix.encode())
 
 

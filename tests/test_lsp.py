@@ -1,0 +1,209 @@
+"""``shapecheck lsp`` end to end: a real LSP client (pytest-lsp) drives the server over stdio.
+
+Every feature request waits for the analysis of the document's latest version, and the server publishes
+diagnostics before it answers, so the client's diagnostics are current after any request: no sleeps.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+from shapecheck.lsp.text import byte_column, client_column, lines_of, word_at
+
+NET = '''import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 6, 5)
+        self.pool = nn.MaxPool2d(2, 2)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1 = nn.Linear(16 * 4 * 4, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, 10)
+
+    def forward(self, x):
+        x = self.pool(F.relu(self.conv1(x)))
+        x = self.pool(F.relu(self.conv2(x)))
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        x = self.fc3(x)
+        return x
+
+
+def main():
+    net = Net()
+    return net(torch.randn(4, 3, 32, 32))
+'''
+
+HEAD = '''import torch.nn as nn
+
+
+class Head(nn.Module):
+    def __init__(self, features):
+        super().__init__()
+        self.proj = nn.Linear(8, 16)
+        self.fc = nn.Linear(features, 10)
+
+    def forward(self, x):
+        return self.fc(self.proj(x))
+'''
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "shapecheck", "lsp"]))
+async def client(lsp_client: LanguageClient) -> AsyncIterator[None]:
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=client_capabilities("visual-studio-code")))
+    yield
+    await lsp_client.shutdown_session()
+
+
+def _open(client: LanguageClient, path: Path, text: str) -> str:
+    path.write_text(text)
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text)))
+    return uri
+
+
+def _change(client: LanguageClient, uri: str, version: int, text: str) -> None:
+    change = types.TextDocumentContentChangeWholeDocument(text)
+    client.text_document_did_change(types.DidChangeTextDocumentParams(types.VersionedTextDocumentIdentifier(version=version, uri=uri), [change]))
+
+
+async def _hover(client: LanguageClient, uri: str, line: int, character: int) -> str:
+    found = await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(line, character)))
+    assert found is not None and isinstance(found.contents, types.MarkupContent)
+    return found.contents.value
+
+
+def _at(line: int, needle: str) -> tuple[int, int]:
+    """The position of ``needle`` on 0-based ``line`` of ``NET``."""
+    return line, NET.split("\n")[line].index(needle)
+
+
+async def _diagnostics(client: LanguageClient, uri: str) -> list[types.Diagnostic]:
+    """The diagnostics of ``uri`` once its latest version is analysed (an inlay hint request waits for it)."""
+    whole = types.Range(types.Position(0, 0), types.Position(1000, 0))
+    await client.text_document_inlay_hint_async(types.InlayHintParams(types.TextDocumentIdentifier(uri), whole))
+    return list(client.diagnostics.get(uri, []))
+
+
+@pytest.mark.asyncio
+async def test_diagnostic_hover_hints_and_fix(client: LanguageClient, tmp_path: Path) -> None:
+    uri = _open(client, tmp_path / "net.py", NET)
+    (diagnostic,) = await _diagnostics(client, uri)
+    assert diagnostic.range.start == types.Position(19, 19)  # x = F.relu(self.fc1(x)): the call of fc1
+    assert diagnostic.code == "shape" and diagnostic.source == "shapecheck"
+    assert diagnostic.severity == types.DiagnosticSeverity.Error
+    lines = diagnostic.message.splitlines()
+    assert lines[0] == "Linear expects 256 input features, got 400"
+    assert "fix: Linear(400, 120)" in lines
+    cli = subprocess.run([sys.executable, "-m", "shapecheck", "check", str(tmp_path / "net.py")], capture_output=True, text=True)
+    assert [f"    {line}" for line in lines[1:]] == cli.stdout.splitlines()[1 : len(lines)]  # the notes as check prints them
+    assert diagnostic.related_information is not None
+    assert diagnostic.related_information[0].location.range.start.line == 11  # self.fc1 = nn.Linear(...)
+
+    # the shape of x on three lines of forward: where it is assigned, and where it is read
+    assert "x: (B, 6, H//2 - 2, W//2 - 2)" in await _hover(client, uri, 16, 8)
+    assert "x: (B, 16, H//4 - 3, W//4 - 3)" in await _hover(client, uri, 17, 8)
+    third = await _hover(client, uri, *_at(21, "x)"))  # the x read by self.fc3(x)
+    assert "x: (B, 84)" in third and "input conditions: H >= 16, W >= 16" in third
+    assert "`(4, 6, 14, 14)` in main()" in await _hover(client, uri, 16, 8)  # the run on the sizes main() gives
+    layer = await _hover(client, uri, *_at(16, "conv1"))
+    assert "self.conv1 = Conv2d(3, 6, kernel_size=(5, 5), stride=(1, 1))" in layer and "parameters: 456" in layer
+    assert "`(B, 3, H, W)` -> `(B, 6, H - 4, W - 4)`" in layer
+
+    hints = await client.text_document_inlay_hint_async(
+        types.InlayHintParams(types.TextDocumentIdentifier(uri), types.Range(types.Position(15, 0), types.Position(22, 0)))
+    )
+    assert hints is not None
+    labels = {(h.position.line, h.position.character): h.label for h in hints}
+    assert labels[(15, 23)] == ": (B, 3, H, W)"  # the parameter x
+    assert labels[(16, 9)] == ": (B, 6, H//2 - 2, W//2 - 2)"
+    assert labels[(21, 9)] == ": (B, 10)"
+
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(types.TextDocumentIdentifier(uri), diagnostic.range, types.CodeActionContext([diagnostic]))
+    )
+    assert actions is not None
+    (action,) = actions
+    assert isinstance(action, types.CodeAction) and action.kind == types.CodeActionKind.QuickFix
+    assert action.edit is not None and action.edit.changes is not None
+    (edit,) = action.edit.changes[uri]
+    fixed = _applied(NET, edit)
+    assert "        self.fc1 = nn.Linear(400, 120)\n" in fixed
+    _change(client, uri, 2, fixed)
+    assert await _diagnostics(client, uri) == []
+
+
+def _applied(text: str, edit: types.TextEdit) -> str:
+    lines = text.split("\n")
+    start, end = edit.range.start, edit.range.end
+    assert start.line == end.line
+    line = lines[start.line]
+    lines[start.line] = line[: start.character] + edit.new_text + line[end.character :]
+    return "\n".join(lines)
+
+
+@pytest.mark.asyncio
+async def test_mid_edit_syntax_error(client: LanguageClient, tmp_path: Path) -> None:
+    uri = _open(client, tmp_path / "net.py", NET)
+    assert len(await _diagnostics(client, uri)) == 1
+    broken = NET.replace("        x = torch.flatten(x, 1)\n", "        x = torch.flatten(x, \n")
+    _change(client, uri, 2, broken)
+    assert len(await _diagnostics(client, uri)) == 1  # the last good analysis stands
+    assert await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(18, 8))
+    ) is None  # a line changed since: nothing said about it
+    assert "x: (B, 6, H//2 - 2, W//2 - 2)" in await _hover(client, uri, 16, 8)  # unchanged lines still answer
+    _change(client, uri, 3, NET.replace("16 * 4 * 4", "16 * 5 * 5"))
+    assert await _diagnostics(client, uri) == []
+    assert not [m for m in client.log_messages if m.type == types.MessageType.Error]
+
+
+@pytest.mark.asyncio
+async def test_pyproject_models(client: LanguageClient, tmp_path: Path) -> None:
+    uri = _open(client, tmp_path / "head.py", HEAD)
+    assert await _diagnostics(client, uri) == []  # Head(features) with features unknown: nothing to say
+    (tmp_path / "pyproject.toml").write_text('[tool.shapecheck]\nmodels = ["head.py:Head(32)"]\n')
+    _change(client, uri, 2, HEAD + "\n")
+    (diagnostic,) = await _diagnostics(client, uri)
+    assert diagnostic.message.startswith("Linear expects 32 input features, got 16")
+    (tmp_path / "pyproject.toml").write_text("[tool.shapecheck]\nmodels = 3\n")
+    for version in (3, 4):
+        _change(client, uri, version, HEAD + "\n" * version)
+        assert await _diagnostics(client, uri) == []
+    errors = [m.message for m in client.log_messages if m.type == types.MessageType.Error]
+    assert len(errors) == 1 and "models must be a list of strings" in errors[0]  # logged once
+
+
+def test_columns() -> None:
+    line = "    é = nn.Linear(4, 2)  # 😀"
+    column = len("    é = ".encode())
+    assert client_column(line, column) == 8 and byte_column(line, 8) == column
+    assert client_column(line, len(line.encode())) == len(line) + 1  # the emoji is two UTF-16 units
+    assert client_column(line, column, "utf-8") == column and client_column(line, column, "utf-32") == 8
+    assert word_at(line, column + 1) == (column, "nn") and word_at(line, column + 3) == (column + 3, "Linear")
+    assert lines_of("a\r\nb\rc\nd") == ["a", "b", "c", "d"]
+
+
+def test_missing_pygls(tmp_path: Path) -> None:
+    """Without pygls the command says what to install and exits with 2."""
+    (tmp_path / "pygls.py").write_text("raise ModuleNotFoundError('no pygls', name='pygls')\n")
+    done = subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(tmp_path)!r}); from shapecheck.cli import main; sys.exit(main(['lsp']))"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "pip install 'shapecheck[lsp]'" in done.stderr
