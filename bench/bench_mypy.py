@@ -80,8 +80,9 @@ def forty_layers(width: int) -> str:
     return MODEL_HEAD + "\n".join(lines) + "\n)\n"
 
 
-def dmypy_recheck(tmp: Path, repeat: int) -> tuple[float, float]:
-    """Seconds of the first ``dmypy run`` and the median recheck after a one-line edit."""
+def dmypy_recheck(tmp: Path, repeat: int, source: Callable[[int], str] = forty_layers, widths: tuple[int, int] = (48, 64)) -> tuple[float, float]:
+    """Seconds of the first ``dmypy run`` and the median recheck after a one-line edit: ``source(width)``
+    with the width alternating between ``widths`` (the 40-layer chain by default)."""
     work = tmp / "dmypy"
     work.mkdir()
     config = _config(work, "dmypy", plugin=True)
@@ -90,18 +91,18 @@ def dmypy_recheck(tmp: Path, repeat: int) -> tuple[float, float]:
     check = [DMYPY, *status, "run", "--", "--config-file", str(config), str(model)]
 
     def write(width: int, tick: int) -> None:
-        model.write_text(forty_layers(width))
+        model.write_text(source(width))
         stamp = int(time.time()) + 2 * tick  # dmypy compares mtimes in whole seconds
         os.utime(model, (stamp, stamp))
 
     def recheck(i: int) -> None:
-        write(48 if i % 2 == 0 else 64, i + 1)
+        write(widths[i % 2], i + 1)
         done = subprocess.run(check, capture_output=True, text=True, cwd=work)
         if done.returncode != 0:
             raise SystemExit(f"dmypy reported:\n{done.stdout}{done.stderr}")
 
     try:
-        write(64, 0)
+        write(widths[1], 0)
         start = time.perf_counter()
         done = subprocess.run(check, capture_output=True, text=True, cwd=work)
         first = time.perf_counter() - start
