@@ -18,35 +18,9 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from shapecheck.lsp.text import byte_column, client_column, lines_of, word_at
 
-NET = '''import torch
-import torch.nn as nn
-import torch.nn.functional as F
-
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 6, 5)
-        self.pool = nn.MaxPool2d(2, 2)
-        self.conv2 = nn.Conv2d(6, 16, 5)
-        self.fc1 = nn.Linear(16 * 4 * 4, 120)
-        self.fc2 = nn.Linear(120, 84)
-        self.fc3 = nn.Linear(84, 10)
-
-    def forward(self, x):
-        x = self.pool(F.relu(self.conv1(x)))
-        x = self.pool(F.relu(self.conv2(x)))
-        x = torch.flatten(x, 1)
-        x = F.relu(self.fc1(x))
-        x = F.relu(self.fc2(x))
-        x = self.fc3(x)
-        return x
-
-
-def main():
-    net = Net()
-    return net(torch.randn(4, 3, 32, 32))
-'''
+ROOT = Path(__file__).parents[1]
+NET = (ROOT / "examples" / "cifar_net.py").read_text()
+"""The CIFAR-10 tutorial's net with the MNIST net's first Linear: ``Linear(16 * 4 * 4, 120)``."""
 
 HEAD = '''import torch.nn as nn
 
@@ -101,37 +75,37 @@ async def _diagnostics(client: LanguageClient, uri: str) -> list[types.Diagnosti
 
 @pytest.mark.asyncio
 async def test_diagnostic_hover_hints_and_fix(client: LanguageClient, tmp_path: Path) -> None:
-    uri = _open(client, tmp_path / "net.py", NET)
+    uri = _open(client, tmp_path / "cifar_net.py", NET)
     (diagnostic,) = await _diagnostics(client, uri)
-    assert diagnostic.range.start == types.Position(19, 19)  # x = F.relu(self.fc1(x)): the call of fc1
+    assert diagnostic.range.start == types.Position(*_at(31, "self.fc1"))  # x = F.relu(self.fc1(x))
     assert diagnostic.code == "shape" and diagnostic.source == "shapecheck"
     assert diagnostic.severity == types.DiagnosticSeverity.Error
     lines = diagnostic.message.splitlines()
     assert lines[0] == "Linear expects 256 input features, got 400"
     assert "fix: Linear(400, 120)" in lines
-    cli = subprocess.run([sys.executable, "-m", "shapecheck", "check", str(tmp_path / "net.py")], capture_output=True, text=True)
+    cli = subprocess.run([sys.executable, "-m", "shapecheck", "check", str(tmp_path / "cifar_net.py")], capture_output=True, text=True)
     assert [f"    {line}" for line in lines[1:]] == cli.stdout.splitlines()[1 : len(lines)]  # the notes as check prints them
     assert diagnostic.related_information is not None
-    assert diagnostic.related_information[0].location.range.start.line == 11  # self.fc1 = nn.Linear(...)
+    assert diagnostic.related_information[0].location.range.start == types.Position(*_at(23, "self.fc1 = "))
 
     # the shape of x on three lines of forward: where it is assigned, and where it is read
-    assert "x: (B, 6, H//2 - 2, W//2 - 2)" in await _hover(client, uri, 16, 8)
-    assert "x: (B, 16, H//4 - 3, W//4 - 3)" in await _hover(client, uri, 17, 8)
-    third = await _hover(client, uri, *_at(21, "x)"))  # the x read by self.fc3(x)
+    assert "x: (B, 6, H//2 - 2, W//2 - 2)" in await _hover(client, uri, 28, 8)
+    assert "x: (B, 16, H//4 - 3, W//4 - 3)" in await _hover(client, uri, 29, 8)
+    third = await _hover(client, uri, *_at(33, "x)"))  # the x read by self.fc3(x)
     assert "x: (B, 84)" in third and "input conditions: H >= 16, W >= 16" in third
-    assert "`(4, 6, 14, 14)` in main()" in await _hover(client, uri, 16, 8)  # the run on the sizes main() gives
-    layer = await _hover(client, uri, *_at(16, "conv1"))
+    assert "`(4, 6, 14, 14)` in module level" in await _hover(client, uri, 28, 8)  # the run on the images of __main__
+    layer = await _hover(client, uri, *_at(28, "conv1"))
     assert "self.conv1 = Conv2d(3, 6, kernel_size=(5, 5), stride=(1, 1))" in layer and "parameters: 456" in layer
     assert "`(B, 3, H, W)` -> `(B, 6, H - 4, W - 4)`" in layer
 
     hints = await client.text_document_inlay_hint_async(
-        types.InlayHintParams(types.TextDocumentIdentifier(uri), types.Range(types.Position(15, 0), types.Position(22, 0)))
+        types.InlayHintParams(types.TextDocumentIdentifier(uri), types.Range(types.Position(27, 0), types.Position(34, 0)))
     )
     assert hints is not None
     labels = {(h.position.line, h.position.character): h.label for h in hints}
-    assert labels[(15, 23)] == ": (B, 3, H, W)"  # the parameter x
-    assert labels[(16, 9)] == ": (B, 6, H//2 - 2, W//2 - 2)"
-    assert labels[(21, 9)] == ": (B, 10)"
+    assert labels[(27, 23)] == ": (B, 3, H, W)"  # the parameter x
+    assert labels[(28, 9)] == ": (B, 6, H//2 - 2, W//2 - 2)"
+    assert labels[(33, 9)] == ": (B, 10)"
 
     actions = await client.text_document_code_action_async(
         types.CodeActionParams(types.TextDocumentIdentifier(uri), diagnostic.range, types.CodeActionContext([diagnostic]))
@@ -142,7 +116,7 @@ async def test_diagnostic_hover_hints_and_fix(client: LanguageClient, tmp_path: 
     assert action.edit is not None and action.edit.changes is not None
     (edit,) = action.edit.changes[uri]
     fixed = _applied(NET, edit)
-    assert "        self.fc1 = nn.Linear(400, 120)\n" in fixed
+    assert "        self.fc1 = nn.Linear(400, 120)  # copied" in fixed
     _change(client, uri, 2, fixed)
     assert await _diagnostics(client, uri) == []
 
@@ -160,13 +134,13 @@ def _applied(text: str, edit: types.TextEdit) -> str:
 async def test_mid_edit_syntax_error(client: LanguageClient, tmp_path: Path) -> None:
     uri = _open(client, tmp_path / "net.py", NET)
     assert len(await _diagnostics(client, uri)) == 1
-    broken = NET.replace("        x = torch.flatten(x, 1)\n", "        x = torch.flatten(x, \n")
+    broken = NET.replace("        x = torch.flatten(x, 1)", "        x = torch.flatten(x, ")
     _change(client, uri, 2, broken)
     assert len(await _diagnostics(client, uri)) == 1  # the last good analysis stands
     assert await client.text_document_hover_async(
-        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(18, 8))
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(30, 8))
     ) is None  # a line changed since: nothing said about it
-    assert "x: (B, 6, H//2 - 2, W//2 - 2)" in await _hover(client, uri, 16, 8)  # unchanged lines still answer
+    assert "x: (B, 6, H//2 - 2, W//2 - 2)" in await _hover(client, uri, 28, 8)  # unchanged lines still answer
     _change(client, uri, 3, NET.replace("16 * 4 * 4", "16 * 5 * 5"))
     assert await _diagnostics(client, uri) == []
     assert not [m for m in client.log_messages if m.type == types.MessageType.Error]

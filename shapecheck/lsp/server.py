@@ -157,15 +157,11 @@ def _guarded(what: str) -> Callable[[Callable[Concatenate[ShapeServer, P], Await
 
 
 def _register(server: ShapeServer) -> None:
-    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    @_guarded("didOpen")
-    async def did_open(ls: ShapeServer, params: types.DidOpenTextDocumentParams) -> None:
+    async def opened_or_changed(ls: ShapeServer, params: types.DidOpenTextDocumentParams | types.DidChangeTextDocumentParams) -> None:
         ls.schedule(params.text_document.uri)
 
-    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    @_guarded("didChange")
-    async def did_change(ls: ShapeServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri)
+    server.feature(types.TEXT_DOCUMENT_DID_OPEN)(_guarded("didOpen")(opened_or_changed))
+    server.feature(types.TEXT_DOCUMENT_DID_CHANGE)(_guarded("didChange")(opened_or_changed))
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     @_guarded("didClose")
