@@ -24,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from lsprotocol import types
@@ -34,7 +35,7 @@ sys.path.insert(0, str(BENCH))
 
 import bench_mypy  # noqa: E402
 
-__all__ = ["measure", "model_file"]
+__all__ = ["Figures", "measure", "model_file"]
 
 WIDTHS = (256, 384)
 HEAD = """import torch
@@ -219,44 +220,56 @@ async def _memory(path: Path, edits: int) -> list[tuple[int, int]]:
     return out
 
 
-def measure(quick: bool = False) -> dict[str, object]:
+@dataclass
+class Figures:
+    """What one run measured."""
+
+    lines: int
+    latency: list[float]
+    """Seconds from each didChange to its diagnostics."""
+    memory: list[tuple[int, int]]
+    """(edits, server RSS in KiB)."""
+    dmypy: float
+    dmypy_repeat: int
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.latency)
+
+    @property
+    def p95(self) -> float:
+        return statistics.quantiles(self.latency, n=20, method="inclusive")[-1]
+
+    def table(self) -> list[str]:
+        """The results as a Markdown table."""
+        rss = ", ".join(f"{n:,}: {kib / 1024:.1f}" for n, kib in self.memory)
+        rows = [
+            ("didChange -> publishDiagnostics, median", f"{self.median * 1000:.0f} ms", "<= 100 ms"),
+            ("didChange -> publishDiagnostics, p95", f"{self.p95 * 1000:.0f} ms", "<= 250 ms"),
+            ("server RSS (MiB) after N edits", rss, "flat"),
+            (f"dmypy (plugins = shapecheck.mypy) after the same edit, median of {self.dmypy_repeat}", f"{self.dmypy:.2f} s", ""),
+        ]
+        head = f"{self.lines}-line file, {len(self.latency)} timed edits"
+        return [f"| {head} | figure | goal |", "| --- | --- | --- |", *(f"| {a} | {b} | {c} |" for a, b, c in rows)]
+
+
+def measure(quick: bool = False) -> Figures:
     """Every figure of the benchmark (see the module docstring)."""
     edits, memory_edits, repeat = (20, 200, 3) if quick else (50, 1000, 7)
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         path = tmp / "models.py"
-        lines = model_file(WIDTHS[0]).count("\n")
         latency = asyncio.run(_latency(path, edits, 150))
         memory = asyncio.run(_memory(path, memory_edits))
         _, dmypy = bench_mypy.dmypy_recheck(tmp, repeat, model_file, WIDTHS)
-    return {"lines": lines, "latency": latency, "memory": memory, "dmypy": dmypy, "dmypy_repeat": repeat}
-
-
-def _p95(times: list[float]) -> float:
-    return statistics.quantiles(times, n=20, method="inclusive")[-1]
-
-
-def table(figures: dict[str, object]) -> list[str]:
-    """The results as a Markdown table."""
-    latency = figures["latency"]
-    memory = figures["memory"]
-    assert isinstance(latency, list) and isinstance(memory, list)
-    rss = ", ".join(f"{n:,}: {kib / 1024:.1f}" for n, kib in memory)
-    rows = [
-        ("didChange -> publishDiagnostics, median", f"{statistics.median(latency) * 1000:.0f} ms", "<= 100 ms"),
-        ("didChange -> publishDiagnostics, p95", f"{_p95(latency) * 1000:.0f} ms", "<= 250 ms"),
-        ("server RSS (MiB) after N edits", rss, "flat"),
-        (f"dmypy recheck after the same edit, median of {figures['dmypy_repeat']}", f"{figures['dmypy']:.2f} s", ""),
-    ]
-    head = f"{figures['lines']}-line file, {len(latency)} edits"
-    return [f"| {head} | figure | goal |", "| --- | --- | --- |", *(f"| {a} | {b} | {c} |" for a, b, c in rows)]
+    return Figures(model_file(WIDTHS[0]).count("\n"), latency, memory, dmypy, repeat)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="fewer edits (20 timed, 200 for memory)")
     args = parser.parse_args()
-    print("\n".join(table(measure(args.quick))))
+    print("\n".join(measure(args.quick).table()))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,9 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from shapecheck.lsp.diagnostics import diagnostics
+from shapecheck.lsp.fixes import Edit, apply, fixes_of
+from shapecheck.lsp.snapshot import analyze
 from shapecheck.lsp.text import byte_column, client_column, lines_of, word_at
 
 ROOT = Path(__file__).parents[1]
@@ -181,3 +184,41 @@ def test_missing_pygls(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 2
     assert "pip install 'shapecheck[lsp]'" in done.stderr
+
+
+def test_fix_of_a_sequential_literal() -> None:
+    """A shapecheck.nn chain's construction error: the fix edits the layer's own line, and the finding goes."""
+    path = ROOT / "examples" / "cifar_vgg_bug.py"
+    snap = analyze(path.read_text(), str(path), 1)
+    assert snap is not None
+    (finding,) = snap.report.findings
+    (fix,) = fixes_of(snap, finding)
+    assert fix.text == "Linear(512, 4096)" and fix.edits == (Edit(45, 18, 29, "512"),)
+    fixed = apply(snap.text, fix.edits)
+    assert "        nn.Linear(512, 4096),  # copied from the 224x224 model\n" in fixed
+    after = analyze(fixed, str(path), 2)
+    assert after is not None and after.report.findings == []
+
+
+def test_no_fix_where_the_call_is_ambiguous() -> None:
+    text = NET.replace("        self.fc1 = nn.Linear(16 * 4 * 4, 120)", "        self.fc1 = nn.Linear(16 * 4 * 4, 120); self.fc9 = nn.Linear(1, 2)")
+    snap = analyze(text, "net.py", 1)
+    assert snap is not None
+    (finding,) = snap.report.findings
+    assert finding.error is not None and finding.error.fixes[0] == "Linear(400, 120)"
+    assert fixes_of(snap, finding) == []  # two Linear calls on the line that built fc1
+
+
+def test_gaps_as_hints() -> None:
+    """Off by default; with ``--gaps``, each line where tracking was lost is a hint."""
+    path = ROOT / "examples" / "symbolic.py"
+    snap = analyze(path.read_text(), str(path), 1)
+    assert snap is not None
+    assert diagnostics(snap, path.as_uri(), "utf-16") == []
+    hints = diagnostics(snap, path.as_uri(), "utf-16", gaps=True)
+    assert hints and all(d.severity == types.DiagnosticSeverity.Hint for d in hints)
+    assert hints[0].message.startswith("not followed: unknown call vgg16.make_layers()")
+
+
+def test_mid_edit_text_is_not_analysed() -> None:
+    assert analyze("class Net(nn.Module):\n    def forward(self, x):\n        x = (\n", "net.py", 1) is None
