@@ -18,6 +18,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 from shapecheck.lsp.diagnostics import diagnostics
 from shapecheck.lsp.fixes import Edit, apply, fixes_of
+from shapecheck.lsp.hints import inlay_hints
 from shapecheck.lsp.snapshot import analyze
 from shapecheck.lsp.text import byte_column, client_column, lines_of, word_at
 
@@ -222,3 +223,35 @@ def test_gaps_as_hints() -> None:
 
 def test_mid_edit_text_is_not_analysed() -> None:
     assert analyze("class Net(nn.Module):\n    def forward(self, x):\n        x = (\n", "net.py", 1) is None
+
+
+MLP = '''import torch.nn as nn
+
+
+class Mlp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(784, 256),
+            nn.ReLU(), nn.Linear(256, 10),
+        )
+
+    def forward(self, x):
+        y = self.net(x)
+        return y
+'''
+
+
+def test_hints_after_the_layers_of_a_sequential() -> None:
+    snap = analyze(MLP, "mlp.py", 1)
+    assert snap is not None
+    hints = inlay_hints(snap, 0, 20, set(range(20)), "utf-16")
+    lines = MLP.split("\n")
+    shown = [lines[h.position.line][: h.position.character] + f"‹{h.label}›" for h in hints]
+    assert shown == [
+        "            nn.Linear(784, 256)‹ -> (..., 256)›",
+        "            nn.ReLU()‹ -> (..., 256)›",
+        "            nn.ReLU(), nn.Linear(256, 10)‹ -> (..., 10)›",
+        "    def forward(self, x‹: (..., 784)›",
+        "        y‹: (..., 10)›",
+    ]

@@ -10,7 +10,7 @@ from typing import Final
 from shapecheck.lsp.snapshot import Snapshot
 from shapecheck.static.report import LayerUse
 
-__all__ = ["constructor_calls", "layers_at", "preferred", "shapes_at"]
+__all__ = ["callee", "constructor_calls", "layers_at", "preferred", "shapes_at"]
 
 _SYMBOL: Final = re.compile(r"[A-Za-z_]")
 
@@ -44,13 +44,15 @@ def layers_at(snap: Snapshot, line: int, column: int, name: str) -> tuple[str, l
 
 def constructor_calls(tree: ast.Module, line: int, name: str) -> list[ast.Call]:
     """The calls starting at 1-based ``line`` of a callee named ``name`` (``Linear(...)``, ``nn.Linear(...)``)."""
-    out: list[ast.Call] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and node.lineno == line:
-            func = node.func
-            if isinstance(func, ast.Name) and func.id == name or isinstance(func, ast.Attribute) and func.attr == name:
-                out.append(node)
-    return out
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call) and node.lineno == line and callee(node) == name]
+
+
+def callee(node: ast.expr) -> str | None:
+    """The name a call calls: ``Linear`` for ``Linear(...)`` and ``nn.Linear(...)``; None for another expression."""
+    if not isinstance(node, ast.Call):
+        return None
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
 
 
 def _attribute_spans(tree: ast.Module, line: int, name: str) -> Iterator[tuple[int, int]]:
