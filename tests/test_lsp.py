@@ -47,6 +47,17 @@ async def client(lsp_client: LanguageClient) -> AsyncIterator[None]:
     await lsp_client.shutdown_session()
 
 
+FAILING = "import shapecheck.lsp.server as s\ndef fail(*args, **kwargs):\n    raise RuntimeError('an interpreter bug')\ns.analyze = fail\ns.serve()\n"
+"""A server whose analysis always fails."""
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-c", FAILING]))
+async def failing(lsp_client: LanguageClient) -> AsyncIterator[None]:
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=client_capabilities("neovim")))
+    yield
+    await lsp_client.shutdown_session()
+
+
 def _open(client: LanguageClient, path: Path, text: str) -> str:
     path.write_text(text)
     uri = path.as_uri()
@@ -255,3 +266,14 @@ def test_hints_after_the_layers_of_a_sequential() -> None:
         "    def forward(self, x‹: (..., 784)›",
         "        y‹: (..., 10)›",
     ]
+
+
+@pytest.mark.asyncio
+async def test_an_internal_failure_is_logged_once(failing: LanguageClient, tmp_path: Path) -> None:
+    uri = _open(failing, tmp_path / "cifar_net.py", NET)
+    for version in (2, 3):
+        _change(failing, uri, version, NET + "\n" * version)
+        assert await _diagnostics(failing, uri) == []
+        assert await failing.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(28, 8))) is None
+    (message,) = [m.message for m in failing.log_messages if m.type == types.MessageType.Error]
+    assert "RuntimeError: an interpreter bug" in message and "reported once" in message

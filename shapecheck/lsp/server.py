@@ -94,17 +94,18 @@ class ShapeServer(LanguageServer):
         if delay:
             await asyncio.sleep(delay)
         doc = self.workspace.get_text_document(uri)
-        text, version, path = doc.source, doc.version, doc.path
+        version, path = doc.version, doc.path
         try:
-            snap = await self.run(analyze, text, path, version, self._entries(path))
+            snap = await self.run(analyze, doc.source, path, version, self._entries(path))
+            if snap is None:  # mid-edit, does not parse: the last good analysis stands
+                return
+            published = diagnostics(snap, uri, self.encoding, self.gaps)
         except Exception as err:  # an interpreter failure must not take the server down
             self.log_once(f"analysis of {path} failed", err)
             return
-        if snap is None:  # mid-edit, does not parse: the last good analysis stands
-            return
         self.snapshots[uri] = snap
         self._verified = {k: v for k, v in self._verified.items() if k[0] != uri}
-        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, diagnostics(snap, uri, self.encoding, self.gaps), version))
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, published, version))
 
     def _entries(self, path: str) -> Sequence[Entry]:
         """The models ``[tool.shapecheck] models`` of the nearest ``pyproject.toml`` names in ``path``."""
