@@ -80,36 +80,34 @@ def forty_layers(width: int) -> str:
     return MODEL_HEAD + "\n".join(lines) + "\n)\n"
 
 
-def dmypy_recheck(tmp: Path, repeat: int, versions: tuple[str, str] | None = None, label: str = "dmypy") -> tuple[float, float]:
-    """Seconds of the first ``dmypy run`` and the median recheck after a one-line edit, alternating
-    between the two ``versions`` of the model file (by default a 40-layer Sequential, widths 64 / 48)."""
-    first_text, second_text = versions or (forty_layers(64), forty_layers(48))
-    work = tmp / label
+def dmypy_recheck(tmp: Path, repeat: int, source: Callable[[int], str] = forty_layers, widths: tuple[int, int] = (48, 64)) -> tuple[float, float]:
+    """Seconds of the first ``dmypy run`` and the median recheck after a one-line edit: ``source(width)``
+    with the width alternating between ``widths`` (the 40-layer chain by default)."""
+    work = tmp / "dmypy"
     work.mkdir()
     config = _config(work, "dmypy", plugin=True)
     model = work / "model.py"
     status = ["--status-file", str(work / "status.json")]
     check = [DMYPY, *status, "run", "--", "--config-file", str(config), str(model)]
 
-    def write(text: str, tick: int) -> None:
-        model.write_text(text)
+    def write(width: int, tick: int) -> None:
+        model.write_text(source(width))
         stamp = int(time.time()) + 2 * tick  # dmypy compares mtimes in whole seconds
         os.utime(model, (stamp, stamp))
 
-    def run() -> None:
+    def recheck(i: int) -> None:
+        write(widths[i % 2], i + 1)
         done = subprocess.run(check, capture_output=True, text=True, cwd=work)
         if done.returncode != 0:
             raise SystemExit(f"dmypy reported:\n{done.stdout}{done.stderr}")
 
-    def recheck(i: int) -> None:
-        write(second_text if i % 2 == 0 else first_text, i + 1)
-        run()
-
     try:
-        write(first_text, 0)
+        write(widths[1], 0)
         start = time.perf_counter()
-        run()
+        done = subprocess.run(check, capture_output=True, text=True, cwd=work)
         first = time.perf_counter() - start
+        if done.returncode != 0:
+            raise SystemExit(f"dmypy reported:\n{done.stdout}{done.stderr}")
         return first, _median(repeat, recheck)
     finally:
         subprocess.run([DMYPY, *status, "stop"], capture_output=True, cwd=work)

@@ -11,6 +11,8 @@ Run from the repository root:  python bench/run_all.py [--quick] [--skip-static]
 3. static: ``bench_mypy`` (mypy with vs without the plugin on examples/ and the zoo, cold and warm;
    dmypy recheck after a one-line edit) and, if it installs, ``pyrefly check`` with
    ``pyrefly-torch-stubs`` on the torch model files.
+5. the language server: ``bench_lsp`` (didChange to published diagnostics on a ~300-line file, the
+   server's memory over 1,000 edits, dmypy on the same edit); skipped with --skip-static too.
 
 Writes BENCHMARKS.md (figures, machine, versions) and bench/scaling.png (needs matplotlib, a
 bench-only dependencies: ``pip install torchinfo matplotlib beartype pyrefly`` beside torch==2.13.0). Timings are medians of
@@ -47,6 +49,7 @@ sys.path.insert(0, str(BENCH))
 
 import bench_core  # noqa: E402
 from bench_core import median_s  # noqa: E402
+import bench_lsp  # noqa: E402
 import bench_mypy  # noqa: E402
 
 import shapecheck  # noqa: E402
@@ -440,6 +443,25 @@ def pyrefly_times(repeat: int) -> str:
     )
 
 
+# -- 5. the language server --------------------------------------------------------------------
+def bench_editor(quick: bool, report: Report) -> dict[str, float]:
+    print("5. shapecheck lsp: didChange -> diagnostics, memory over edits, dmypy on the same edit")
+    figures = bench_lsp.measure(quick)
+    report += [
+        "## 5. In the editor: `shapecheck lsp`",
+        "",
+        "`bench/bench_lsp.py`: a pygls client drives `shapecheck lsp` over stdio on a model file of four classes",
+        "(a convnet, a residual block and network, an MLP) four times; each edit changes `HIDDEN = 256` <-> `384`",
+        "(a width two layers of every model read) after a pause longer than the debounce. RSS: the server's, each",
+        "edit analysed (`--debounce 0`). dmypy: `dmypy run` on the same file and edit, the client's start included.",
+        "",
+        *figures.table(),
+        "",
+    ]
+    print("  " + "\n  ".join(figures.table()))
+    return {"lsp median": figures.median, "lsp p95": figures.p95}
+
+
 # -- 4. guards ---------------------------------------------------------------------------------
 def bench_guards(report: Report) -> dict[str, float]:
     """Per-call overhead (over a bare call) of ``shapecheck.guard`` vs jaxtyping with typeguard and with beartype."""
@@ -503,7 +525,7 @@ def machine() -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, no 10,000-layer runs (a smoke test)")
-    parser.add_argument("--skip-static", action="store_true", help="skip the mypy / dmypy / pyrefly part (minutes)")
+    parser.add_argument("--skip-static", action="store_true", help="skip the mypy / dmypy / pyrefly and language-server parts (minutes)")
     parser.add_argument("--out", default=str(ROOT / "BENCHMARKS.md"), help="where to write the report")
     parser.add_argument("--first-call", nargs=2, metavar=("TOOL", "MODEL"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -526,6 +548,8 @@ def main(argv: list[str] | None = None) -> None:
     print(" ", plot(curves))
     static = {} if args.skip_static else bench_static(args.quick, body)
     ratios |= bench_guards(body)
+    if not args.skip_static:
+        static |= bench_editor(args.quick, body)
     report += goals(ratios, curves, static) + [""] + body
     Path(args.out).write_text("\n".join(report) + "\n")
     print(f"wrote {args.out}")
@@ -549,6 +573,9 @@ def goals(ratios: dict[str, float], curves: dict[str, dict[int, tuple[int, float
     for label, r in static.items():
         if label.startswith("mypy"):
             line(r <= 1.2, f"{label}: plugin overhead {r:.2f}x (goal <= 1.2x)")
+    if "lsp median" in static:
+        line(static["lsp median"] <= 0.1, f"shapecheck lsp, didChange -> diagnostics: median {static['lsp median'] * 1000:.0f} ms (goal <= 100 ms)")
+        line(static["lsp p95"] <= 0.25, f"shapecheck lsp, didChange -> diagnostics: p95 {static['lsp p95'] * 1000:.0f} ms (goal <= 250 ms)")
     if "dmypy recheck" in static:
         line(static["dmypy recheck"] <= 0.5, f"dmypy recheck {static['dmypy recheck']:.2f} s (goal <= 0.5 s)")
     for name in FIRST_CALL_MODELS[:1]:

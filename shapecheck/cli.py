@@ -1,4 +1,4 @@
-"""The ``shapecheck`` command: ``summary``, ``check``, ``diagram`` and ``stubs`` (also ``python -m shapecheck``).
+"""The ``shapecheck`` command: ``summary``, ``check``, ``diagram``, ``stubs`` and ``lsp`` (also ``python -m shapecheck``).
 
 Exit status: 0 when all is well, 1 on shape findings (a model that does not build for ``summary`` and
 ``diagram``, a ``[shape]`` error for ``check``), 2 when it could not run: a usage error, or the user's
@@ -41,7 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     try:
         status = _main(argv)
-        sys.stdout.flush()
+        if not sys.stdout.closed:  # the language server closes it as it exits
+            sys.stdout.flush()
     except BrokenPipeError:
         return _reader_gone()
     except KeyboardInterrupt:
@@ -158,6 +159,20 @@ def _parser() -> argparse.ArgumentParser:
         "own types, which the stubs must not hide).",
     )
     stubs.set_defaults(run=_stubs_command)
+
+    lsp = commands.add_parser(
+        "lsp",
+        help="serve the editor: a language server over stdio (diagnostics, shape hovers, inlay hints, quick fixes)",
+        description="Run a Language Server Protocol server over standard input and output: every open file is "
+        "checked as you type, as by check, with the shape of each tensor on hover and after each assignment, and "
+        "fixes as quick fixes. Needs pygls: pip install 'shapecheck[lsp]'.",
+    )
+    lsp.add_argument(
+        "--debounce", type=_milliseconds, default=150, metavar="MS",
+        help="edits closer together than MS milliseconds are checked once, when they pause (default 150)",
+    )  # fmt: skip
+    lsp.add_argument("--gaps", action="store_true", help="also show, as hints, the lines where shapes stopped being followed")
+    lsp.set_defaults(run=_lsp)
     return parser
 
 
@@ -184,6 +199,12 @@ def _seconds(text: str) -> float | None:
     if not (math.isfinite(seconds) and seconds >= 0):
         raise argparse.ArgumentTypeError(f"takes a number of seconds (0 for no limit), got {text!r}")
     return seconds or None
+
+
+def _milliseconds(text: str) -> int:
+    if not _SIZE.match(text):
+        raise argparse.ArgumentTypeError(f"takes a number of milliseconds, got {text!r}")
+    return int(text)
 
 
 def _bindings(tokens: Sequence[str]) -> dict[str, int]:
@@ -343,3 +364,15 @@ def _stubs_command(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot write the stubs: {err}") from None
     return 0
 
+
+
+def _lsp(args: argparse.Namespace) -> int:
+    try:
+        from shapecheck.lsp.server import serve
+    except ModuleNotFoundError as err:
+        if err.name not in ("pygls", "lsprotocol") and not (err.name or "").startswith(("pygls.", "lsprotocol.")):
+            raise
+        print(f"shapecheck lsp: the language server needs pygls ({err.name} is not installed): pip install 'shapecheck[lsp]'", file=sys.stderr)
+        return 2
+    serve(args.debounce / 1000, args.gaps)
+    return 0

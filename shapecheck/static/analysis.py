@@ -26,9 +26,9 @@ from typing import Final
 from shapecheck.dims import DimLike, as_dim
 from shapecheck.shape import Shape
 from shapecheck.static.inputs import Evidence, annotated_tensor, candidates, from_evidence
-from shapecheck.static.interpreter import Exhausted, Interpreter
+from shapecheck.static.interpreter import Exhausted, Interpreter, OpStep
 from shapecheck.static.objects import instantiate
-from shapecheck.static.report import FileReport, ModelReport
+from shapecheck.static.report import FileReport, LayerUse, ModelReport
 from shapecheck.static.values import ClassValue, Container, External, FunctionValue, Instance, Journal, LayerValue, Named, Tensor, Unknown, Value
 
 __all__ = ["Entry", "analyze_file", "analyze_source", "infer_inputs", "mentions_models", "prepare", "run_forward"]
@@ -54,13 +54,14 @@ Entry = str | tuple[str, Sequence[Sequence[DimLike]]]
 ``"GPT(GPTConfig(n_layer=2))"``), optionally with the input shapes to run it on."""
 
 
-def analyze_source(source: str, path: str = "<source>", entries: Sequence[Entry] = ()) -> FileReport:
-    """Every finding, model and shape the interpreter gets from ``source`` (and from ``entries``)."""
+def analyze_source(source: str, path: str = "<source>", entries: Sequence[Entry] = (), tree: ast.Module | None = None) -> FileReport:
+    """Every finding, model and shape the interpreter gets from ``source`` (and from ``entries``);
+    ``tree`` is the source already parsed, when the caller has it."""
     report = FileReport(path)
     if not mentions_models(source):
         return report
     try:
-        tree = ast.parse(source, path)
+        tree = tree or ast.parse(source, path)
     except (SyntaxError, ValueError) as err:
         line = getattr(err, "lineno", None)
         report.error = f"syntax error{f' at line {line}' if line else ''}: {getattr(err, 'msg', err)}"
@@ -70,6 +71,7 @@ def analyze_source(source: str, path: str = "<source>", entries: Sequence[Entry]
     ignored = _ignored_lines(source)
     report.findings = sorted((f for f in interp.findings.values() if f.line not in ignored), key=lambda f: (f.line, f.column, f.message))
     report.shapes = interp.shapes
+    report.seen = interp.seen
     return report
 
 
@@ -109,6 +111,7 @@ class _Analysis:
         interp.checked = 0
         interp.steps = 0
         model = ModelReport(name, line)
+        interp.running = name
         try:
             yield model
         except Exhausted:
@@ -118,8 +121,20 @@ class _Analysis:
         model.steps = interp.checked
         model.gaps = list(interp.gaps)
         model.conditions = interp.tracer.check.describe()
+        self._layers(name)
         if record:
             self.report.models.append(model)
+
+    def _layers(self, model: str) -> None:
+        """The steps of the model just run whose layers this file constructed, as :class:`LayerUse`."""
+        path = self.interp.file.path
+        for step in self.interp.tracer.steps:
+            where = step.layer.where
+            if where is None or where[0] != path or isinstance(step.layer, OpStep):
+                continue
+            layer = step.layer
+            use = LayerUse(where[1], step.path, repr(layer), str(step.input), str(step.output), layer.parameter_count(), layer.macs(step.input, step.output), model)
+            self.report.layers.append(use)
 
     def _entry(self, entry: Entry) -> None:
         """A model named by an expression of the file's names, run on the given inputs or the implied ones."""

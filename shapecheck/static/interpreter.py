@@ -30,7 +30,7 @@ from shapecheck.shape import Shape
 from shapecheck.static.annotations import check_annotation
 from shapecheck.static.inputs import Evidence, layer_input
 from shapecheck.static.registry import Op, Unknowable
-from shapecheck.static.report import Finding, Gap, finding_of
+from shapecheck.static.report import Finding, Gap, Seen, finding_of
 from shapecheck.static.scope import Arm, Break, Continue, Dead, Return, Scope, join, merge_heap
 from shapecheck.static.solver import Pin, Solver, never_equal
 from shapecheck.static.values import (
@@ -135,6 +135,7 @@ class SourceFile:
     scope: Scope
     findings: dict[int, Finding] = field(default_factory=dict)
     shapes: dict[tuple[int, int], str] = field(default_factory=dict)
+    seen: Seen = field(default_factory=Seen)
     lines: list[bytes] = field(default_factory=list)
     """The source's lines as the parser counts them (split at ``\\n``, ``\\r\\n``, ``\\r``), ends kept, in UTF-8."""
 
@@ -170,6 +171,11 @@ class Interpreter:
         self.findings: dict[int, Finding] = {}
         self.gaps: list[Gap] = []
         self.shapes: dict[tuple[int, int], str] = {}
+        self.seen = Seen()
+        self.running = ""
+        """The model being checked (the shapes seen are recorded under its name)."""
+        self._loads: dict[int, tuple[ast.expr, ast.expr]] = {}
+        """Each augmented-assignment target (by id, kept alive beside it) as an expression that reads it."""
         self.tracer = self.new_tracer()
         self.steps = 0
         self.budget = MAX_STEPS
@@ -195,7 +201,7 @@ class Interpreter:
         """The ``torch.nn`` modules written as source (``static.prelude``), once read."""
         self.caller: tuple[dict[int, Finding], ast.stmt] | None = None
         """While in the prelude: the findings of the file that called into it, and the statement that did."""
-        self.file = SourceFile(path, source, self.tree, self.module_scope, self.findings, self.shapes)
+        self.file = SourceFile(path, source, self.tree, self.module_scope, self.findings, self.shapes, self.seen)
         self.files: dict[int, SourceFile] = {id(self.module_scope): self.file}
         """The files read (this one, and those :meth:`load` adds), by the id of their module scope."""
 
@@ -245,7 +251,7 @@ class Interpreter:
     def _switch(self, file: SourceFile) -> None:
         self.file = file
         self.path, self.source, self.tree, self.module_scope = file.path, file.source, file.tree, file.scope
-        self.findings, self.shapes = file.findings, file.shapes
+        self.findings, self.shapes, self.seen = file.findings, file.shapes, file.seen
 
     def file_of(self, fn: FunctionValue) -> SourceFile:
         """The file that defines ``fn`` (the current one when it is not known)."""
@@ -370,7 +376,7 @@ class Interpreter:
             self.assign(stmt.target, value, scope)
 
     def _aug_assign(self, stmt: ast.AugAssign, scope: Scope) -> None:
-        current = self.eval(_load(stmt.target), scope)
+        current = self.eval(self._load(stmt.target), scope)
         right = self.eval(stmt.value, scope)
         if isinstance(current, ListValue) and isinstance(stmt.op, ast.Add):
             items = self.iterate(right, stmt.value)
@@ -658,8 +664,11 @@ class Interpreter:
                 scope.module().vars[target.id] = value
             else:
                 scope.vars[target.id] = value
-            if isinstance(value, Tensor) and not self.quiet and (target.lineno, target.col_offset) not in self.shapes:
-                self.shapes[(target.lineno, target.col_offset)] = str(value.shape)
+            if isinstance(value, Tensor) and not self.quiet:
+                at = (target.lineno, target.col_offset)
+                if at not in self.shapes:
+                    self.shapes[at] = str(value.shape)
+                Seen.add(self.seen.bound, at, value.shape, self.running)
         elif isinstance(target, (ast.Tuple, ast.List)):
             self._unpack(target, value, scope)
         elif isinstance(target, ast.Attribute):
@@ -724,6 +733,8 @@ class Interpreter:
     def _name(self, node: ast.Name, scope: Scope) -> Value:
         found, value = scope.lookup(node.id)
         if found:
+            if isinstance(value, Tensor) and not self.quiet:
+                Seen.add(self.seen.read, (node.lineno, node.col_offset), value.shape, self.running)
             return value
         return Unknown(f"name {node.id} not defined in the file")
 
@@ -1039,6 +1050,7 @@ class Interpreter:
         saved_loop = self.loop_imprecise
         try:
             with self.entering(self.file_of(fn)):
+                self._seen_parameters(fn.node.args, scope)
                 if isinstance(fn.node, ast.Lambda):
                     return self.eval(fn.node.body, scope)
                 final: list[Value]
@@ -1063,6 +1075,26 @@ class Interpreter:
             self.frames.pop()
             self._returns = self._returns[:-1]
             self.loop_imprecise = saved_loop
+
+    def _seen_parameters(self, spec: ast.arguments, scope: Scope) -> None:
+        """Record the shapes of the tensors a function was called with, at its parameters."""
+        if self.quiet:
+            return
+        for param in (*spec.posonlyargs, *spec.args, *spec.kwonlyargs):
+            value = scope.vars.get(param.arg)
+            if isinstance(value, Tensor):
+                Seen.add(self.seen.bound, (param.lineno, param.col_offset), value.shape, self.running)
+
+    def _load(self, target: ast.expr) -> ast.expr:
+        """An assignment target as an expression that reads it (for ``x += 1``); made once per target."""
+        found = self._loads.get(id(target))
+        if found is None:
+            load = copy.deepcopy(target)
+            for node in ast.walk(load):
+                if hasattr(node, "ctx"):
+                    node.ctx = ast.Load()
+            found = self._loads[id(target)] = (target, load)
+        return found[1]
 
     def bind_arguments(self, fn: FunctionValue, args: list[Value], kwargs: dict[str, Value], scope: Scope, node: ast.AST) -> bool:
         spec = fn.node.args
@@ -1422,26 +1454,6 @@ def _same(a: Value, b: Value) -> bool:
 
 def _hashable(value: Value) -> bool:
     return isinstance(value, (int, str, float, bool)) or value is None or isinstance(value, tuple) and all(_hashable(v) for v in value)
-
-
-_LOADS: dict[int, ast.expr] = {}
-
-
-def _load(target: ast.expr) -> ast.expr:
-    """An assignment target as an expression that reads it (for ``x += 1``); made once per target."""
-    found = _LOADS.get(id(target))
-    if found is None:
-        found = copy.deepcopy(target)
-        for node in ast.walk(found):
-            if hasattr(node, "ctx"):
-                node.ctx = ast.Load()
-        _LOADS[id(target)] = found
-        _KEEP.append(target)
-    return found
-
-
-_KEEP: list[ast.expr] = []
-"""The targets of ``_LOADS`` (their ids stay theirs while they are alive)."""
 
 
 def _dotted(node: ast.expr) -> str:

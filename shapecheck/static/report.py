@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shapecheck.dims import Dim
 from shapecheck.errors import ShapeError
 
-__all__ = ["FileReport", "Finding", "Gap", "ModelReport", "finding_of"]
+__all__ = ["FileReport", "Finding", "Gap", "LayerUse", "ModelReport", "Seen", "finding_of"]
+
+_MAX_SEEN = 6
+"""Distinct shapes kept per name and place (a name in a loop takes a new one each turn)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,37 @@ class Gap:
         return f"line {self.line}: {self.reason}"
 
 
+@dataclass(frozen=True)
+class LayerUse:
+    """A layer applied while a model ran: the line that constructed it, its path in the model, what it got
+    and gave, its parameters and MACs (``model`` names the run)."""
+
+    line: int
+    path: str
+    layer: str
+    input: str
+    output: str
+    params: int
+    macs: Dim
+    model: str
+
+
+@dataclass
+class Seen:
+    """Every shape a name held, by the name's (line, column): ``bound`` where it is assigned (or is a
+    parameter), ``read`` where it is used; each shape with the model whose run gave it first."""
+
+    bound: dict[tuple[int, int], dict[str, str]] = field(default_factory=dict)
+    read: dict[tuple[int, int], dict[str, str]] = field(default_factory=dict)
+
+    @staticmethod
+    def add(table: dict[tuple[int, int], dict[str, str]], at: tuple[int, int], shape: object, model: str) -> None:
+        """Record ``shape`` at ``at`` (stringified only while fewer than a handful are kept there)."""
+        shapes = table.setdefault(at, {})
+        if len(shapes) < _MAX_SEEN:
+            shapes.setdefault(str(shape), model)
+
+
 @dataclass
 class ModelReport:
     """One model (a torch module class, a function) as the interpreter followed it."""
@@ -69,6 +104,10 @@ class FileReport:
     models: list[ModelReport] = field(default_factory=list)
     shapes: dict[tuple[int, int], str] = field(default_factory=dict)
     """The shape of each tensor assigned to a name, at the name's (line, column)."""
+    seen: Seen = field(default_factory=Seen)
+    """Every shape each name held, in every model run (what an editor shows on hover)."""
+    layers: list[LayerUse] = field(default_factory=list)
+    """The layers of the file applied in the models' runs."""
     error: str | None = None
     """Why the file could not be analysed at all (a syntax error)."""
 

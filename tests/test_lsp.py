@@ -1,0 +1,279 @@
+"""``shapecheck lsp`` end to end: a real LSP client (pytest-lsp) drives the server over stdio.
+
+Every feature request waits for the analysis of the document's latest version, and the server publishes
+diagnostics before it answers, so the client's diagnostics are current after any request: no sleeps.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+from shapecheck.lsp.diagnostics import diagnostics
+from shapecheck.lsp.fixes import Edit, apply, fixes_of
+from shapecheck.lsp.hints import inlay_hints
+from shapecheck.lsp.snapshot import analyze
+from shapecheck.lsp.text import byte_column, client_column, lines_of, word_at
+
+ROOT = Path(__file__).parents[1]
+NET = (ROOT / "examples" / "cifar_net.py").read_text()
+"""The CIFAR-10 tutorial's net with the MNIST net's first Linear: ``Linear(16 * 4 * 4, 120)``."""
+
+HEAD = '''import torch.nn as nn
+
+
+class Head(nn.Module):
+    def __init__(self, features):
+        super().__init__()
+        self.proj = nn.Linear(8, 16)
+        self.fc = nn.Linear(features, 10)
+
+    def forward(self, x):
+        return self.fc(self.proj(x))
+'''
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "shapecheck", "lsp"]))
+async def client(lsp_client: LanguageClient) -> AsyncIterator[None]:
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=client_capabilities("visual-studio-code")))
+    yield
+    await lsp_client.shutdown_session()
+
+
+FAILING = "import shapecheck.lsp.server as s\ndef fail(*args, **kwargs):\n    raise RuntimeError('an interpreter bug')\ns.analyze = fail\ns.serve()\n"
+"""A server whose analysis always fails."""
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-c", FAILING]))
+async def failing(lsp_client: LanguageClient) -> AsyncIterator[None]:
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=client_capabilities("neovim")))
+    yield
+    await lsp_client.shutdown_session()
+
+
+def _open(client: LanguageClient, path: Path, text: str) -> str:
+    path.write_text(text)
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text)))
+    return uri
+
+
+def _change(client: LanguageClient, uri: str, version: int, text: str) -> None:
+    change = types.TextDocumentContentChangeWholeDocument(text)
+    client.text_document_did_change(types.DidChangeTextDocumentParams(types.VersionedTextDocumentIdentifier(version=version, uri=uri), [change]))
+
+
+async def _hover(client: LanguageClient, uri: str, line: int, character: int) -> str:
+    found = await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(line, character)))
+    assert found is not None and isinstance(found.contents, types.MarkupContent)
+    return found.contents.value
+
+
+def _at(line: int, needle: str) -> tuple[int, int]:
+    """The position of ``needle`` on 0-based ``line`` of ``NET``."""
+    return line, NET.split("\n")[line].index(needle)
+
+
+async def _diagnostics(client: LanguageClient, uri: str) -> list[types.Diagnostic]:
+    """The diagnostics of ``uri`` once its latest version is analysed (an inlay hint request waits for it)."""
+    whole = types.Range(types.Position(0, 0), types.Position(1000, 0))
+    await client.text_document_inlay_hint_async(types.InlayHintParams(types.TextDocumentIdentifier(uri), whole))
+    return list(client.diagnostics.get(uri, []))
+
+
+@pytest.mark.asyncio
+async def test_diagnostic_hover_hints_and_fix(client: LanguageClient, tmp_path: Path) -> None:
+    uri = _open(client, tmp_path / "cifar_net.py", NET)
+    (diagnostic,) = await _diagnostics(client, uri)
+    assert diagnostic.range.start == types.Position(*_at(31, "self.fc1"))  # x = F.relu(self.fc1(x))
+    assert diagnostic.code == "shape" and diagnostic.source == "shapecheck"
+    assert diagnostic.severity == types.DiagnosticSeverity.Error
+    lines = diagnostic.message.splitlines()
+    assert lines[0] == "Linear expects 256 input features, got 400"
+    assert "fix: Linear(400, 120)" in lines
+    cli = subprocess.run([sys.executable, "-m", "shapecheck", "check", str(tmp_path / "cifar_net.py")], capture_output=True, text=True)
+    assert [f"    {line}" for line in lines[1:]] == cli.stdout.splitlines()[1 : len(lines)]  # the notes as check prints them
+    assert diagnostic.related_information is not None
+    assert diagnostic.related_information[0].location.range.start == types.Position(*_at(23, "self.fc1 = "))
+
+    # the shape of x on three lines of forward: where it is assigned, and where it is read
+    assert "x: (B, 6, H//2 - 2, W//2 - 2)" in await _hover(client, uri, 28, 8)
+    assert "x: (B, 16, H//4 - 3, W//4 - 3)" in await _hover(client, uri, 29, 8)
+    third = await _hover(client, uri, *_at(33, "x)"))  # the x read by self.fc3(x)
+    assert "x: (B, 84)" in third and "input conditions: H >= 16, W >= 16" in third
+    assert "`(4, 6, 14, 14)` in module level" in await _hover(client, uri, 28, 8)  # the run on the images of __main__
+    layer = await _hover(client, uri, *_at(28, "conv1"))
+    assert "self.conv1 = Conv2d(3, 6, kernel_size=(5, 5), stride=(1, 1))" in layer and "parameters: 456" in layer
+    assert "`(B, 3, H, W)` -> `(B, 6, H - 4, W - 4)`" in layer
+
+    hints = await client.text_document_inlay_hint_async(
+        types.InlayHintParams(types.TextDocumentIdentifier(uri), types.Range(types.Position(27, 0), types.Position(34, 0)))
+    )
+    assert hints is not None
+    labels = {(h.position.line, h.position.character): h.label for h in hints}
+    assert labels[(27, 23)] == ": (B, 3, H, W)"  # the parameter x
+    assert labels[(28, 9)] == ": (B, 6, H//2 - 2, W//2 - 2)"
+    assert labels[(33, 9)] == ": (B, 10)"
+
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(types.TextDocumentIdentifier(uri), diagnostic.range, types.CodeActionContext([diagnostic]))
+    )
+    assert actions is not None
+    (action,) = actions
+    assert isinstance(action, types.CodeAction) and action.kind == types.CodeActionKind.QuickFix
+    assert action.edit is not None and action.edit.changes is not None
+    (edit,) = action.edit.changes[uri]
+    fixed = _applied(NET, edit)
+    assert "        self.fc1 = nn.Linear(400, 120)  # copied" in fixed
+    _change(client, uri, 2, fixed)
+    assert await _diagnostics(client, uri) == []
+
+
+def _applied(text: str, edit: types.TextEdit) -> str:
+    lines = text.split("\n")
+    start, end = edit.range.start, edit.range.end
+    assert start.line == end.line
+    line = lines[start.line]
+    lines[start.line] = line[: start.character] + edit.new_text + line[end.character :]
+    return "\n".join(lines)
+
+
+@pytest.mark.asyncio
+async def test_mid_edit_syntax_error(client: LanguageClient, tmp_path: Path) -> None:
+    uri = _open(client, tmp_path / "net.py", NET)
+    assert len(await _diagnostics(client, uri)) == 1
+    broken = NET.replace("        x = torch.flatten(x, 1)", "        x = torch.flatten(x, ")
+    _change(client, uri, 2, broken)
+    assert len(await _diagnostics(client, uri)) == 1  # the last good analysis stands
+    assert await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(30, 8))
+    ) is None  # a line changed since: nothing said about it
+    assert "x: (B, 6, H//2 - 2, W//2 - 2)" in await _hover(client, uri, 28, 8)  # unchanged lines still answer
+    _change(client, uri, 3, NET.replace("16 * 4 * 4", "16 * 5 * 5"))
+    assert await _diagnostics(client, uri) == []
+    assert not [m for m in client.log_messages if m.type == types.MessageType.Error]
+
+
+@pytest.mark.asyncio
+async def test_pyproject_models(client: LanguageClient, tmp_path: Path) -> None:
+    uri = _open(client, tmp_path / "head.py", HEAD)
+    assert await _diagnostics(client, uri) == []  # Head(features) with features unknown: nothing to say
+    (tmp_path / "pyproject.toml").write_text('[tool.shapecheck]\nmodels = ["head.py:Head(32)"]\n')
+    _change(client, uri, 2, HEAD + "\n")
+    (diagnostic,) = await _diagnostics(client, uri)
+    assert diagnostic.message.startswith("Linear expects 32 input features, got 16")
+    (tmp_path / "pyproject.toml").write_text("[tool.shapecheck]\nmodels = 3\n")
+    for version in (3, 4):
+        _change(client, uri, version, HEAD + "\n" * version)
+        assert await _diagnostics(client, uri) == []
+    errors = [m.message for m in client.log_messages if m.type == types.MessageType.Error]
+    assert len(errors) == 1 and "models must be a list of strings" in errors[0]  # logged once
+
+
+def test_columns() -> None:
+    line = "    é = nn.Linear(4, 2)  # 😀"
+    column = len("    é = ".encode())
+    assert client_column(line, column) == 8 and byte_column(line, 8) == column
+    assert client_column(line, len(line.encode())) == len(line) + 1  # the emoji is two UTF-16 units
+    assert client_column(line, column, "utf-8") == column and client_column(line, column, "utf-32") == 8
+    assert word_at(line, column + 1) == (column, "nn") and word_at(line, column + 3) == (column + 3, "Linear")
+    assert lines_of("a\r\nb\rc\nd") == ["a", "b", "c", "d"]
+
+
+def test_missing_pygls(tmp_path: Path) -> None:
+    """Without pygls the command says what to install and exits with 2."""
+    (tmp_path / "pygls.py").write_text("raise ModuleNotFoundError('no pygls', name='pygls')\n")
+    done = subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(tmp_path)!r}); from shapecheck.cli import main; sys.exit(main(['lsp']))"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "pip install 'shapecheck[lsp]'" in done.stderr
+
+
+def test_fix_of_a_sequential_literal() -> None:
+    """A shapecheck.nn chain's construction error: the fix edits the layer's own line, and the finding goes."""
+    path = ROOT / "examples" / "cifar_vgg_bug.py"
+    snap = analyze(path.read_text(), str(path), 1)
+    assert snap is not None
+    (finding,) = snap.report.findings
+    (fix,) = fixes_of(snap, finding)
+    assert fix.text == "Linear(512, 4096)" and fix.edits == (Edit(45, 18, 29, "512"),)
+    fixed = apply(snap.text, fix.edits)
+    assert "        nn.Linear(512, 4096),  # copied from the 224x224 model\n" in fixed
+    after = analyze(fixed, str(path), 2)
+    assert after is not None and after.report.findings == []
+
+
+def test_no_fix_where_the_call_is_ambiguous() -> None:
+    text = NET.replace("        self.fc1 = nn.Linear(16 * 4 * 4, 120)", "        self.fc1 = nn.Linear(16 * 4 * 4, 120); self.fc9 = nn.Linear(1, 2)")
+    snap = analyze(text, "net.py", 1)
+    assert snap is not None
+    (finding,) = snap.report.findings
+    assert finding.error is not None and finding.error.fixes[0] == "Linear(400, 120)"
+    assert fixes_of(snap, finding) == []  # two Linear calls on the line that built fc1
+
+
+def test_gaps_as_hints() -> None:
+    """Off by default; with ``--gaps``, each line where tracking was lost is a hint."""
+    path = ROOT / "examples" / "symbolic.py"
+    snap = analyze(path.read_text(), str(path), 1)
+    assert snap is not None
+    assert diagnostics(snap, path.as_uri(), "utf-16") == []
+    hints = diagnostics(snap, path.as_uri(), "utf-16", gaps=True)
+    assert hints and all(d.severity == types.DiagnosticSeverity.Hint for d in hints)
+    assert hints[0].message.startswith("not followed: unknown call vgg16.make_layers()")
+
+
+def test_mid_edit_text_is_not_analysed() -> None:
+    assert analyze("class Net(nn.Module):\n    def forward(self, x):\n        x = (\n", "net.py", 1) is None
+
+
+MLP = '''import torch.nn as nn
+
+
+class Mlp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(784, 256),
+            nn.ReLU(), nn.Linear(256, 10),
+        )
+
+    def forward(self, x):
+        y = self.net(x)
+        return y
+'''
+
+
+def test_hints_after_the_layers_of_a_sequential() -> None:
+    snap = analyze(MLP, "mlp.py", 1)
+    assert snap is not None
+    hints = inlay_hints(snap, 0, 20, set(range(20)), "utf-16")
+    lines = MLP.split("\n")
+    shown = [lines[h.position.line][: h.position.character] + f"‹{h.label}›" for h in hints]
+    assert shown == [
+        "            nn.Linear(784, 256)‹ -> (..., 256)›",
+        "            nn.ReLU()‹ -> (..., 256)›",
+        "            nn.ReLU(), nn.Linear(256, 10)‹ -> (..., 10)›",
+        "    def forward(self, x‹: (..., 784)›",
+        "        y‹: (..., 10)›",
+    ]
+
+
+@pytest.mark.asyncio
+async def test_an_internal_failure_is_logged_once(failing: LanguageClient, tmp_path: Path) -> None:
+    uri = _open(failing, tmp_path / "cifar_net.py", NET)
+    for version in (2, 3):
+        _change(failing, uri, version, NET + "\n" * version)
+        assert await _diagnostics(failing, uri) == []
+        assert await failing.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(28, 8))) is None
+    (message,) = [m.message for m in failing.log_messages if m.type == types.MessageType.Error]
+    assert "RuntimeError: an interpreter bug" in message and "reported once" in message
