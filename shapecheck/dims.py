@@ -17,6 +17,7 @@ Expression size is bounded by the layer arithmetic, not by depth: checking stays
 
 from __future__ import annotations
 
+import ast
 import itertools
 import math
 import random
@@ -42,6 +43,7 @@ __all__ = [
     "is_nondecreasing",
     "is_unknown",
     "least_value",
+    "parse_conditions",
     "substitute",
     "symbols_of",
     "unknown",
@@ -325,10 +327,66 @@ def as_dim(x: DimLike) -> Dim:
     if isinstance(x, (int, Expr)):
         return x
     if isinstance(x, str):
-        if not x.isidentifier():
-            raise ValueError(f"a symbolic dimension must be an identifier such as 'B' or 'H', got {x!r}")
-        return _symbol_expr(Symbol(x))
+        if x.isidentifier():
+            return _symbol_expr(Symbol(x))
+        return _parse(x, x)
     raise TypeError(f"a dimension must be an int or a symbol name, got {type(x).__name__} {x!r}")
+
+
+_DIM_SYNTAX: Final = "a name such as 'B' or an expression of names such as '16*h' or '2*n + 1' (ints, names, + - * //)"
+
+
+def _parse(text: str, whole: str) -> Dim:
+    """``text`` (a part of ``whole``) as Python arithmetic over ints and names: ``"16*h"``, ``"(H - 1)//2 + 1"``."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        raise ValueError(f"a symbolic dimension must be {_DIM_SYNTAX}, got {whole!r}") from None
+    return _eval(tree, whole)
+
+
+def _eval(node: ast.expr, whole: str) -> Dim:
+    if isinstance(node, ast.Name):
+        return _symbol_expr(Symbol(node.id))
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return _scale(_eval(node.operand, whole), -1)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv)):
+        a, b = _eval(node.left, whole), _eval(node.right, whole)
+        if isinstance(node.op, ast.Add):
+            return _add(a, b)
+        if isinstance(node.op, ast.Sub):
+            return _add(a, _scale(b, -1))
+        if isinstance(node.op, ast.Mult):
+            return _mul(a, b)
+        if isinstance(b, int) and b > 0:
+            return floor_div(a, b)
+        raise ValueError(f"{whole!r}: a dimension can only be divided by a positive int, not {ast.unparse(node.right)!r}")
+    raise ValueError(f"a symbolic dimension must be {_DIM_SYNTAX}, got {whole!r}")
+
+
+def parse_conditions(text: str) -> list[Condition]:
+    """Declared bounds as conditions ``(expr, bound)``, meaning ``expr >= bound``: ``"T <= 1024"`` is
+    ``(-T, -1024)``, ``"H >= 64"`` is ``(H, 64)``, ``"64 <= H < 512"`` both; ``<`` and ``>`` are strict."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        tree = None
+    if not isinstance(tree, ast.Compare) or not all(isinstance(op, (ast.LtE, ast.GtE, ast.Lt, ast.Gt)) for op in tree.ops):
+        raise ValueError(f"a bound must compare dims with <=, >=, < or >, such as 'T <= 1024' or '64 <= H', got {text!r}")
+    sides = [_eval(tree.left, text), *(_eval(c, text) for c in tree.comparators)]
+    out: list[Condition] = []
+    for op, left, right in zip(tree.ops, sides, sides[1:]):
+        big, small = (right, left) if isinstance(op, (ast.LtE, ast.Lt)) else (left, right)
+        diff = _add(big, _scale(small, -1))  # big - small >= 0 (or >= 1 when strict)
+        strict = int(isinstance(op, (ast.Lt, ast.Gt)))
+        if isinstance(diff, int):
+            if diff < strict:
+                raise ValueError(f"the bound {text!r} holds for no size")
+            continue
+        out.append((Expr(diff.terms, 0), strict - diff.const))
+    return out
 
 
 def _symbol_expr(s: Symbol) -> Expr:
@@ -417,19 +475,30 @@ def find_witness(
     differ: Iterable[tuple[Dim, Dim]],
     conditions: Iterable[Condition],
     lower: Mapping[str, int] | None = None,
+    upper: Mapping[str, int] | None = None,
 ) -> dict[str, int] | None:
     """Values of the symbols under which some pair in ``differ`` is unequal and every condition holds.
 
-    Symbols are positive; ``lower`` gives known lower bounds. Searches small values first, then a
-    seeded random sample; None means none was found (the pairs may well be equal everywhere).
+    Symbols are positive; ``lower`` and ``upper`` give known bounds. Only the symbols of the pairs,
+    and of the conditions that share a symbol with them, are bound. Searches small values first,
+    then a seeded random sample; None means none was found (the pairs may well be equal everywhere).
     """
     pairs = list(differ)
-    conds = list(conditions)
-    names = sorted(
-        {s.name for a, b in pairs for s in symbols_of(a) | symbols_of(b)}
-        | {s.name for e, _ in conds for s in symbols_of(e)}
-    )
-    lo = {n: max(1, (lower or {}).get(n, 1)) for n in names}
+    names = {s.name for a, b in pairs for s in symbols_of(a) | symbols_of(b)}
+    conds: list[Condition] = []
+    rest = [(e, b, {s.name for s in symbols_of(e)}) for e, b in conditions]
+    grown = True
+    while grown:  # the conditions that constrain the pairs' symbols, through shared symbols
+        grown = False
+        for item in list(rest):
+            if item[2] & names:
+                names |= item[2]
+                conds.append(item[:2])
+                rest.remove(item)
+                grown = True
+    ordered = sorted(names)
+    lo = {n: max(1, (lower or {}).get(n, 1)) for n in ordered}
+    hi = {n: (upper or {}).get(n, 1 << 62) for n in ordered}
 
     def ok(values: dict[str, int]) -> bool:
         return all(evaluate(e, values) >= b for e, b in conds) and any(
@@ -439,10 +508,10 @@ def find_witness(
     rng = random.Random(0)
     offsets = itertools.chain(range(64), (rng.randrange(64, 4096) for _ in range(_TRIES)))
     for off in offsets:
-        same = {n: lo[n] + off for n in names}
+        same = {n: min(lo[n] + off, hi[n]) for n in ordered}
         if ok(same):
             return same
-        mixed = {n: lo[n] + rng.randrange(0, off + 1) for n in names}
+        mixed = {n: min(lo[n] + rng.randrange(0, off + 1), hi[n]) for n in ordered}
         if ok(mixed):
             return mixed
     return None

@@ -8,11 +8,11 @@ depth Python's recursion limit allows, ~990 with the default limit (torch's own 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, overload
 
-from shapecheck.checker import Checker
-from shapecheck.dims import Condition, Dim, DimLike
+from shapecheck.checker import Checker, describe_condition
+from shapecheck.dims import Condition, Dim, DimLike, parse_conditions, symbols_of
 from shapecheck.errors import RuleError, ShapeError
 from shapecheck.nn._args import check_int
 from shapecheck.shape import Shape
@@ -125,11 +125,13 @@ def nesting(model: Module) -> int:
 class Input(Module):
     """Declares the shape entering a chain, batch dim included: ``Input("B", 3, 224, 224)``.
 
-    Ints are exact sizes, names are symbols that hold for every value (``B``, ``H``). Inside a
-    chain it asserts the shape at that point.
+    Ints are exact sizes, names are symbols that hold for every value (``B``, ``H``), expressions of
+    names constrain them (``"16*h"``: a multiple of 16; ``"2*n + 1"``: odd). ``where`` declares bounds
+    (``where="T <= 1024"``, or several: ``where=("H >= 64", "W >= 64")``), taken as given by the checks
+    and kept in the model's input conditions. Inside a chain it asserts the shape at that point.
     """
 
-    def __init__(self, *dims: DimLike) -> None:
+    def __init__(self, *dims: DimLike, where: str | Sequence[str] = ()) -> None:
         super().__init__()
         if not dims:
             raise TypeError("Input needs at least one dim, e.g. Input('B', 3, 224, 224)")
@@ -139,9 +141,11 @@ class Input(Module):
             if isinstance(d, int):
                 check_int("Input", f"dim {i}", d)
         self.shape = Shape(dims)
+        self.bounds = _bounds(where, self.shape)
 
     def infer(self, x: Shape, check: Checker) -> Shape:
         if x.prefix and not x.dims:
+            check.assume(self.bounds)
             return self.shape
         if x.rank is not None and x.rank != len(self.shape):
             raise RuleError(f"expected a {len(self.shape)}D input {self.shape}, got a {x.rank}D input {x}", kind="rank")
@@ -153,7 +157,32 @@ class Input(Module):
         return self.shape
 
     def extra_repr(self) -> str:
-        return ", ".join(repr(d) if isinstance(d, int) else repr(str(d)) for d in self.shape)
+        dims = ", ".join(repr(d) if isinstance(d, int) else repr(str(d)) for d in self.shape)
+        if not self.bounds:
+            return dims
+        texts = [describe_condition(e, b) for e, b in self.bounds]
+        return f"{dims}, where={texts[0]!r}" if len(texts) == 1 else f"{dims}, where={tuple(texts)!r}"
+
+
+def _bounds(where: str | Sequence[str], shape: Shape) -> tuple[Condition, ...]:
+    """``Input``'s ``where``, checked: each bound parses, names only the input's symbols, and some size meets them all."""
+    texts = [where] if isinstance(where, str) else where
+    if not isinstance(texts, Sequence) or not all(isinstance(t, str) for t in texts):
+        raise TypeError(f"Input: where must be a bound such as 'T <= 1024' or a tuple of them, got {where!r}")
+    names = {s.name for d in shape for s in symbols_of(d)}
+    out: list[Condition] = []
+    for text in texts:
+        for e, b in parse_conditions(text):
+            stray = sorted(s.name for s in symbols_of(e) if s.name not in names)
+            if stray:
+                raise ValueError(f"Input: the bound {text!r} names {', '.join(stray)}, not a symbol of the input {shape}")
+            out.append((e, b))
+    check = Checker()
+    check.assume(out)
+    for name, most in check.upper.items():
+        if check.lower.get(name, 1) > most:
+            raise ValueError(f"Input: the bounds {', '.join(map(repr, texts))} leave no size for {name}")
+    return tuple(out)
 
 
 class Sequential(Module):
@@ -211,6 +240,8 @@ class Sequential(Module):
         Containers nested deeper than Python's recursion limit lets the walk go raise a ValueError.
         """
         tracer = Tracer(root=self)
+        if self.input is not None:
+            tracer.check.assume(self.input.bounds)
         try:
             return tracer, self.trace(start, tracer, "")
         except RecursionError:
@@ -234,11 +265,12 @@ class Sequential(Module):
 
         return contract(self)
 
-    def with_input(self, *dims: DimLike) -> Sequential:
-        """This chain checked on an input of the given shape: ``model.with_input("B", 3, 224, 224)``."""
+    def with_input(self, *dims: DimLike, where: str | Sequence[str] = ()) -> Sequential:
+        """This chain checked on an input of the given shape: ``model.with_input("B", 3, 224, 224)``
+        (``where`` as :class:`Input`'s)."""
         model = Sequential.__new__(Sequential)
         model.where = self.where
-        model.input = Input(*dims)
+        model.input = Input(*dims, where=where)
         model._layers = self._layers
         try:
             model._check()
