@@ -8,6 +8,7 @@ is selected with :class:`~shapecheck.nn.outputs.Pick` (``Pick(MultiheadAttention
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 from shapecheck.checker import Checker
@@ -47,7 +48,7 @@ class MultiheadAttention(TupleModule):
     MACs: the four projections and the ``Q K^T`` and ``A V`` matmuls (``2*N*L*S*E``), as torchvision counts.
     """
 
-    options = {"need_weights": True, "average_attn_weights": True}
+    options = {"need_weights": True, "average_attn_weights": True, "is_causal": False}
 
     def __init__(
         self,
@@ -212,6 +213,7 @@ class _TransformerLayer(Module):
         batch_first: bool,
         norm_first: bool,
         bias: bool,
+        is_causal: bool = False,
     ) -> None:
         name = type(self).__name__  # its own arguments are checked under their own names, before its blocks see them
         d_model = check_int(name, "d_model", d_model, minimum=1)
@@ -231,7 +233,10 @@ class _TransformerLayer(Module):
         self.dropout2 = Dropout(dropout)
         self.activation = activation
         self._activation = _activation(name, activation)
-        self._attend = Pick(self.self_attn, 0, need_weights=False)
+        if not isinstance(is_causal, bool):
+            raise TypeError(f"{name}: is_causal must be a bool, got {type(is_causal).__name__} {is_causal!r}")
+        self.is_causal = is_causal
+        self._attend = Pick(self.self_attn, 0, need_weights=False, is_causal=is_causal)
 
     def _self_attention(self, x: Shape, tracer: Tracer, at: Callable[[str], str]) -> Shape:
         x = self._attend.trace(x, tracer, at("self_attn"))
@@ -276,6 +281,8 @@ class TransformerEncoderLayer(_TransformerLayer):
     ``x = norm1(x + sa(x)); x = norm2(x + ff(x))``, or with ``norm_first`` ``x = x + sa(norm1(x));
     x = x + ff(norm2(x))``; ``sa`` is self-attention then ``dropout1``, ``ff`` is ``linear1``, ``activation``,
     ``dropout``, ``linear2``, ``dropout2``. ``activation`` defaults to ``"relu"`` (torch's ``F.relu``).
+    ``is_causal`` is the argument of torch's ``forward`` fixed for the chain: each position attends to
+    itself and those before it (GPT's decoder blocks); ``to_torch`` passes the causal mask with it.
     """
 
     def __init__(
@@ -291,9 +298,11 @@ class TransformerEncoderLayer(_TransformerLayer):
         bias: bool = True,
         device: object = None,
         dtype: object = None,
+        *,
+        is_causal: bool = False,
     ) -> None:
         super().__init__()
-        self._setup(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first, bias)
+        self._setup(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first, bias, is_causal)
 
     def trace(self, x: Shape, tracer: Tracer, path: str) -> Shape:
         at = _at(path)
@@ -304,7 +313,7 @@ class TransformerEncoderLayer(_TransformerLayer):
         return self._children("self_attn", "linear1", "dropout", "linear2", "norm1", "norm2", "dropout1", "dropout2")
 
     def __repr__(self) -> str:
-        return self._repr(f"norm_first={self.norm_first}")
+        return self._repr(f"norm_first={self.norm_first}" + (", is_causal=True" if self.is_causal else ""))
 
 
 class TransformerDecoderLayer(_TransformerLayer):
@@ -371,7 +380,7 @@ class TransformerEncoder(Module):
         if norm is not None and not isinstance(norm, Module):
             raise TypeError(f"TransformerEncoder: norm must be a shapecheck.nn layer or None, got {norm!r}")
         self.num_layers = check_int("TransformerEncoder", "num_layers", num_layers, minimum=1)  # torch's forward reads layers[0]
-        self.layers = Sequential(*[encoder_layer] * self.num_layers)
+        self.layers = Sequential(*[copy.deepcopy(encoder_layer) for _ in range(self.num_layers)])  # torch's clones
         self.layers.where = self.where
         self.norm = norm
         self.enable_nested_tensor = bool(enable_nested_tensor)

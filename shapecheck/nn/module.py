@@ -8,6 +8,7 @@ depth Python's recursion limit allows, ~990 with the default limit (torch's own 
 from __future__ import annotations
 
 import sys
+from math import prod
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, overload
 
@@ -21,7 +22,26 @@ from shapecheck.trace import Location, Step, Tracer, caller_location
 if TYPE_CHECKING:
     from shapecheck.guards import Contract
 
-__all__ = ["Input", "Module", "Sequential"]
+__all__ = ["Input", "Module", "Sequential", "Weight"]
+
+
+class Weight:
+    """A layer's weight parameter as ``layer.weight`` gives it: its shape and the layer that owns it.
+
+    Assigning one ties the two layers as torch does (``lm_head.weight = wte.weight``): one tensor, counted once.
+    """
+
+    __slots__ = ("owner", "shape")
+
+    def __init__(self, owner: Module, shape: tuple[int, ...]) -> None:
+        self.owner = owner
+        self.shape = shape
+
+    def numel(self) -> int:
+        return prod(self.shape)
+
+    def __repr__(self) -> str:
+        return f"Weight{self.shape} of {self.owner!r}"
 
 
 class Module:
@@ -29,12 +49,39 @@ class Module:
 
     A leaf layer implements :meth:`infer` (input shape -> output shape, raising ``RuleError``);
     containers implement :meth:`trace`. ``where`` is the file and line that constructed it.
+    ``tied`` is the layer whose weight this one uses (see :class:`Weight`).
     """
 
     where: Location | None
+    tied: Module | None = None
 
     def __init__(self) -> None:
         self.where = caller_location()
+
+    def weight_shape(self) -> tuple[int, ...] | None:
+        """The shape of the layer's ``weight`` parameter (None: no weight that can be tied)."""
+        return None
+
+    @property
+    def weight(self) -> Weight:
+        shape = self.weight_shape()
+        if shape is None:
+            raise AttributeError(f"{type(self).__name__} has no weight to share")
+        return Weight(self.tied or self, shape)
+
+    @weight.setter
+    def weight(self, value: Weight) -> None:
+        """Tie this layer's weight to another's (``lm_head.weight = wte.weight``); the shapes must be equal."""
+        shape = self.weight_shape()
+        if not isinstance(value, Weight):
+            raise TypeError(f"{type(self).__name__}.weight can only be another layer's weight (layer.weight), got {value!r}")
+        if shape is None:
+            raise AttributeError(f"{type(self).__name__} has no weight to share")
+        if value.shape != shape:
+            raise ValueError(
+                f"{type(self).__name__}.weight has shape {shape}; {type(value.owner).__name__}.weight has shape {value.shape}"
+            )
+        self.tied = None if value.owner is self else value.owner
 
     def infer(self, x: Shape, check: Checker) -> Shape:
         """The output shape for input ``x``; rules call ``check`` for what must hold."""
@@ -82,17 +129,38 @@ class Module:
 
 def _tree_total(root: Module, count: str) -> int:
     """``count`` (``"parameter_count"``) summed over ``root``'s tree, walked without recursion: a node that keeps
-    :class:`Module`'s own method has its children's total."""
+    :class:`Module`'s own method has its children's total. As torch's ``parameters()``, a layer used twice counts
+    once, and a weight tied to a layer of the tree (``tied``) once."""
     default = getattr(Module, count)
-    total, stack = 0, [root]
+    total, stack, seen = 0, [root], set()
     while stack:
         node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if getattr(type(node), count) is default:
             for _, child in node.children():
                 stack.append(child)
         else:
             total += getattr(node, count)()
-    return total
+    return total - (tied_elements(root, seen) if count == "parameter_count" else 0)
+
+
+def tied_elements(root: Module, present: set[int]) -> int:
+    """The elements of the weights of ``root``'s layers tied to a layer whose id is in ``present`` (counted there)."""
+    return sum(n.weight.numel() for n in distinct_layers(root) if n.tied is not None and id(n.tied) in present)
+
+
+def distinct_layers(root: Module) -> list[Module]:
+    """Every module of ``root``'s tree once (``root`` included), walked without recursion."""
+    out, stack, seen = [], [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            out.append(node)
+            stack.extend(child for _, child in node.children())
+    return out
 
 
 def _render(root: Module) -> str:
