@@ -112,6 +112,28 @@ class MultiheadAttention(TupleModule):
         out = x.with_tail(max(len(x) - 1, 0), (self.embed_dim,))
         return out, self._weights(length, length, batch, batched, options)
 
+    def masks(
+        self, length: Dim, source: Dim, batch: Dim, batched: bool | None, attn_mask: Shape | None, key_padding_mask: Shape | None, check: Checker
+    ) -> None:
+        """torch's checks of the masks for ``L`` queries and ``S`` keys: ``attn_mask`` ``(L, S)`` or
+        ``(N*num_heads, L, S)`` (``(num_heads, L, S)`` unbatched); ``key_padding_mask`` ``(N, S)`` (``(S,)`` unbatched)."""
+        if batched is None:
+            return
+        if attn_mask is not None and attn_mask.rank is not None:
+            rank = attn_mask.rank
+            heads = batch * self.num_heads if batched else self.num_heads
+            want = {2: (length, source), 3: (heads, length, source)}.get(rank)
+            if want is None:
+                raise RuleError(f"expected attn_mask to be None, 2-D or 3-D but found {rank}-D tensor instead", expected="2-D or 3-D", actual=f"{rank}-D", kind="rank")
+            for have, size in zip(attn_mask.dims, want):
+                check.equal(have, size, "The shape of the {}D attn_mask is {}, but should be {}", rank, attn_mask, Shape(want))
+        if key_padding_mask is not None and key_padding_mask.rank is not None:
+            want = (batch, source) if batched else (source,)
+            if key_padding_mask.rank != len(want):
+                raise RuleError(f"expected key_padding_mask of shape {Shape(want)}, got {key_padding_mask}", expected=str(Shape(want)), actual=str(key_padding_mask), kind="rank")
+            for have, size in zip(key_padding_mask.dims, want):
+                check.equal(have, size, "expected key_padding_mask of shape {}, got {}", Shape(want), key_padding_mask)
+
     def _weights(self, length: Dim, source: Dim, batch: Dim, batched: bool | None, options: Options) -> Shape | None:
         """``attn_weights``: ``(N, L, S)``, per head ``(N, num_heads, L, S)``, no ``N`` unbatched; None without weights."""
         if not options["need_weights"]:
@@ -122,11 +144,21 @@ class MultiheadAttention(TupleModule):
             return Shape((length, keys), prefix=True)
         return Shape(((batch,) if batched else ()) + heads + (length, keys))
 
-    def attend(self, query: Shape, key: Shape, value: Shape, check: Checker, options: Options) -> tuple[Shape, Shape | None, Dim]:
+    def attend(
+        self,
+        query: Shape,
+        key: Shape,
+        value: Shape,
+        check: Checker,
+        options: Options,
+        attn_mask: Shape | None = None,
+        key_padding_mask: Shape | None = None,
+    ) -> tuple[Shape, Shape | None, Dim]:
         """``attn(query, key, value)`` on separate tensors: ``(attn_output, attn_weights, MACs)``, with the
         checks of ``F.multi_head_attention_forward`` in its order: ranks, the query's ``embed_dim``, key
         against value (whole shapes, or sequence and batch with ``kdim``/``vdim``), the key's and value's
-        features against the projections, and the batch of the key against the query's."""
+        features against the projections, the batch of the key against the query's, then the masks
+        (:meth:`masks`)."""
         name = "MultiheadAttention"
         if query.rank is not None and key.rank is not None and value.rank is not None:
             kind = {3: "batched (3-D)", 2: "unbatched (2-D)"}.get(query.rank)
@@ -149,6 +181,7 @@ class MultiheadAttention(TupleModule):
         for arg, have, want in (("key", key_features, self.kdim), ("value", value_features, self.vdim)):
             check.equal(have, want, f"{arg} has {have} features, the {arg} projection expects {arg[0]}dim={want}", index=-1, kind="features")
         check.equal(key_batch, batch, f"key batch {key_batch} does not match query batch {batch}")
+        self.masks(length, source, batch, batched, attn_mask, key_padding_mask, check)
         out = query.with_tail(max(len(query) - 1, 0), (self.embed_dim,))
         macs = mha_macs(length, source, self._keys(source), batch, self.embed_dim, self.kdim, self.vdim)
         return out, self._weights(length, source, batch, batched, options), macs
