@@ -203,9 +203,11 @@ def _input(tokens: Sequence[str] | None) -> tuple[DimLike, ...] | None:
     dims = [d for token in tokens for d in token.replace(",", " ").split()]
     for d in dims:
         try:
-            as_dim(d)
+            valid = bool(_SIZE.match(d)) or not isinstance(as_dim(d), int)
         except ValueError:
-            raise UsageError(f"--input takes sizes (ints >= 0), symbols (names such as B or H) and expressions of them (16*h), got {d!r}") from None
+            valid = False
+        if not valid:
+            raise UsageError(f"--input takes sizes (ints >= 0), symbols (names such as B or H) and expressions of them (16*h), got {d!r}")
     if not dims:
         raise UsageError("--input takes the input shape, e.g. --input B 3 224 224")
     return tuple(int(d) if _SIZE.match(d) else d for d in dims)

@@ -131,9 +131,10 @@ class Tracer:
         return out
 
     def locate(self, err: RuleError, layer: Module, x: Shape, path: str) -> ShapeError:
-        from shapecheck.hints import chain_fixes, derivation
+        from shapecheck.hints import blame_producer, chain_fixes, derivation
 
         lineage = self.lineage(x)
+        blame = blame_producer(err, self, lineage, self.namer)
         return ShapeError(
             problem=err.problem,
             layer=repr(layer),
@@ -148,6 +149,7 @@ class Tracer:
             holds_when=err.holds_when,
             witness=err.witness,
             never=err.never,
-            fixes=[*err.fixes, *chain_fixes(err, self, lineage, path)],
+            fixes=[*([blame[1]] if blame else []), *err.fixes, *chain_fixes(err, self, lineage, path)],
             kind=err.kind,
+            cause=blame[0] if blame else None,
         )

@@ -8,14 +8,13 @@ combinators, tensor ops, ``Pick`` and the learned tokens become the small module
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from collections import OrderedDict
 from typing import Any
 
 from shapecheck.dims import Expr, Symbol
 from shapecheck.nn.graph import Add, Concat, Mul
-from shapecheck.nn.module import Input, Module, Sequential, distinct_layers
+from shapecheck.nn.module import Input, Module, Sequential, arguments_of, distinct_layers
 
 __all__ = ["to_torch"]
 
@@ -154,14 +153,8 @@ class _Converter:
 
     def _leaf(self, layer: Module, cls: Any) -> Any:
         """``cls(**arguments)``, the arguments read from the layer's attributes of the same names."""
-        kwargs: dict[str, Any] = {}
-        for p in list(inspect.signature(type(layer).__init__).parameters.values())[1:]:
-            if p.name in ("device", "dtype") or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                continue
-            if not hasattr(layer, p.name):
-                if p.default is p.empty:
-                    raise TypeError(f"to_torch: {type(layer).__name__} does not keep its argument {p.name}")
-                continue
-            value = getattr(layer, p.name)
-            kwargs[p.name] = self.convert(value) if isinstance(value, Module) else value
-        return cls(**kwargs)
+        try:
+            kwargs = arguments_of(layer)
+        except TypeError as err:
+            raise TypeError(f"to_torch: {err}") from None
+        return cls(**{k: self.convert(v) if isinstance(v, Module) else v for k, v in kwargs.items()})

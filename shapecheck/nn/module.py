@@ -7,6 +7,7 @@ depth Python's recursion limit allows, ~990 with the default limit (torch's own 
 
 from __future__ import annotations
 
+import inspect
 import sys
 from math import prod
 from collections.abc import Iterator, Mapping, Sequence
@@ -127,6 +128,20 @@ class Module:
         return _render(self)
 
 
+def arguments_of(layer: Module) -> dict[str, object]:
+    """The arguments that construct ``layer`` again, read from its attributes of the same names (every layer
+    keeps torch's arguments under torch's names); ``device``/``dtype`` left out. TypeError names one it does not keep."""
+    out: dict[str, object] = {}
+    for p in list(inspect.signature(type(layer).__init__).parameters.values())[1:]:
+        if p.name in ("device", "dtype") or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if hasattr(layer, p.name):
+            out[p.name] = getattr(layer, p.name)
+        elif p.default is p.empty:
+            raise TypeError(f"{type(layer).__name__} does not keep its argument {p.name}")
+    return out
+
+
 def _tree_total(root: Module, count: str) -> int:
     """``count`` (``"parameter_count"``) summed over ``root``'s tree, walked without recursion: a node that keeps
     :class:`Module`'s own method has its children's total. As torch's ``parameters()``, a layer used twice counts
@@ -206,9 +221,10 @@ class Input(Module):
         for i, d in enumerate(dims):
             if isinstance(d, bool) or not isinstance(d, (int, str)) and not hasattr(d, "terms"):
                 raise TypeError(f"Input: dim {i} must be an int or a symbol name such as 'B', got {d!r}")
-            if isinstance(d, int):
-                check_int("Input", f"dim {i}", d)
         self.shape = Shape(dims)
+        for i, size in enumerate(self.shape):
+            if isinstance(size, int):  # given as an int or as a string without symbols ("-1")
+                check_int("Input", f"dim {i}", size)
         self.bounds = _bounds(where, self.shape)
 
     def infer(self, x: Shape, check: Checker) -> Shape:
