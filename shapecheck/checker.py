@@ -7,6 +7,7 @@ anything that depends on an undeclared dim is left alone: silence beats a false 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from shapecheck.dims import (
@@ -186,7 +187,9 @@ def _holds_when(actual: Dim, expected: Dim) -> str:
     if isinstance(expected, int) and not isinstance(actual, int):
         g = content(actual)
         rest = expected - actual.const
-        if g > 1 and rest % g == 0:
-            return f"{divide_exact(actual - actual.const, g)} == {rest // g}"
-        return f"{actual - actual.const} == {rest}"
+        texts = [f"{divide_exact(actual - actual.const, g)} == {rest // g}" if g > 1 and rest % g == 0 else f"{actual - actual.const} == {rest}"]
+        whole = math.gcd(g, actual.const)  # or the whole of ``actual`` over its common factor: (h - 7)*(w - 7) == 25
+        if whole > 1 and expected % whole == 0:
+            texts.append(f"{divide_exact(actual, whole)} == {expected // whole}")
+        return min(texts, key=len)
     return f"{actual} == {expected}"

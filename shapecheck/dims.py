@@ -36,6 +36,7 @@ __all__ = [
     "divide_exact",
     "dominates",
     "evaluate",
+    "factored",
     "find_witness",
     "floor_div",
     "format_dim",
@@ -170,6 +171,11 @@ class Expr:
 
     # -- printing ----------------------------------------------------------------------------
     def __str__(self) -> str:
+        """Python syntax, as a product where that is shorter (:func:`factored`)."""
+        return factored(self)
+
+    def expanded(self) -> str:
+        """The sum of terms in normal-form order: ``-48*(H//4) + 16*(H//4)*(W//4) - 48*(W//4) + 144``."""
         parts: list[str] = []
         for mono, coeff in self.terms:
             body = "*".join(_atom_str(a, len(mono) > 1 or abs(coeff) != 1) for a in mono)
@@ -515,6 +521,80 @@ def find_witness(
         if ok(mixed):
             return mixed
     return None
+
+
+def factored(d: Dim) -> str:
+    """``d`` printed as a product where that is shorter: ``16*(H//4 - 3)*(W//4 - 3)`` rather than
+    ``-48*(H//4) + 16*(H//4)*(W//4) - 48*(W//4) + 144``. The common factor of the coefficients comes out,
+    then each factor ``(a + k)`` of an atom ``a`` (``d == (a + k)*P``), repeatedly."""
+    if isinstance(d, int) or is_unknown(d):
+        return str(d)
+    plain = d.expanded()
+    if len(d.terms) < 2:
+        return plain
+    g = math.gcd(*(c for _, c in d.terms), d.const)
+    rest: Dim = divide_exact(d, g)
+    factors: list[Dim] = []
+    while not isinstance(rest, int):
+        split = _atom_factor(rest)
+        if split is None:
+            break
+        factor, rest = split
+        factors.append(factor)
+    if not factors:
+        return plain
+    if isinstance(rest, int):  # the sign (or what is left of a constant) joins the common factor
+        g, rest = g * rest, 1
+    parts = [] if g in (1, -1) else [str(g)]
+    parts.extend(_factor_text(f) for f in [*factors, rest] if f != 1)
+    text = ("-" if g == -1 else "") + "*".join(parts)
+    return text if len(text) < len(plain) else plain
+
+
+def _factor_text(d: Dim) -> str:
+    """A factor of a product: a sum in parentheses, a floor as ``(H//4)``."""
+    if isinstance(d, int):
+        return str(d)
+    if len(d.terms) > 1 or d.const:
+        return f"({d})"
+    mono, coeff = d.terms[0]
+    return _atom_str(mono[0], True) if coeff == 1 and len(mono) == 1 else str(d)
+
+
+def _atom_factor(e: Expr) -> tuple[Dim, Dim] | None:
+    """``(a + k, P)`` with ``e == (a + k)*P`` for an atom ``a`` of ``e``: ``a`` in every monomial (``k = 0``),
+    or of degree at most one in each; None if there is none."""
+    atoms = sorted({atom for mono, _ in e.terms for atom in mono}, key=lambda at: at.key())
+    for atom in atoms:
+        if not e.const and all(atom in mono for mono, _ in e.terms):
+            quotient = {_without(mono, atom): c for mono, c in e.terms}
+            return Expr((((atom,), 1),), 0), _make({m: c for m, c in quotient.items() if m}, quotient.get((), 0))
+        if any(mono.count(atom) > 1 for mono, _ in e.terms):
+            continue
+        with_atom: dict[Monomial, int] = {}
+        without: dict[Monomial, int] = {}
+        for mono, c in e.terms:
+            if atom in mono:
+                with_atom[_without(mono, atom)] = c
+            else:
+                without[mono] = c
+        p = _make({m: c for m, c in with_atom.items() if m}, with_atom.get((), 0))
+        r = _make({m: c for m, c in without.items() if m}, e.const)
+        lead_p, lead_r = _parts(p), _parts(r)
+        top_p = lead_p[0][0][1] if lead_p[0] else lead_p[1]
+        top_r = lead_r[0][0][1] if lead_r[0] else lead_r[1]
+        if top_p == 0 or top_r % top_p:
+            continue
+        k = top_r // top_p
+        if _add(r, _scale(p, -k)) == 0:
+            return _add(Expr((((atom,), 1),), 0), k), p
+    return None
+
+
+def _without(mono: Monomial, atom: Atom) -> Monomial:
+    """``mono`` with one occurrence of ``atom`` taken out."""
+    at = mono.index(atom)
+    return mono[:at] + mono[at + 1 :]
 
 
 def content(d: Dim) -> int:

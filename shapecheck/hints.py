@@ -62,11 +62,13 @@ def _name(step: Step, short: bool = False) -> str:
     return f"[{step.position}] {layer}"
 
 
-def chain_fixes(err: RuleError, tracer: Tracer, lineage: list[Step], path: str) -> list[str]:
-    """Fixes outside the failing layer: adaptive pooling before a Flatten, or another input size."""
-    if err.kind != "features" or not isinstance(err.expected, int):
+def chain_fixes(err: RuleError, tracer: Tracer, lineage: list[Step], path: str, x: Shape) -> list[str]:
+    """Fixes outside the failing layer: a forgotten transpose, adaptive pooling before a Flatten, or another input size."""
+    if err.kind not in ("features", "channels") or not isinstance(err.expected, int):
         return []
-    fixes = []
+    fixes = _transpose_fix(err.index, err.expected, x)
+    if err.kind != "features":
+        return fixes
     pool = _adaptive_pool_fix(lineage, err.expected, tracer.namer or _name)
     if pool:
         fixes.append(pool)
@@ -74,6 +76,18 @@ def chain_fixes(err: RuleError, tracer: Tracer, lineage: list[Step], path: str) 
     if size:
         fixes.append(size)
     return fixes
+
+
+def _transpose_fix(index: int | None, expected: int, x: Shape) -> list[str]:
+    """``Transpose(i, j)`` when the size the layer expects in dim ``i`` is the size of another dim ``j`` of ``x``."""
+    if index is None or x.prefix or not -len(x) <= index < len(x):
+        return []
+    i = index % len(x)
+    found = [j for j, d in enumerate(x) if j != i and d == expected]
+    if len(found) != 1:
+        return []
+    j = found[0]
+    return [f"Transpose({min(i, j)}, {max(i, j)}) before it: the {expected} is in dim {j} of {x}"]
 
 
 def _adaptive_pool_fix(steps: list[Step], expected: int, name: Callable[[Step, bool], str]) -> str | None:
@@ -127,7 +141,8 @@ def _input_size_fix(tracer: Tracer, path: str, expected: int) -> str | None:
 def blame_producer(err: RuleError, tracer: Tracer, lineage: list[Step], name: Callable[[Step, bool], str] | None = None) -> tuple[str, str] | None:
     """``(cause, fix)`` when the layer that produced the offending dim is the likelier mistake: changing its
     size argument to what the failing layer expects makes the whole model check (re-checked: construction is
-    linear), as ``ConvTranspose2d(512, 128)`` before layers that all expect 256 channels. None otherwise."""
+    linear) and more than that one layer read the size it expects, as ``ConvTranspose2d(512, 128)`` before
+    layers that all expect 256 channels. None otherwise."""
     if _rechecking or err.index is None or not isinstance(err.expected, int) or not isinstance(err.actual, int):
         return None
     from shapecheck.nn.module import Sequential, arguments_of
@@ -158,8 +173,9 @@ def blame_producer(err: RuleError, tracer: Tracer, lineage: list[Step], name: Ca
         vars(producer).clear()
         vars(producer).update(saved)
     readers = _readers(again.steps, origin.position, index, err.expected)
-    expect = "the next layer expects" if readers == 1 else f"the next {readers} layers expect"
-    cause = f"{(name or _name)(origin, False)} produces {err.actual} {_PRODUCES[argument]}; {expect} {err.expected}"
+    if readers < 2:  # the failing layer alone disagrees: either edit is as likely
+        return None
+    cause = f"{(name or _name)(origin, False)} produces {err.actual} {_PRODUCES[argument]}; the next {readers} layers expect {err.expected}"
     where = format_location(producer.where)
     return cause, f"{edited!r} at {(name or _name)(origin, True)}" + (f" ({where})" if where else "")
 

@@ -149,7 +149,7 @@ class Tracer:
             holds_when=err.holds_when,
             witness=err.witness,
             never=err.never,
-            fixes=[*([blame[1]] if blame else []), *err.fixes, *chain_fixes(err, self, lineage, path)],
+            fixes=[*([blame[1]] if blame else []), *err.fixes, *chain_fixes(err, self, lineage, path, x)],
             kind=err.kind,
             cause=blame[0] if blame else None,
         )

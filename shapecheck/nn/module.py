@@ -237,7 +237,7 @@ class Input(Module):
         for i, want in enumerate(self.shape):
             j = i + offset
             if j >= 0:
-                check.equal(x[j], want, f"dim {j} differs from the declared input", index=j)
+                check.equal(x[j], want, "dim {}: expected {}, got {}", j, want, x[j], index=j)
         return self.shape
 
     def extra_repr(self) -> str:
