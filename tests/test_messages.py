@@ -45,3 +45,24 @@ def test_expressions_print_factored_where_shorter() -> None:
     text = str(info.value)
     assert "  Linear expects 400 input features, got 16*(H//4 - 6)*(W//4 - 6)\n" in text
     assert "  holds only when (H//4 - 6)*(W//4 - 6) == 25\n" in text
+
+
+# -- item 7: an error in a helper-built layer names the call the user wrote ------------------------------
+
+
+def basic_block(cin: int, cout: int, stride: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+
+
+def test_an_error_in_a_helper_built_layer_names_the_helper_call_first() -> None:
+    import inspect
+    import os
+
+    helper_line = inspect.getsourcelines(basic_block)[1] + 1
+    call_line = inspect.currentframe().f_lineno + 3  # type: ignore[union-attr]
+    with pytest.raises(sc.ShapeError) as info:
+        nn.Sequential(nn.Input("B", 64, 56, 56), basic_block(64, 64, 1),
+                      basic_block(128, 128, 2))  # fmt: skip
+    here = os.path.relpath(__file__)
+    assert info.value.location == f"{here}:{call_line} (in basic_block at {here}:{helper_line})"
+    assert f"  defined at {here}:{call_line} (in basic_block at {here}:{helper_line})\n" in str(info.value)

@@ -18,7 +18,7 @@ from shapecheck.dims import Condition, Dim, DimLike, parse_conditions, symbols_o
 from shapecheck.errors import RuleError, ShapeError
 from shapecheck.nn._args import check_int
 from shapecheck.shape import Shape
-from shapecheck.trace import Location, Step, Tracer, caller_location
+from shapecheck.trace import Call, Location, Step, Tracer, caller_sites
 
 if TYPE_CHECKING:
     from shapecheck.guards import Contract
@@ -54,10 +54,11 @@ class Module:
     """
 
     where: Location | None
+    called: Call | None = None
     tied: Module | None = None
 
     def __init__(self) -> None:
-        self.where = caller_location()
+        self.where, self.called = caller_sites()
 
     def weight_shape(self) -> tuple[int, ...] | None:
         """The shape of the layer's ``weight`` parameter (None: no weight that can be tied)."""
