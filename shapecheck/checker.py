@@ -7,11 +7,13 @@ anything that depends on an undeclared dim is left alone: silence beats a false 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from shapecheck.dims import (
     Condition,
     Dim,
+    Symbol,
     as_dim,
     content,
     divide_exact,
@@ -26,7 +28,7 @@ from shapecheck.dims import (
 )
 from shapecheck.errors import RuleError
 
-__all__ = ["Checker"]
+__all__ = ["Checker", "describe_condition", "oriented"]
 
 
 def _text(what: str, args: tuple[object, ...]) -> str:
@@ -38,31 +40,53 @@ def _text(what: str, args: tuple[object, ...]) -> str:
 class Checker:
     """Decides equalities and lower bounds on dims; records the symbolic ones as input conditions.
 
-    ``lower`` maps a symbol to its least allowed value (``H >= 32``); ``others`` holds conditions
-    that do not reduce to one symbol. Rules call :meth:`equal` and :meth:`at_least`.
+    ``lower`` maps a symbol to its least allowed value (``H >= 32``), ``upper`` to its greatest, as an
+    ``Input`` declares it (``T <= 1024``); ``others`` holds conditions that do not reduce to one symbol.
+    Rules call :meth:`equal` and :meth:`at_least`.
     """
 
-    __slots__ = ("lower", "others")
+    __slots__ = ("lower", "upper", "others")
 
     def __init__(self) -> None:
         self.lower: dict[str, int] = {}
+        self.upper: dict[str, int] = {}
         self.others: dict[object, Condition] = {}
+
+    def assume(self, conditions: Sequence[Condition]) -> None:
+        """Take declared bounds as given: ``c*s >= b`` narrows ``s``'s range, anything else joins the conditions."""
+        for e, b in conditions:
+            single = _scaled_symbol(e)
+            if single is None:
+                self.others.setdefault((e.key() if not isinstance(e, int) else e, b), (e, b))
+                continue
+            name, c = single
+            if c > 0:
+                self.lower[name] = max(self.lower.get(name, 1), -(-b // c))
+            else:
+                self.upper[name] = min(self.upper.get(name, b // c), b // c)
 
     def conditions(self) -> list[Condition]:
         out: list[Condition] = [(as_dim(n), b) for n, b in self.lower.items()]
+        out.extend((-as_dim(n), -b) for n, b in self.upper.items())
         out.extend(self._independent())
         return out
 
     def describe(self) -> list[str]:
-        """The input conditions, readable: ``['H >= 32', 'W >= 32']``."""
-        out = [f"{n} >= {b}" for n, b in sorted(self.lower.items()) if b > 1]
-        out.extend(f"{e} >= {b}" for e, b in self._independent())
+        """The input conditions, readable: ``['H >= 32', 'T <= 1024', 'W >= 32']``."""
+        bounds = [(n, 0, f"{n} >= {b}") for n, b in self.lower.items() if b > 1]
+        bounds.extend((n, 1, f"{n} <= {b}") for n, b in self.upper.items())
+        out = [text for _, _, text in sorted(bounds)]
+        out.extend(describe_condition(e, b) for e, b in self._independent())
         return out
 
     def implied(self, d: Dim, bound: int) -> bool:
-        """True when ``d >= bound`` follows from the symbols' lower bounds (``d`` non-decreasing in each)."""
+        """True when ``d >= bound`` follows from the symbols' bounds: ``d`` non-decreasing in each, at the
+        least values; or ``d`` non-increasing in its single symbol, at that symbol's greatest value."""
         least = {s.name: self.lower.get(s.name, 1) for s in symbols_of(d)}
-        return is_nondecreasing(d, least) and evaluate(d, least) >= bound
+        if is_nondecreasing(d, least) and evaluate(d, least) >= bound:
+            return True
+        most = {n: self.upper[n] for n in least if n in self.upper}
+        return len(least) == len(most) == 1 and is_nondecreasing(-d, least) and evaluate(d, most) >= bound
 
     def _independent(self) -> list[Condition]:
         """The multi-symbol conditions that neither the lower bounds nor another of them imply
@@ -95,8 +119,10 @@ class Checker:
             if evaluate(d, {name: current}) >= bound:  # monotone: the current lower bound already implies it
                 return
             least = least_value(d, name, bound)
-            if least is None:
-                raise RuleError(_text(what, args), expected=f">= {bound}", actual=d, index=index, fixes=fixes, kind="size")
+            most = self.upper.get(name)
+            if least is None or most is not None and least > most:
+                never = None if least is None else f"it needs {name} >= {least}, but the input declares {name} <= {most}"
+                raise RuleError(_text(what, args), expected=f">= {bound}", actual=d, index=index, fixes=fixes, kind="size", never=never)
             self.lower[name] = least
             return
         if not self.implied(d, bound):
@@ -119,7 +145,7 @@ class Checker:
             raise RuleError(_text(what, args), expected=expected, actual=actual, index=index, fixes=fixes, kind=kind)
         if is_unknown(actual) or is_unknown(expected):
             return
-        witness = find_witness([(actual, expected)], self.conditions(), self.lower)
+        witness = find_witness([(actual, expected)], self.conditions(), self.lower, self.upper)
         if witness is None:
             return
         raise RuleError(
@@ -134,12 +160,36 @@ class Checker:
         )
 
 
+def oriented(e: Dim, bound: int) -> tuple[Dim, str, int]:
+    """The condition ``e >= bound`` as ``(left, op, right)``: ``(T + S, "<=", 1024)`` when every coefficient of ``e`` is negative."""
+    if not isinstance(e, int) and all(c < 0 for _, c in e.terms):
+        return -e, "<=", -bound
+    return e, ">=", bound
+
+
+def describe_condition(e: Dim, bound: int) -> str:
+    """``(e, bound)`` as text: ``H + W >= 64``, ``T <= 1024``."""
+    return "{} {} {}".format(*oriented(e, bound))
+
+
+def _scaled_symbol(e: Dim) -> tuple[str, int] | None:
+    """``(name, c)`` when ``e`` is ``c*name``, else None."""
+    if isinstance(e, int) or is_unknown(e) or e.const or len(e.terms) != 1:
+        return None
+    mono, c = e.terms[0]
+    if len(mono) != 1 or not isinstance(mono[0], Symbol):
+        return None
+    return mono[0].name, c
+
+
 def _holds_when(actual: Dim, expected: Dim) -> str:
     """``512*(H//32)*(W//32)`` vs ``25088`` -> ``(H//32)*(W//32) == 49``: the common factor cancelled."""
     if isinstance(expected, int) and not isinstance(actual, int):
         g = content(actual)
         rest = expected - actual.const
-        if g > 1 and rest % g == 0:
-            return f"{divide_exact(actual - actual.const, g)} == {rest // g}"
-        return f"{actual - actual.const} == {rest}"
+        texts = [f"{divide_exact(actual - actual.const, g)} == {rest // g}" if g > 1 and rest % g == 0 else f"{actual - actual.const} == {rest}"]
+        whole = math.gcd(g, actual.const)  # or the whole of ``actual`` over its common factor: (h - 7)*(w - 7) == 25
+        if whole > 1 and expected % whole == 0:
+            texts.append(f"{divide_exact(actual, whole)} == {expected // whole}")
+        return min(texts, key=len)
     return f"{actual} == {expected}"

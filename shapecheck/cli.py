@@ -21,7 +21,7 @@ from typing import TextIO
 import shapecheck
 from shapecheck import _isolate, _render
 from shapecheck._load import UsageError, split_target
-from shapecheck.dims import DimLike, symbols_of
+from shapecheck.dims import DimLike, as_dim, symbols_of
 
 __all__ = ["main"]
 
@@ -223,8 +223,12 @@ def _input(tokens: Sequence[str] | None) -> tuple[DimLike, ...] | None:
         return None
     dims = [d for token in tokens for d in token.replace(",", " ").split()]
     for d in dims:
-        if not (_SIZE.match(d) or d.isidentifier()):
-            raise UsageError(f"--input takes sizes (ints >= 0) and symbols (names such as B or H), got {d!r}")
+        try:
+            valid = bool(_SIZE.match(d)) or not isinstance(as_dim(d), int)
+        except ValueError:
+            valid = False
+        if not valid:
+            raise UsageError(f"--input takes sizes (ints >= 0), symbols (names such as B or H) and expressions of them (16*h), got {d!r}")
     if not dims:
         raise UsageError("--input takes the input shape, e.g. --input B 3 224 224")
     return tuple(int(d) if _SIZE.match(d) else d for d in dims)

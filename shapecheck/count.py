@@ -10,7 +10,7 @@ from typing import Protocol
 from shapecheck.checker import Checker
 from shapecheck.dims import Condition, Dim, evaluate, is_unknown, substitute, symbols_of
 from shapecheck.nn._args import check_int
-from shapecheck.nn.module import Module, not_a_layer
+from shapecheck.nn.module import Module, distinct_layers, not_a_layer
 from shapecheck.shape import Shape
 from shapecheck.trace import Step
 
@@ -171,13 +171,23 @@ def summary(model: Checked, depth: int | None = None, **bindings: int) -> Summar
     _check_bindings(model, bindings, "summary")
     if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 1):
         raise ValueError(f"summary: depth must be a positive int, got {depth!r}")
+    present = {id(layer) for layer in distinct_layers(model)}  # type: ignore[arg-type]
+    counted: set[int] = set()
+
+    def params(layer: Module) -> int:
+        """A layer's parameters at its first use only, less a weight tied to a layer of the model (as torch counts)."""
+        if id(layer) in counted:
+            return 0
+        counted.add(id(layer))
+        return layer.parameter_count() - (layer.weight.numel() if layer.tied is not None and id(layer.tied) in present else 0)
+
     rows = [
         Row(
             s.position,
             s.path,
             repr(s.layer),
             s.output.bind(bindings),
-            s.layer.parameter_count(),
+            params(s.layer),
             substitute(s.layer.macs(s.input, s.output), bindings),
         )
         for s in model.steps

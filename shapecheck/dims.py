@@ -17,6 +17,7 @@ Expression size is bounded by the layer arithmetic, not by depth: checking stays
 
 from __future__ import annotations
 
+import ast
 import itertools
 import math
 import random
@@ -35,6 +36,7 @@ __all__ = [
     "divide_exact",
     "dominates",
     "evaluate",
+    "factored",
     "find_witness",
     "floor_div",
     "format_dim",
@@ -42,6 +44,7 @@ __all__ = [
     "is_nondecreasing",
     "is_unknown",
     "least_value",
+    "parse_conditions",
     "substitute",
     "symbols_of",
     "unknown",
@@ -168,6 +171,11 @@ class Expr:
 
     # -- printing ----------------------------------------------------------------------------
     def __str__(self) -> str:
+        """Python syntax, as a product where that is shorter (:func:`factored`)."""
+        return factored(self)
+
+    def expanded(self) -> str:
+        """The sum of terms in normal-form order: ``-48*(H//4) + 16*(H//4)*(W//4) - 48*(W//4) + 144``."""
         parts: list[str] = []
         for mono, coeff in self.terms:
             body = "*".join(_atom_str(a, len(mono) > 1 or abs(coeff) != 1) for a in mono)
@@ -325,10 +333,66 @@ def as_dim(x: DimLike) -> Dim:
     if isinstance(x, (int, Expr)):
         return x
     if isinstance(x, str):
-        if not x.isidentifier():
-            raise ValueError(f"a symbolic dimension must be an identifier such as 'B' or 'H', got {x!r}")
-        return _symbol_expr(Symbol(x))
+        if x.isidentifier():
+            return _symbol_expr(Symbol(x))
+        return _parse(x, x)
     raise TypeError(f"a dimension must be an int or a symbol name, got {type(x).__name__} {x!r}")
+
+
+_DIM_SYNTAX: Final = "a name such as 'B' or an expression of names such as '16*h' or '2*n + 1' (ints, names, + - * //)"
+
+
+def _parse(text: str, whole: str) -> Dim:
+    """``text`` (a part of ``whole``) as Python arithmetic over ints and names: ``"16*h"``, ``"(H - 1)//2 + 1"``."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        raise ValueError(f"a symbolic dimension must be {_DIM_SYNTAX}, got {whole!r}") from None
+    return _eval(tree, whole)
+
+
+def _eval(node: ast.expr, whole: str) -> Dim:
+    if isinstance(node, ast.Name):
+        return _symbol_expr(Symbol(node.id))
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return _scale(_eval(node.operand, whole), -1)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv)):
+        a, b = _eval(node.left, whole), _eval(node.right, whole)
+        if isinstance(node.op, ast.Add):
+            return _add(a, b)
+        if isinstance(node.op, ast.Sub):
+            return _add(a, _scale(b, -1))
+        if isinstance(node.op, ast.Mult):
+            return _mul(a, b)
+        if isinstance(b, int) and b > 0:
+            return floor_div(a, b)
+        raise ValueError(f"{whole!r}: a dimension can only be divided by a positive int, not {ast.unparse(node.right)!r}")
+    raise ValueError(f"a symbolic dimension must be {_DIM_SYNTAX}, got {whole!r}")
+
+
+def parse_conditions(text: str) -> list[Condition]:
+    """Declared bounds as conditions ``(expr, bound)``, meaning ``expr >= bound``: ``"T <= 1024"`` is
+    ``(-T, -1024)``, ``"H >= 64"`` is ``(H, 64)``, ``"64 <= H < 512"`` both; ``<`` and ``>`` are strict."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        tree = None
+    if not isinstance(tree, ast.Compare) or not all(isinstance(op, (ast.LtE, ast.GtE, ast.Lt, ast.Gt)) for op in tree.ops):
+        raise ValueError(f"a bound must compare dims with <=, >=, < or >, such as 'T <= 1024' or '64 <= H', got {text!r}")
+    sides = [_eval(tree.left, text), *(_eval(c, text) for c in tree.comparators)]
+    out: list[Condition] = []
+    for op, left, right in zip(tree.ops, sides, sides[1:]):
+        big, small = (right, left) if isinstance(op, (ast.LtE, ast.Lt)) else (left, right)
+        diff = _add(big, _scale(small, -1))  # big - small >= 0 (or >= 1 when strict)
+        strict = int(isinstance(op, (ast.Lt, ast.Gt)))
+        if isinstance(diff, int):
+            if diff < strict:
+                raise ValueError(f"the bound {text!r} holds for no size")
+            continue
+        out.append((Expr(diff.terms, 0), strict - diff.const))
+    return out
 
 
 def _symbol_expr(s: Symbol) -> Expr:
@@ -417,19 +481,30 @@ def find_witness(
     differ: Iterable[tuple[Dim, Dim]],
     conditions: Iterable[Condition],
     lower: Mapping[str, int] | None = None,
+    upper: Mapping[str, int] | None = None,
 ) -> dict[str, int] | None:
     """Values of the symbols under which some pair in ``differ`` is unequal and every condition holds.
 
-    Symbols are positive; ``lower`` gives known lower bounds. Searches small values first, then a
-    seeded random sample; None means none was found (the pairs may well be equal everywhere).
+    Symbols are positive; ``lower`` and ``upper`` give known bounds. Only the symbols of the pairs,
+    and of the conditions that share a symbol with them, are bound. Searches small values first,
+    then a seeded random sample; None means none was found (the pairs may well be equal everywhere).
     """
     pairs = list(differ)
-    conds = list(conditions)
-    names = sorted(
-        {s.name for a, b in pairs for s in symbols_of(a) | symbols_of(b)}
-        | {s.name for e, _ in conds for s in symbols_of(e)}
-    )
-    lo = {n: max(1, (lower or {}).get(n, 1)) for n in names}
+    names = {s.name for a, b in pairs for s in symbols_of(a) | symbols_of(b)}
+    conds: list[Condition] = []
+    rest = [(e, b, {s.name for s in symbols_of(e)}) for e, b in conditions]
+    grown = True
+    while grown:  # the conditions that constrain the pairs' symbols, through shared symbols
+        grown = False
+        for item in list(rest):
+            if item[2] & names:
+                names |= item[2]
+                conds.append(item[:2])
+                rest.remove(item)
+                grown = True
+    ordered = sorted(names)
+    lo = {n: max(1, (lower or {}).get(n, 1)) for n in ordered}
+    hi = {n: (upper or {}).get(n, 1 << 62) for n in ordered}
 
     def ok(values: dict[str, int]) -> bool:
         return all(evaluate(e, values) >= b for e, b in conds) and any(
@@ -439,13 +514,87 @@ def find_witness(
     rng = random.Random(0)
     offsets = itertools.chain(range(64), (rng.randrange(64, 4096) for _ in range(_TRIES)))
     for off in offsets:
-        same = {n: lo[n] + off for n in names}
+        same = {n: min(lo[n] + off, hi[n]) for n in ordered}
         if ok(same):
             return same
-        mixed = {n: lo[n] + rng.randrange(0, off + 1) for n in names}
+        mixed = {n: min(lo[n] + rng.randrange(0, off + 1), hi[n]) for n in ordered}
         if ok(mixed):
             return mixed
     return None
+
+
+def factored(d: Dim) -> str:
+    """``d`` printed as a product where that is shorter: ``16*(H//4 - 3)*(W//4 - 3)`` rather than
+    ``-48*(H//4) + 16*(H//4)*(W//4) - 48*(W//4) + 144``. The common factor of the coefficients comes out,
+    then each factor ``(a + k)`` of an atom ``a`` (``d == (a + k)*P``), repeatedly."""
+    if isinstance(d, int) or is_unknown(d):
+        return str(d)
+    plain = d.expanded()
+    if len(d.terms) < 2:
+        return plain
+    g = math.gcd(*(c for _, c in d.terms), d.const)
+    rest: Dim = divide_exact(d, g)
+    factors: list[Dim] = []
+    while not isinstance(rest, int):
+        split = _atom_factor(rest)
+        if split is None:
+            break
+        factor, rest = split
+        factors.append(factor)
+    if not factors:
+        return plain
+    if isinstance(rest, int):  # the sign (or what is left of a constant) joins the common factor
+        g, rest = g * rest, 1
+    parts = [] if g in (1, -1) else [str(g)]
+    parts.extend(_factor_text(f) for f in [*factors, rest] if f != 1)
+    text = ("-" if g == -1 else "") + "*".join(parts)
+    return text if len(text) < len(plain) else plain
+
+
+def _factor_text(d: Dim) -> str:
+    """A factor of a product: a sum in parentheses, a floor as ``(H//4)``."""
+    if isinstance(d, int):
+        return str(d)
+    if len(d.terms) > 1 or d.const:
+        return f"({d})"
+    mono, coeff = d.terms[0]
+    return _atom_str(mono[0], True) if coeff == 1 and len(mono) == 1 else str(d)
+
+
+def _atom_factor(e: Expr) -> tuple[Dim, Dim] | None:
+    """``(a + k, P)`` with ``e == (a + k)*P`` for an atom ``a`` of ``e``: ``a`` in every monomial (``k = 0``),
+    or of degree at most one in each; None if there is none."""
+    atoms = sorted({atom for mono, _ in e.terms for atom in mono}, key=lambda at: at.key())
+    for atom in atoms:
+        if not e.const and all(atom in mono for mono, _ in e.terms):
+            quotient = {_without(mono, atom): c for mono, c in e.terms}
+            return Expr((((atom,), 1),), 0), _make({m: c for m, c in quotient.items() if m}, quotient.get((), 0))
+        if any(mono.count(atom) > 1 for mono, _ in e.terms):
+            continue
+        with_atom: dict[Monomial, int] = {}
+        without: dict[Monomial, int] = {}
+        for mono, c in e.terms:
+            if atom in mono:
+                with_atom[_without(mono, atom)] = c
+            else:
+                without[mono] = c
+        p = _make({m: c for m, c in with_atom.items() if m}, with_atom.get((), 0))
+        r = _make({m: c for m, c in without.items() if m}, e.const)
+        lead_p, lead_r = _parts(p), _parts(r)
+        top_p = lead_p[0][0][1] if lead_p[0] else lead_p[1]
+        top_r = lead_r[0][0][1] if lead_r[0] else lead_r[1]
+        if top_p == 0 or top_r % top_p:
+            continue
+        k = top_r // top_p
+        if _add(r, _scale(p, -k)) == 0:
+            return _add(Expr((((atom,), 1),), 0), k), p
+    return None
+
+
+def _without(mono: Monomial, atom: Atom) -> Monomial:
+    """``mono`` with one occurrence of ``atom`` taken out."""
+    at = mono.index(atom)
+    return mono[:at] + mono[at + 1 :]
 
 
 def content(d: Dim) -> int:

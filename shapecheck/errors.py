@@ -68,6 +68,8 @@ class ShapeError(ValueError):
     raw_actual: Dim | str | None = field(default=None, repr=False)
     statement: str | None = None
     """The statement of a forward that fails, when the model was read from its source (``model.py:23: x = self.fc3(x)``)."""
+    cause: str | None = None
+    """The earlier layer that is likelier wrong (its fix comes first): ``[3] ConvTranspose2d(...) produces 128 channels; ...``."""
 
     def __post_init__(self) -> None:
         super().__init__(self.message())
@@ -84,6 +86,8 @@ class ShapeError(ValueError):
         if with_location and self.location:
             lines.append(f"  defined at {self.location}")
         lines.append(f"  {self.problem}")
+        if self.cause:
+            lines.append(f"  cause: {self.cause}")
         if self.expected is not None and self.actual is not None and not _both_ints(self.raw_expected, self.raw_actual):
             lines.append(f"  expected: {self.expected}")
             lines.append(f"  actual:   {self.actual}")

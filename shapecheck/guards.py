@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, Union
 
 from shapecheck.binding import Arguments, signature_of
-from shapecheck.dims import Condition, Dim, DimLike, Expr, evaluate, symbols_of
+from shapecheck.checker import oriented
+from shapecheck.dims import Condition, Dim, DimLike, Expr, Symbol, evaluate, substitute, symbols_of
 from shapecheck.dtypes import KINDS, annotation, dtype_name
 from shapecheck.errors import ShapeError
 from shapecheck.nn.module import Module, Sequential
@@ -33,9 +34,29 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 ShapeLike = Union[Shape, Sequence[DimLike]]
 
-def _spec(dims: Sequence[Dim]) -> str:
+def _spec(dims: Sequence[Dim | str]) -> str:
     """A shape as jaxtyping writes it: ``"B 3 (H+31)//32"`` (no spaces inside a dim)."""
     return " ".join(str(d).replace(" ", "") for d in dims)
+
+
+def _evaluable(dims: Sequence[Dim], named: set[str]) -> list[Dim | str]:
+    """``dims`` as jaxtyping can check them: it evaluates an expression (``16*h``) only once a plain dim
+    before it has bound every name in it, so other expressions become ``_`` (unchecked). Adds to ``named``."""
+    out: list[Dim | str] = []
+    for d in dims:
+        names = {s.name for s in symbols_of(d)}
+        if _plain(d) is not None:
+            named |= names
+        out.append(d if names <= named else "_")
+    return out
+
+
+def _plain(d: Dim) -> str | None:
+    """The symbol's name when ``d`` is a lone symbol (``B``), else None."""
+    if isinstance(d, int) or d.const or len(d.terms) != 1 or d.terms[0][1] != 1 or len(d.terms[0][0]) != 1:
+        return None
+    atom = d.terms[0][0][0]
+    return atom.name if isinstance(atom, Symbol) else None
 
 
 @dataclass(frozen=True)
@@ -72,7 +93,11 @@ class Contract:
         shapes = dict(self.inputs)
         if self.output is not None:
             shapes["return"] = self.output
-        return {n: getattr(jaxtyping, self.dtypes.get(n, "Float"))[array_type, _spec(s.dims)] for n, s in shapes.items()}
+        named: set[str] = set()
+        out = {}
+        for n, s in shapes.items():
+            out[n] = getattr(jaxtyping, self.dtypes.get(n, "Float"))[array_type, _spec(_evaluable(s.dims, named))]
+        return out
 
 
 def contract(model: Module | Mapping[str, ShapeLike], *, dtype: str | Mapping[str, str] | None = None) -> Contract:
@@ -138,7 +163,7 @@ def _compile(shape: Shape) -> tuple[_Entry, ...]:
     for d in shape:
         if isinstance(d, int):
             out.append((0, d))
-        elif len(d.terms) == 1 and d.const == 0 and d.terms[0][1] == 1 and len(d.terms[0][0]) == 1 and str(d).isidentifier():
+        elif _plain(d) is not None:
             out.append((1, str(d)))
         else:
             out.append((2, d))
@@ -215,14 +240,9 @@ class Guard:
                     )
             else:
                 assert isinstance(want, Expr)
-                try:
-                    expected = evaluate(want, bound)
-                except KeyError:
-                    continue  # a dim of an expression whose symbols no plain dim binds: nothing to compare
-                if expected != got:
-                    self._fail(
-                        f"argument {name}: dim {i} is {got}, expected {want} = {expected}", name, str(shape), _text(actual), bound, "shape"
-                    )
+                problem = _match(want, int(got), bound)
+                if problem is not None:
+                    self._fail(f"argument {name}: dim {i} is {got}, expected {want}{problem}", name, str(shape), _text(actual), bound, "shape")
         kinds = self._dtypes.get(name)
         if kinds is not None:
             dtype = dtype_name(getattr(value, "dtype", None))
@@ -287,16 +307,36 @@ class Guard:
 
     def _check_conditions(self, bound: dict[str, int]) -> None:
         for expr, least in self._conditions:
-            value = evaluate(expr, bound)
-            if value < least:
+            if not all(s.name in bound for s in symbols_of(expr)):
+                continue  # a symbol only an expression of two unbound symbols holds: nothing to check
+            if evaluate(expr, bound) < least:
+                left, op, right = oriented(expr, least)
+                value = evaluate(left, bound)
                 self._fail(
-                    f"the inputs break the model's input condition {expr} >= {least} (it is {value})",
+                    f"the inputs break the model's input condition {left} {op} {right} ({left} is {value})",
                     "input",
-                    f"{expr} >= {least}",
+                    f"{left} {op} {right}",
                     str(value),
                     bound,
                     "size",
                 )
+
+
+def _match(want: Expr, got: int, bound: dict[str, int]) -> str | None:
+    """Whether size ``got`` fits the dim expression ``want``: None if it does (binding the one symbol it
+    solves for, ``h = 32/16`` in ``16*h``), else why not. An expression of two unbound symbols is not checked."""
+    rest = substitute(want, bound)
+    if isinstance(rest, int):
+        return None if rest == got else f" = {rest}"
+    free = rest.symbols()
+    if len(free) != 1 or len(rest.terms) != 1 or rest.terms[0][0] != (next(iter(free)),):
+        return None  # not linear in one symbol: nothing to compare
+    symbol, k = next(iter(free)).name, rest.terms[0][1]
+    value, remainder = divmod(got - rest.const, k)
+    if remainder or value < 1:
+        return f", which is {got} for no whole {symbol} >= 1"
+    bound[symbol] = value
+    return None
 
 
 def _text(shape: Any) -> str:

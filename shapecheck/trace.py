@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from types import FrameType
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
@@ -20,29 +21,37 @@ from shapecheck.shape import Shape
 if TYPE_CHECKING:
     from shapecheck.nn.module import Module
 
-__all__ = ["Step", "Tracer", "building_at", "caller_location", "format_location"]
+__all__ = ["Step", "Tracer", "building_at", "caller_sites", "describe_location", "format_location"]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _USER_CODE_DIRS = (os.path.join(_PACKAGE_DIR, "models") + os.sep,)
 
 Location = tuple[str, int]
+Call = tuple[str, Location]
+"""A helper's name and the line that called it."""
 
 
-def caller_location() -> Location | None:
+def caller_sites() -> tuple[Location | None, Call | None]:
     """The file and line of the first caller outside shapecheck's own machinery (or, while a front-end
-    builds layers from source, the line of the source it reads: :func:`building_at`)."""
+    builds layers from source, the line of the source it reads: :func:`building_at`); and when that line
+    is inside a helper of the user's (a function with parameters, such as ``basic_block(cin, cout, stride)``)
+    called from the same file, the helper's name and the line that called it: the call the user wrote."""
     if _BUILDING:
-        return _BUILDING[-1]
-    frame = sys._getframe(1)
+        return _BUILDING[-1], None
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
         outside = _OUTSIDE.get(filename)
         if outside is None:
             outside = _OUTSIDE[filename] = not filename.startswith(_PACKAGE_DIR) or filename.startswith(_USER_CODE_DIRS)
         if outside:
-            return filename, frame.f_lineno
-        frame = frame.f_back  # type: ignore[assignment]
-    return None
+            code, caller = frame.f_code, frame.f_back
+            helper = code.co_argcount + code.co_kwonlyargcount > 0 and not filename.startswith(_PACKAGE_DIR)
+            if not helper or caller is None or caller.f_code.co_filename != filename:
+                return (filename, frame.f_lineno), None
+            return (filename, frame.f_lineno), (code.co_name, (filename, caller.f_lineno))
+        frame = frame.f_back
+    return None, None
 
 
 _OUTSIDE: dict[str, bool] = {}
@@ -59,6 +68,16 @@ def building_at(where: Location) -> Iterator[None]:
         yield
     finally:
         _BUILDING.pop()
+
+
+def describe_location(layer: Module) -> str | None:
+    """Where ``layer`` was written: ``model.py:24 (in basic_block at model.py:11)`` for a layer a helper built,
+    the line that called the helper first; else ``model.py:11``."""
+    where = format_location(layer.where)
+    if layer.called is None or where is None:
+        return where
+    helper, line = layer.called
+    return f"{format_location(line)} (in {helper} at {where})"
 
 
 def format_location(loc: Location | None) -> str | None:
@@ -131,15 +150,16 @@ class Tracer:
         return out
 
     def locate(self, err: RuleError, layer: Module, x: Shape, path: str) -> ShapeError:
-        from shapecheck.hints import chain_fixes, derivation
+        from shapecheck.hints import blame_producer, chain_fixes, derivation
 
         lineage = self.lineage(x)
+        blame = blame_producer(err, self, lineage, self.namer)
         return ShapeError(
             problem=err.problem,
             layer=repr(layer),
             position=len(self.steps),
             path=path,
-            location=format_location(layer.where),
+            location=describe_location(layer),
             expected=None if err.expected is None else str(err.expected),
             actual=None if err.actual is None else str(err.actual),
             raw_expected=err.expected,
@@ -148,6 +168,7 @@ class Tracer:
             holds_when=err.holds_when,
             witness=err.witness,
             never=err.never,
-            fixes=[*err.fixes, *chain_fixes(err, self, lineage, path)],
+            fixes=[*([blame[1]] if blame else []), *err.fixes, *chain_fixes(err, self, lineage, path, x)],
             kind=err.kind,
+            cause=blame[0] if blame else None,
         )

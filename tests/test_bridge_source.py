@@ -402,7 +402,7 @@ def test_a_shape_string_is_read_as_jaxtyping_dims() -> None:
     assert str(model.input_shape) == "(B, 4)" and str(model.output_shape) == "(B, 4)"
     two = from_torch(TwoTower(), ["B 3 H W", ("B", 6)])
     assert [str(s) for s in two.inputs] == ["(B, 3, H, W)", "(B, 6)"]
-    with pytest.raises(ValueError, match=r"'\.\.\.' in 'B \.\.\. 4' is neither a size nor a name"):
+    with pytest.raises(ValueError, match=r"'\.\.\.' in 'B \.\.\. 4' is neither a size, a name nor an expression of names"):
         from_torch(Star(), "B ... 4")
 
 

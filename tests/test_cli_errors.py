@@ -175,7 +175,7 @@ def test_help_says_the_file_is_run_and_what_the_exit_status_means(tmp_path: Path
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["summary", "model.py", "--input", "B", "x", "-1", "2.5"], "--input takes sizes (ints >= 0) and symbols (names such as B or H), got '-1'"),
+        (["summary", "model.py", "--input", "B", "x", "-1", "2.5"], "--input takes sizes (ints >= 0), symbols (names such as B or H) and expressions of them (16*h), got '-1'"),
         (["summary", "model.py", "--input", "B", "8.5"], "got '8.5'"),
         (["summary", "model.py", "--bind", "B=0"], "--bind takes SYMBOL=N (a positive int), got 'B=0'"),
         (["summary", "model.py", "--timeout", "soon"], "argument --timeout: takes a number of seconds (0 for no limit), got 'soon'"),

@@ -112,7 +112,7 @@ def _concrete_chain(h: int) -> int:
 
 
 def test_symbol_names_are_validated() -> None:
-    with pytest.raises(ValueError, match="identifier"):
+    with pytest.raises(ValueError, match="a name such as 'B' or an expression of names"):
         as_dim("3H")
     with pytest.raises(TypeError):
         as_dim(True)

@@ -138,16 +138,19 @@ def _evaluate(node: ast.expr, lookup: Callable[[str], Dim]) -> Dim:
 
 
 def _condition(text: str) -> tuple[str, ast.expr, int] | None:
-    """``'H >= 32'`` (one of a chain's input conditions) as its text, left side and bound."""
+    """``'H >= 32'`` (one of a chain's input conditions) as its text, left side and bound; a declared
+    ``'T <= 1024'`` as ``-T >= -1024``."""
     try:
         tree = ast.parse(text, mode="eval").body
     except SyntaxError:
         return None
-    if not isinstance(tree, ast.Compare) or len(tree.ops) != 1 or not isinstance(tree.ops[0], ast.GtE):
+    if not isinstance(tree, ast.Compare) or len(tree.ops) != 1 or not isinstance(tree.ops[0], (ast.GtE, ast.LtE)):
         return None
     bound = tree.comparators[0]
     if not isinstance(bound, ast.Constant) or not isinstance(bound.value, int) or isinstance(bound.value, bool):
         return None
+    if isinstance(tree.ops[0], ast.LtE):
+        return text, ast.UnaryOp(ast.USub(), tree.left), -bound.value
     return text, tree.left, bound.value
 
 

@@ -18,11 +18,14 @@ from shapecheck.dims import Dim, evaluate
 
 __all__ = [
     "Add",
+    "Arange",
+    "Buffer",
     "Chunk",
     "ClassToken",
     "Concat",
     "Mean",
     "Mul",
+    "Parameter",
     "Permute",
     "Pick",
     "PositionalEmbedding",
@@ -32,6 +35,7 @@ __all__ = [
     "SelfAttention",
     "Split",
     "TrainingOnly",
+    "TransformerEncoderLayer",
     "Transpose",
     "View",
 ]
@@ -162,6 +166,40 @@ class Select(torch.nn.Module):
         return f"dim={self.dim}, index={self.index}"
 
 
+class Arange(torch.nn.Module):
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.arange(x.shape[self.dim], device=x.device)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Parameter(torch.nn.Module):
+    """A learned tensor of ``shape``, returned whatever the input."""
+
+    def __init__(self, shape: Sequence[int]) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.empty(*shape).normal_(std=0.02))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.weight
+
+
+class Buffer(torch.nn.Module):
+    """A tensor of ``shape`` kept as a buffer, returned whatever the input."""
+
+    def __init__(self, shape: Sequence[int]) -> None:
+        super().__init__()
+        self.register_buffer("value", torch.zeros(*shape))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.get_buffer("value")
+
+
 class Mean(torch.nn.Module):
     def __init__(self, dim: int | tuple[int, ...] | None, keepdim: bool) -> None:
         super().__init__()
@@ -202,11 +240,20 @@ class Split(torch.nn.Module):
         return f"{self.split_size_or_sections}, dim={self.dim}, index={self.index}"
 
 
+def causal_mask(x: Tensor, batch_first: bool) -> Tensor:
+    """The ``(L, L)`` float mask of ``-inf`` above the diagonal for the sequence ``x`` (``(L, N, E)``,
+    ``(N, L, E)`` with ``batch_first``, or ``(L, E)``): torch's ``is_causal`` is only a hint that needs it."""
+    length = x.shape[-2] if batch_first or x.dim() == 2 else x.shape[0]
+    return torch.nn.Transformer.generate_square_subsequent_mask(length, device=x.device, dtype=x.dtype)
+
+
 def _call(layer: torch.nn.Module, x: Tensor, options: Mapping[str, bool]) -> Any:
-    """``layer(x)``; attention as self-attention (``x`` is query, key and value) with ``options``."""
+    """``layer(x)``; attention as self-attention (``x`` is query, key and value) with ``options``, causal
+    with ``is_causal`` (the mask passed with the hint)."""
     if isinstance(layer, torch.nn.MultiheadAttention):
         forward: Any = torch.nn.MultiheadAttention.forward
-        return forward(layer, x, x, x, **options)
+        mask = causal_mask(x, layer.batch_first) if options.get("is_causal") else None
+        return forward(layer, x, x, x, attn_mask=mask, **options)
     return layer(x)
 
 
@@ -234,6 +281,22 @@ class SelfAttention(torch.nn.MultiheadAttention):
 
     def forward(self, x: Tensor, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         return _call(self, x, kwargs)
+
+
+class TransformerEncoderLayer(torch.nn.TransformerEncoderLayer):
+    """torch's layer with its forward's ``is_causal`` fixed: causal, it passes the causal mask with the hint."""
+
+    def __init__(self, *args: Any, is_causal: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.is_causal = is_causal
+
+    def forward(self, src: Tensor, src_mask: Tensor | None = None, src_key_padding_mask: Tensor | None = None, is_causal: bool = False) -> Tensor:
+        if self.is_causal and src_mask is None:
+            src_mask, is_causal = causal_mask(src, self.self_attn.batch_first), True
+        return super().forward(src, src_mask, src_key_padding_mask, is_causal)
+
+    def extra_repr(self) -> str:
+        return "is_causal=True" if self.is_causal else ""
 
 
 class ClassToken(torch.nn.Module):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from shapecheck import nn as scnn
-from shapecheck.dims import Dim, DimLike
+from shapecheck.dims import Dim, DimLike, as_dim
 from shapecheck.nn.module import Input, Module, Sequential
 from shapecheck.trace import Location, format_location
 
@@ -98,10 +98,15 @@ def _parsed(text: str) -> tuple[DimLike, ...]:
     for token in text.split():
         if token.isdigit():
             dims.append(int(token))
-        elif token.isidentifier():
-            dims.append(token)
         else:
-            raise ValueError(f"from_torch: {token!r} in {text!r} is neither a size nor a name; give every dim, as \"B 3 224 224\"")
+            try:
+                as_dim(token)
+            except ValueError:
+                raise ValueError(
+                    f"from_torch: {token!r} in {text!r} is neither a size, a name nor an expression of names (16*h); "
+                    'give every dim, as "B 3 224 224"'
+                ) from None
+            dims.append(token)
     if not dims:
         raise TypeError(f"from_torch needs {_EXPECTED}; got {text!r}")
     return tuple(dims)

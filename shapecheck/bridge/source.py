@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import warnings
+from collections.abc import Sequence
 
 import torch
 
@@ -97,10 +98,13 @@ class TorchModel(Sequential):
     def trace(self, x: Shape, tracer: Tracer, path: str) -> Shape:
         raise TypeError(f"{self!r} is a whole torch model: convert the model it is part of with from_torch")
 
-    def with_input(self, *dims: DimLike) -> Sequential:
-        """The model checked on another input (its forward run again): ``model.with_input(1, 3, 224, 224)``."""
+    def with_input(self, *dims: DimLike, where: str | Sequence[str] = ()) -> Sequential:
+        """The model checked on another input (its forward run again): ``model.with_input(1, 3, 224, 224)``;
+        declared bounds (``where``) are for shapecheck.nn chains only."""
         from shapecheck.bridge.from_torch import from_torch
 
+        if where:
+            raise TypeError("with_input: where= is taken by shapecheck.nn chains, not by a model read from torch")
         if len(self.inputs) > 1:
             raise TypeError(f"{type(self.module).__name__}.forward takes {len(self.inputs)} tensors: call from_torch with a shape for each")
         return self if Shape(dims) == self.input_shape else from_torch(self.module, dims)

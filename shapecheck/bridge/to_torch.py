@@ -8,14 +8,13 @@ combinators, tensor ops, ``Pick`` and the learned tokens become the small module
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from collections import OrderedDict
 from typing import Any
 
 from shapecheck.dims import Expr, Symbol
 from shapecheck.nn.graph import Add, Concat, Mul
-from shapecheck.nn.module import Input, Module, Sequential
+from shapecheck.nn.module import Input, Module, Sequential, arguments_of, distinct_layers
 
 __all__ = ["to_torch"]
 
@@ -35,7 +34,9 @@ def to_torch(model: Module) -> Any:
         bindings = _modules.Bindings({i: n for i, n in names.items() if n is not None})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch's advice on nested tensors and the like
-        out = _Converter(bindings).convert(model)
+        converter = _Converter(bindings)
+        out = converter.convert(model)
+    converter.tie(model)
     if bindings is not None and bindings.names:
         out.register_forward_pre_hook(bindings.hook)
     return out
@@ -53,6 +54,7 @@ def _symbol(d: object) -> str | None:
 class _Converter:
     def __init__(self, bindings: Any) -> None:
         self.bindings = bindings
+        self.done: dict[int, Any] = {}  # id of a layer -> its torch module: a layer used twice is one module
 
     def convert(self, root: Module) -> Any:
         """The torch module of ``root``; containers are converted after their children, from an explicit
@@ -61,6 +63,9 @@ class _Converter:
         stack: list[tuple[Module, bool]] = [(root, False)]
         while stack:
             layer, ready = stack.pop()
+            if not ready and id(layer) in self.done:
+                made.append(self.done[id(layer)])
+                continue
             children = [c for _, c in layer.children()] if isinstance(layer, (Sequential, Add, Mul, Concat)) else []
             if children and not ready:
                 stack.append((layer, True))
@@ -68,16 +73,22 @@ class _Converter:
                 continue
             converted = made[len(made) - len(children) :]
             del made[len(made) - len(children) :]
-            made.append(self._one(layer, converted))
+            made.append(self.done.setdefault(id(layer), self._one(layer, converted)))
         return made[0]
+
+    def tie(self, root: Module) -> None:
+        """Each layer whose weight is tied to another layer of ``root`` uses that layer's torch weight."""
+        for layer in distinct_layers(root):
+            if layer.tied is not None and id(layer.tied) in self.done:
+                self.done[id(layer)].weight = self.done[id(layer.tied)].weight
 
     def _one(self, layer: Module, children: list[Any]) -> Any:
         """The torch module of ``layer``, its children (of a ``Sequential`` or combinator) already ``children``."""
         import torch
 
         from shapecheck.bridge import _modules as m
-        from shapecheck.nn import graph, outputs, scale, tensor_ops
-        from shapecheck.nn.attention import ClassToken, MultiheadAttention, PositionalEmbedding
+        from shapecheck.nn import graph, outputs, parameter, scale, tensor_ops
+        from shapecheck.nn.attention import ClassToken, MultiheadAttention, PositionalEmbedding, TransformerEncoder, TransformerEncoderLayer
 
         name = type(layer).__name__
         if isinstance(layer, Sequential):
@@ -93,12 +104,21 @@ class _Converter:
             return m.Pick(self.convert(layer.layer), layer.index, layer._options())
         if isinstance(layer, MultiheadAttention):
             return self._leaf(layer, m.SelfAttention)
+        if isinstance(layer, TransformerEncoderLayer):
+            return self._encoder_layer(layer)
+        if isinstance(layer, TransformerEncoder):  # torch clones the layer num_layers times, as the layer's copies are
+            norm = None if layer.norm is None else self.convert(layer.norm)
+            return torch.nn.TransformerEncoder(self.convert(layer.layers[0]), layer.num_layers, norm, layer.enable_nested_tensor, layer.mask_check)
         if isinstance(layer, tensor_ops.Reshape):
             return (m.View if isinstance(layer, tensor_ops.View) else m.Reshape)(layer.shape, self.bindings)
         if isinstance(layer, tensor_ops.Permute):
             return m.Permute(layer.dims)
         if isinstance(layer, tensor_ops.Transpose):
             return m.Transpose(layer.dim0, layer.dim1)
+        if isinstance(layer, tensor_ops.Arange):
+            return m.Arange(layer.dim)
+        if isinstance(layer, parameter.Parameter):
+            return (m.Buffer if isinstance(layer, parameter.Buffer) else m.Parameter)(layer.shape)
         if isinstance(layer, tensor_ops.Select):
             return m.Select(layer.dim, layer.index)
         if isinstance(layer, tensor_ops.Mean):
@@ -120,16 +140,21 @@ class _Converter:
             raise TypeError(f"to_torch: no torch module for {name} ({layer!r})")
         return self._leaf(layer, cls)
 
+    def _encoder_layer(self, layer: Any) -> Any:
+        """torch's ``TransformerEncoderLayer`` with the layer's arguments, read from its blocks; causal as the layer is."""
+        from shapecheck.bridge import _modules as m
+
+        attention, linear1 = layer.self_attn, layer.linear1
+        activation = self.convert(layer.activation) if isinstance(layer.activation, Module) else layer.activation
+        arguments = (linear1.in_features, attention.num_heads, linear1.out_features, layer.dropout.p, activation, layer.norm1.eps)
+        return m.TransformerEncoderLayer(
+            *arguments, batch_first=attention.batch_first, norm_first=layer.norm_first, bias=linear1.bias, is_causal=layer.is_causal
+        )
+
     def _leaf(self, layer: Module, cls: Any) -> Any:
         """``cls(**arguments)``, the arguments read from the layer's attributes of the same names."""
-        kwargs: dict[str, Any] = {}
-        for p in list(inspect.signature(type(layer).__init__).parameters.values())[1:]:
-            if p.name in ("device", "dtype") or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-                continue
-            if not hasattr(layer, p.name):
-                if p.default is p.empty:
-                    raise TypeError(f"to_torch: {type(layer).__name__} does not keep its argument {p.name}")
-                continue
-            value = getattr(layer, p.name)
-            kwargs[p.name] = self.convert(value) if isinstance(value, Module) else value
-        return cls(**kwargs)
+        try:
+            kwargs = arguments_of(layer)
+        except TypeError as err:
+            raise TypeError(f"to_torch: {err}") from None
+        return cls(**{k: self.convert(v) if isinstance(v, Module) else v for k, v in kwargs.items()})

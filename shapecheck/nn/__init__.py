@@ -21,6 +21,8 @@ from shapecheck.nn.outputs import *  # noqa: F403
 from shapecheck.nn.outputs import __all__ as _outputs
 from shapecheck.nn.padding import *  # noqa: F403
 from shapecheck.nn.padding import __all__ as _padding
+from shapecheck.nn.parameter import *  # noqa: F403
+from shapecheck.nn.parameter import __all__ as _parameter
 from shapecheck.nn.pool import *  # noqa: F403
 from shapecheck.nn.pool import __all__ as _pool
 from shapecheck.nn.recurrent import *  # noqa: F403
@@ -50,6 +52,7 @@ __all__ = [
     *_norm,
     *_outputs,
     *_padding,
+    *_parameter,
     *_pool,
     *_recurrent,
     *_reshape,

@@ -8,6 +8,7 @@ is selected with :class:`~shapecheck.nn.outputs.Pick` (``Pick(MultiheadAttention
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 from shapecheck.checker import Checker
@@ -47,7 +48,7 @@ class MultiheadAttention(TupleModule):
     MACs: the four projections and the ``Q K^T`` and ``A V`` matmuls (``2*N*L*S*E``), as torchvision counts.
     """
 
-    options = {"need_weights": True, "average_attn_weights": True}
+    options = {"need_weights": True, "average_attn_weights": True, "is_causal": False}
 
     def __init__(
         self,
@@ -111,6 +112,28 @@ class MultiheadAttention(TupleModule):
         out = x.with_tail(max(len(x) - 1, 0), (self.embed_dim,))
         return out, self._weights(length, length, batch, batched, options)
 
+    def masks(
+        self, length: Dim, source: Dim, batch: Dim, batched: bool | None, attn_mask: Shape | None, key_padding_mask: Shape | None, check: Checker
+    ) -> None:
+        """torch's checks of the masks for ``L`` queries and ``S`` keys: ``attn_mask`` ``(L, S)`` or
+        ``(N*num_heads, L, S)`` (``(num_heads, L, S)`` unbatched); ``key_padding_mask`` ``(N, S)`` (``(S,)`` unbatched)."""
+        if batched is None:
+            return
+        if attn_mask is not None and attn_mask.rank is not None:
+            rank = attn_mask.rank
+            heads = batch * self.num_heads if batched else self.num_heads
+            want = {2: (length, source), 3: (heads, length, source)}.get(rank)
+            if want is None:
+                raise RuleError(f"expected attn_mask to be None, 2-D or 3-D but found {rank}-D tensor instead", expected="2-D or 3-D", actual=f"{rank}-D", kind="rank")
+            for have, size in zip(attn_mask.dims, want):
+                check.equal(have, size, "The shape of the {}D attn_mask is {}, but should be {}", rank, attn_mask, Shape(want))
+        if key_padding_mask is not None and key_padding_mask.rank is not None:
+            want = (batch, source) if batched else (source,)
+            if key_padding_mask.rank != len(want):
+                raise RuleError(f"expected key_padding_mask of shape {Shape(want)}, got {key_padding_mask}", expected=str(Shape(want)), actual=str(key_padding_mask), kind="rank")
+            for have, size in zip(key_padding_mask.dims, want):
+                check.equal(have, size, "expected key_padding_mask of shape {}, got {}", Shape(want), key_padding_mask)
+
     def _weights(self, length: Dim, source: Dim, batch: Dim, batched: bool | None, options: Options) -> Shape | None:
         """``attn_weights``: ``(N, L, S)``, per head ``(N, num_heads, L, S)``, no ``N`` unbatched; None without weights."""
         if not options["need_weights"]:
@@ -121,11 +144,21 @@ class MultiheadAttention(TupleModule):
             return Shape((length, keys), prefix=True)
         return Shape(((batch,) if batched else ()) + heads + (length, keys))
 
-    def attend(self, query: Shape, key: Shape, value: Shape, check: Checker, options: Options) -> tuple[Shape, Shape | None, Dim]:
+    def attend(
+        self,
+        query: Shape,
+        key: Shape,
+        value: Shape,
+        check: Checker,
+        options: Options,
+        attn_mask: Shape | None = None,
+        key_padding_mask: Shape | None = None,
+    ) -> tuple[Shape, Shape | None, Dim]:
         """``attn(query, key, value)`` on separate tensors: ``(attn_output, attn_weights, MACs)``, with the
         checks of ``F.multi_head_attention_forward`` in its order: ranks, the query's ``embed_dim``, key
         against value (whole shapes, or sequence and batch with ``kdim``/``vdim``), the key's and value's
-        features against the projections, and the batch of the key against the query's."""
+        features against the projections, the batch of the key against the query's, then the masks
+        (:meth:`masks`)."""
         name = "MultiheadAttention"
         if query.rank is not None and key.rank is not None and value.rank is not None:
             kind = {3: "batched (3-D)", 2: "unbatched (2-D)"}.get(query.rank)
@@ -148,6 +181,7 @@ class MultiheadAttention(TupleModule):
         for arg, have, want in (("key", key_features, self.kdim), ("value", value_features, self.vdim)):
             check.equal(have, want, f"{arg} has {have} features, the {arg} projection expects {arg[0]}dim={want}", index=-1, kind="features")
         check.equal(key_batch, batch, f"key batch {key_batch} does not match query batch {batch}")
+        self.masks(length, source, batch, batched, attn_mask, key_padding_mask, check)
         out = query.with_tail(max(len(query) - 1, 0), (self.embed_dim,))
         macs = mha_macs(length, source, self._keys(source), batch, self.embed_dim, self.kdim, self.vdim)
         return out, self._weights(length, source, batch, batched, options), macs
@@ -212,6 +246,7 @@ class _TransformerLayer(Module):
         batch_first: bool,
         norm_first: bool,
         bias: bool,
+        is_causal: bool = False,
     ) -> None:
         name = type(self).__name__  # its own arguments are checked under their own names, before its blocks see them
         d_model = check_int(name, "d_model", d_model, minimum=1)
@@ -231,7 +266,10 @@ class _TransformerLayer(Module):
         self.dropout2 = Dropout(dropout)
         self.activation = activation
         self._activation = _activation(name, activation)
-        self._attend = Pick(self.self_attn, 0, need_weights=False)
+        if not isinstance(is_causal, bool):
+            raise TypeError(f"{name}: is_causal must be a bool, got {type(is_causal).__name__} {is_causal!r}")
+        self.is_causal = is_causal
+        self._attend = Pick(self.self_attn, 0, need_weights=False, is_causal=is_causal)
 
     def _self_attention(self, x: Shape, tracer: Tracer, at: Callable[[str], str]) -> Shape:
         x = self._attend.trace(x, tracer, at("self_attn"))
@@ -276,6 +314,8 @@ class TransformerEncoderLayer(_TransformerLayer):
     ``x = norm1(x + sa(x)); x = norm2(x + ff(x))``, or with ``norm_first`` ``x = x + sa(norm1(x));
     x = x + ff(norm2(x))``; ``sa`` is self-attention then ``dropout1``, ``ff`` is ``linear1``, ``activation``,
     ``dropout``, ``linear2``, ``dropout2``. ``activation`` defaults to ``"relu"`` (torch's ``F.relu``).
+    ``is_causal`` is the argument of torch's ``forward`` fixed for the chain: each position attends to
+    itself and those before it (GPT's decoder blocks); ``to_torch`` passes the causal mask with it.
     """
 
     def __init__(
@@ -291,9 +331,11 @@ class TransformerEncoderLayer(_TransformerLayer):
         bias: bool = True,
         device: object = None,
         dtype: object = None,
+        *,
+        is_causal: bool = False,
     ) -> None:
         super().__init__()
-        self._setup(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first, bias)
+        self._setup(d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first, norm_first, bias, is_causal)
 
     def trace(self, x: Shape, tracer: Tracer, path: str) -> Shape:
         at = _at(path)
@@ -304,7 +346,7 @@ class TransformerEncoderLayer(_TransformerLayer):
         return self._children("self_attn", "linear1", "dropout", "linear2", "norm1", "norm2", "dropout1", "dropout2")
 
     def __repr__(self) -> str:
-        return self._repr(f"norm_first={self.norm_first}")
+        return self._repr(f"norm_first={self.norm_first}" + (", is_causal=True" if self.is_causal else ""))
 
 
 class TransformerDecoderLayer(_TransformerLayer):
@@ -371,7 +413,7 @@ class TransformerEncoder(Module):
         if norm is not None and not isinstance(norm, Module):
             raise TypeError(f"TransformerEncoder: norm must be a shapecheck.nn layer or None, got {norm!r}")
         self.num_layers = check_int("TransformerEncoder", "num_layers", num_layers, minimum=1)  # torch's forward reads layers[0]
-        self.layers = Sequential(*[encoder_layer] * self.num_layers)
+        self.layers = Sequential(*[copy.deepcopy(encoder_layer) for _ in range(self.num_layers)])  # torch's clones
         self.layers.where = self.where
         self.norm = norm
         self.enable_nested_tensor = bool(enable_nested_tensor)

@@ -129,7 +129,7 @@ def _broadcasts(check: Checker, d: Dim, want: Dim, what: str, *args: object) -> 
     except RuleError as err:
         if err.witness is None or all(evaluate(e, err.witness) >= 2 for e in (d, want)):
             raise
-        err.witness = find_witness([(d, want)], [*check.conditions(), (d, 2), (want, 2)], check.lower)
+        err.witness = find_witness([(d, want)], [*check.conditions(), (d, 2), (want, 2)], check.lower, check.upper)
         if err.witness is not None:
             raise
 

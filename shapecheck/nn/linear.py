@@ -56,6 +56,9 @@ class Linear(Module):
     def parameter_count(self) -> int:
         return linear_params(self.in_features, self.out_features, self.bias)
 
+    def weight_shape(self) -> tuple[int, ...]:
+        return (self.out_features, self.in_features)
+
     def macs(self, x: Shape, y: Shape) -> Dim:
         return linear_macs(y.numel(), self.in_features)
 

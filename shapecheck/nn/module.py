@@ -7,21 +7,42 @@ depth Python's recursion limit allows, ~990 with the default limit (torch's own 
 
 from __future__ import annotations
 
+import inspect
 import sys
-from collections.abc import Iterator, Mapping
+from math import prod
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, overload
 
-from shapecheck.checker import Checker
-from shapecheck.dims import Condition, Dim, DimLike
+from shapecheck.checker import Checker, describe_condition
+from shapecheck.dims import Condition, Dim, DimLike, parse_conditions, symbols_of
 from shapecheck.errors import RuleError, ShapeError
 from shapecheck.nn._args import check_int
 from shapecheck.shape import Shape
-from shapecheck.trace import Location, Step, Tracer, caller_location
+from shapecheck.trace import Call, Location, Step, Tracer, caller_sites
 
 if TYPE_CHECKING:
     from shapecheck.guards import Contract
 
-__all__ = ["Input", "Module", "Sequential"]
+__all__ = ["Input", "Module", "Sequential", "Weight"]
+
+
+class Weight:
+    """A layer's weight parameter as ``layer.weight`` gives it: its shape and the layer that owns it.
+
+    Assigning one ties the two layers as torch does (``lm_head.weight = wte.weight``): one tensor, counted once.
+    """
+
+    __slots__ = ("owner", "shape")
+
+    def __init__(self, owner: Module, shape: tuple[int, ...]) -> None:
+        self.owner = owner
+        self.shape = shape
+
+    def numel(self) -> int:
+        return prod(self.shape)
+
+    def __repr__(self) -> str:
+        return f"Weight{self.shape} of {self.owner!r}"
 
 
 class Module:
@@ -29,12 +50,40 @@ class Module:
 
     A leaf layer implements :meth:`infer` (input shape -> output shape, raising ``RuleError``);
     containers implement :meth:`trace`. ``where`` is the file and line that constructed it.
+    ``tied`` is the layer whose weight this one uses (see :class:`Weight`).
     """
 
     where: Location | None
+    called: Call | None = None
+    tied: Module | None = None
 
     def __init__(self) -> None:
-        self.where = caller_location()
+        self.where, self.called = caller_sites()
+
+    def weight_shape(self) -> tuple[int, ...] | None:
+        """The shape of the layer's ``weight`` parameter (None: no weight that can be tied)."""
+        return None
+
+    @property
+    def weight(self) -> Weight:
+        shape = self.weight_shape()
+        if shape is None:
+            raise AttributeError(f"{type(self).__name__} has no weight to share")
+        return Weight(self.tied or self, shape)
+
+    @weight.setter
+    def weight(self, value: Weight) -> None:
+        """Tie this layer's weight to another's (``lm_head.weight = wte.weight``); the shapes must be equal."""
+        shape = self.weight_shape()
+        if not isinstance(value, Weight):
+            raise TypeError(f"{type(self).__name__}.weight can only be another layer's weight (layer.weight), got {value!r}")
+        if shape is None:
+            raise AttributeError(f"{type(self).__name__} has no weight to share")
+        if value.shape != shape:
+            raise ValueError(
+                f"{type(self).__name__}.weight has shape {shape}; {type(value.owner).__name__}.weight has shape {value.shape}"
+            )
+        self.tied = None if value.owner is self else value.owner
 
     def infer(self, x: Shape, check: Checker) -> Shape:
         """The output shape for input ``x``; rules call ``check`` for what must hold."""
@@ -80,19 +129,54 @@ class Module:
         return _render(self)
 
 
+def arguments_of(layer: Module) -> dict[str, object]:
+    """The arguments that construct ``layer`` again, read from its attributes of the same names (every layer
+    keeps torch's arguments under torch's names); ``device``/``dtype`` left out. TypeError names one it does not keep."""
+    out: dict[str, object] = {}
+    for p in list(inspect.signature(type(layer).__init__).parameters.values())[1:]:
+        if p.name in ("device", "dtype") or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if hasattr(layer, p.name):
+            out[p.name] = getattr(layer, p.name)
+        elif p.default is p.empty:
+            raise TypeError(f"{type(layer).__name__} does not keep its argument {p.name}")
+    return out
+
+
 def _tree_total(root: Module, count: str) -> int:
     """``count`` (``"parameter_count"``) summed over ``root``'s tree, walked without recursion: a node that keeps
-    :class:`Module`'s own method has its children's total."""
+    :class:`Module`'s own method has its children's total. As torch's ``parameters()``, a layer used twice counts
+    once, and a weight tied to a layer of the tree (``tied``) once."""
     default = getattr(Module, count)
-    total, stack = 0, [root]
+    total, stack, seen = 0, [root], set()
     while stack:
         node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if getattr(type(node), count) is default:
             for _, child in node.children():
                 stack.append(child)
         else:
             total += getattr(node, count)()
-    return total
+    return total - (tied_elements(root, seen) if count == "parameter_count" else 0)
+
+
+def tied_elements(root: Module, present: set[int]) -> int:
+    """The elements of the weights of ``root``'s layers tied to a layer whose id is in ``present`` (counted there)."""
+    return sum(n.weight.numel() for n in distinct_layers(root) if n.tied is not None and id(n.tied) in present)
+
+
+def distinct_layers(root: Module) -> list[Module]:
+    """Every module of ``root``'s tree once (``root`` included), walked without recursion."""
+    out, stack, seen = [], [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            out.append(node)
+            stack.extend(child for _, child in node.children())
+    return out
 
 
 def _render(root: Module) -> str:
@@ -125,23 +209,28 @@ def nesting(model: Module) -> int:
 class Input(Module):
     """Declares the shape entering a chain, batch dim included: ``Input("B", 3, 224, 224)``.
 
-    Ints are exact sizes, names are symbols that hold for every value (``B``, ``H``). Inside a
-    chain it asserts the shape at that point.
+    Ints are exact sizes, names are symbols that hold for every value (``B``, ``H``), expressions of
+    names constrain them (``"16*h"``: a multiple of 16; ``"2*n + 1"``: odd). ``where`` declares bounds
+    (``where="T <= 1024"``, or several: ``where=("H >= 64", "W >= 64")``), taken as given by the checks
+    and kept in the model's input conditions. Inside a chain it asserts the shape at that point.
     """
 
-    def __init__(self, *dims: DimLike) -> None:
+    def __init__(self, *dims: DimLike, where: str | Sequence[str] = ()) -> None:
         super().__init__()
         if not dims:
             raise TypeError("Input needs at least one dim, e.g. Input('B', 3, 224, 224)")
         for i, d in enumerate(dims):
             if isinstance(d, bool) or not isinstance(d, (int, str)) and not hasattr(d, "terms"):
                 raise TypeError(f"Input: dim {i} must be an int or a symbol name such as 'B', got {d!r}")
-            if isinstance(d, int):
-                check_int("Input", f"dim {i}", d)
         self.shape = Shape(dims)
+        for i, size in enumerate(self.shape):
+            if isinstance(size, int):  # given as an int or as a string without symbols ("-1")
+                check_int("Input", f"dim {i}", size)
+        self.bounds = _bounds(where, self.shape)
 
     def infer(self, x: Shape, check: Checker) -> Shape:
         if x.prefix and not x.dims:
+            check.assume(self.bounds)
             return self.shape
         if x.rank is not None and x.rank != len(self.shape):
             raise RuleError(f"expected a {len(self.shape)}D input {self.shape}, got a {x.rank}D input {x}", kind="rank")
@@ -149,11 +238,36 @@ class Input(Module):
         for i, want in enumerate(self.shape):
             j = i + offset
             if j >= 0:
-                check.equal(x[j], want, f"dim {j} differs from the declared input", index=j)
+                check.equal(x[j], want, "dim {}: expected {}, got {}", j, want, x[j], index=j)
         return self.shape
 
     def extra_repr(self) -> str:
-        return ", ".join(repr(d) if isinstance(d, int) else repr(str(d)) for d in self.shape)
+        dims = ", ".join(repr(d) if isinstance(d, int) else repr(str(d)) for d in self.shape)
+        if not self.bounds:
+            return dims
+        texts = [describe_condition(e, b) for e, b in self.bounds]
+        return f"{dims}, where={texts[0]!r}" if len(texts) == 1 else f"{dims}, where={tuple(texts)!r}"
+
+
+def _bounds(where: str | Sequence[str], shape: Shape) -> tuple[Condition, ...]:
+    """``Input``'s ``where``, checked: each bound parses, names only the input's symbols, and some size meets them all."""
+    texts = [where] if isinstance(where, str) else where
+    if not isinstance(texts, Sequence) or not all(isinstance(t, str) for t in texts):
+        raise TypeError(f"Input: where must be a bound such as 'T <= 1024' or a tuple of them, got {where!r}")
+    names = {s.name for d in shape for s in symbols_of(d)}
+    out: list[Condition] = []
+    for text in texts:
+        for e, b in parse_conditions(text):
+            stray = sorted(s.name for s in symbols_of(e) if s.name not in names)
+            if stray:
+                raise ValueError(f"Input: the bound {text!r} names {', '.join(stray)}, not a symbol of the input {shape}")
+            out.append((e, b))
+    check = Checker()
+    check.assume(out)
+    for name, most in check.upper.items():
+        if check.lower.get(name, 1) > most:
+            raise ValueError(f"Input: the bounds {', '.join(map(repr, texts))} leave no size for {name}")
+    return tuple(out)
 
 
 class Sequential(Module):
@@ -211,6 +325,8 @@ class Sequential(Module):
         Containers nested deeper than Python's recursion limit lets the walk go raise a ValueError.
         """
         tracer = Tracer(root=self)
+        if self.input is not None:
+            tracer.check.assume(self.input.bounds)
         try:
             return tracer, self.trace(start, tracer, "")
         except RecursionError:
@@ -234,11 +350,12 @@ class Sequential(Module):
 
         return contract(self)
 
-    def with_input(self, *dims: DimLike) -> Sequential:
-        """This chain checked on an input of the given shape: ``model.with_input("B", 3, 224, 224)``."""
+    def with_input(self, *dims: DimLike, where: str | Sequence[str] = ()) -> Sequential:
+        """This chain checked on an input of the given shape: ``model.with_input("B", 3, 224, 224)``
+        (``where`` as :class:`Input`'s)."""
         model = Sequential.__new__(Sequential)
         model.where = self.where
-        model.input = Input(*dims)
+        model.input = Input(*dims, where=where)
         model._layers = self._layers
         try:
             model._check()

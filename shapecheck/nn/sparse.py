@@ -62,6 +62,9 @@ class Embedding(Module):
         """The ``(num_embeddings, embedding_dim)`` weight, a parameter even when frozen."""
         return self.num_embeddings * self.embedding_dim
 
+    def weight_shape(self) -> tuple[int, ...]:
+        return (self.num_embeddings, self.embedding_dim)
+
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:

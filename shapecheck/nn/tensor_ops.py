@@ -18,7 +18,7 @@ from shapecheck.rules.reshape import normalize_dim
 from shapecheck.rules.tensor_ops import chunk_piece, exact_quotient, split_piece
 from shapecheck.shape import Shape
 
-__all__ = ["Chunk", "Mean", "Permute", "Reshape", "Select", "Split", "Transpose", "View"]
+__all__ = ["Arange", "Chunk", "Mean", "Permute", "Reshape", "Select", "Split", "Transpose", "View"]
 
 
 def _locate(x: Shape, dim: int, op: str) -> int | None:
@@ -168,6 +168,24 @@ class Select(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, index={self.index}"
+
+
+class Arange(Module):
+    """``torch.arange(x.size(dim))``: the positions ``0 .. n - 1`` along dim ``dim``, of shape ``(n,)``
+    (GPT-2's ``wpe(torch.arange(T))`` is ``Sequential(Arange(1), Embedding(1024, 768))``)."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = check_int("Arange", "dim", dim, minimum=UNBOUNDED)
+
+    def infer(self, x: Shape, check: Checker) -> Shape:
+        if not x.prefix and not x.dims:
+            raise RuleError("Arange needs a tensor with a dim to count along, got a 0-dim tensor", kind="rank")
+        at = _locate(x, self.dim, "Arange")
+        return Shape.of((unknown() if at is None else x[at],))
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
 
 
 class Mean(Module):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, NoReturn
 
 from shapecheck import nn
+from shapecheck.checker import oriented
 from shapecheck.dims import Dim, Expr, as_dim, evaluate, floor_div, is_unknown, symbols_of
 from shapecheck.errors import RuleError, ShapeError
 from shapecheck.nn.module import Module as Layer
@@ -1273,7 +1274,8 @@ class Interpreter:
         problem, bound = _fit(declared.shape, x.shape, self.solver.lower)
         for expr, least in chain.requirements if problem is None else []:
             if symbols_of(expr) and all(s.name in bound for s in symbols_of(expr)) and evaluate(expr, bound) < least:
-                problem = f"the model needs {expr} >= {least}; for the argument {expr} is {evaluate(expr, bound)}"
+                left, op, right = oriented(expr, least)
+                problem = f"the model needs {left} {op} {right}; for the argument {left} is {evaluate(left, bound)}"
                 break
         if problem is not None:
             self.report(Finding(getattr(at, "lineno", 0), getattr(at, "col_offset", 0), message, (problem,)))

@@ -50,10 +50,11 @@ def call_several(interp: Interpreter, fn: LayerValue, args: list[Value], kwargs:
         query, key, value = bound["query"], bound["key"], bound["value"]
         if isinstance(query, Unknown):
             return query
-        if query is key and key is value:
+        masks = {name: mask.shape for name in ("attn_mask", "key_padding_mask") if isinstance(mask := bound.get(name), Tensor)}
+        if query is key and key is value and not masks:
             return None
         options = {name: bound.get(name, default) for name, default in layer.options.items()}
-        return interp.run_op(fn.torch_name, node, lambda c: _attention(c, fn, query, key, value, options))
+        return interp.run_op(fn.torch_name, node, lambda c: _attention(c, fn, query, key, value, options, masks))
     if isinstance(layer, nn.TransformerDecoderLayer):
         bound = _bind(_DECODER, args, kwargs)
         if bound is None or "memory" not in bound:
@@ -72,14 +73,14 @@ def call_several(interp: Interpreter, fn: LayerValue, args: list[Value], kwargs:
     return None
 
 
-def _attention(c: Op, fn: LayerValue, query: Value, key: Value, value: Value, options: dict[str, Value]) -> Value:
+def _attention(c: Op, fn: LayerValue, query: Value, key: Value, value: Value, options: dict[str, Value], masks: dict[str, Shape]) -> Value:
     layer = fn.layer
     assert isinstance(layer, nn.MultiheadAttention)
     q, k, v = c.tensor(query, "query"), c.tensor(key, "key"), c.tensor(value, "value")
     flags = {name: c.constant(option, name) for name, option in options.items()}
     if not all(isinstance(flag, bool) for flag in flags.values()):
         raise Unknowable(f"MultiheadAttention with {', '.join(flags)} not known")
-    out, weights, macs = _located(c, fn, q, lambda: layer.attend(q.shape, k.shape, v.shape, c.solver, flags))
+    out, weights, macs = _located(c, fn, q, lambda: layer.attend(q.shape, k.shape, v.shape, c.solver, flags, **masks))
     return (c.result(q, out, q.dtype, macs), None if weights is None else Tensor(weights, q.dtype))
 
 

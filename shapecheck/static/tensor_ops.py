@@ -437,6 +437,8 @@ def scaled_dot_product_attention(c: Op, query: Value, key: Value, value: Value, 
     c.rule(q, solver.equal, k.shape[-1], q.shape[-1], "scaled_dot_product_attention: key has {} features, query {}", k.shape[-1], q.shape[-1], index=-1, kind="features")
     c.rule(q, solver.equal, v.shape[-2], k.shape[-2], "scaled_dot_product_attention: value has length {}, key {}", v.shape[-2], k.shape[-2], index=-2)
     batch = _broadcast(c, "scaled_dot_product_attention", [Tensor(Shape.of(t.shape.dims[:-2])) for t in (q, k, v)])
+    if isinstance(attn_mask, Tensor):  # broadcast with the scores (..., L, S), as torch adds it to them
+        _broadcast(c, "scaled_dot_product_attention: attn_mask", [Tensor(Shape.of((*batch.dims, q.shape[-2], k.shape[-2]))), attn_mask])
     out = Shape.of((*batch.dims, q.shape[-2], v.shape[-1]))
     macs = q.shape.numel() * k.shape[-2] + out.numel() * k.shape[-2]
     return c.result(q, out, q.dtype, macs)

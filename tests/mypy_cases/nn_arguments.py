@@ -17,7 +17,7 @@ boolean = nn.Linear(3, True)  # E: Linear: out_features must be an int, got bool
 past_int64 = nn.Linear(9223372036854775808, 4)  # E: Linear: in_features must be at most 9223372036854775807 (torch holds it as an int64), got 9223372036854775808
 no_dims = nn.Input()  # E: Input needs at least one dim, e.g. Input('B', 3, 224, 224)
 bad_dim = nn.Input("B", -3)  # E: Input: dim 1 must be non-negative, got -3
-bad_name = nn.Input("B", "H W")  # E: a symbolic dimension must be an identifier such as 'B' or 'H', got 'H W'
+bad_name = nn.Input("B", "H W")  # E: a symbolic dimension must be a name such as 'B' or an expression of names such as '16*h' or '2*n + 1' (ints, names, + - * //), got 'H W'
 
 # Inside a chain: reported once, at the layer; the chain goes on silently after it.
 chain = nn.Sequential(

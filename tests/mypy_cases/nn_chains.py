@@ -96,8 +96,28 @@ later = nn.Sequential(nn.Conv2d(3, 8, 3), nn.Flatten(), nn.Linear(100, 2)).with_
 later_ok = nn.Sequential(nn.Conv2d(3, 8, 3), nn.Flatten(), nn.Linear(288, 2)).with_input("B", 3, 8, 8)
 
 # Symbolic input sizes: a mismatch is reported only with a counterexample.
-sym = nn.Sequential(nn.Input("B", 3, "H", "W"), nn.Conv2d(3, 8, 3, stride=2), nn.Flatten(), nn.Linear(8 * 16 * 16, 10))  # E: Linear expects 2048 input features, got -8*((H + 1)//2) + 8*((H + 1)//2)*((W + 1)//2) - 8*((W + 1)//2) + 8
+sym = nn.Sequential(nn.Input("B", 3, "H", "W"), nn.Conv2d(3, 8, 3, stride=2), nn.Flatten(), nn.Linear(8 * 16 * 16, 10))  # E: Linear expects 2048 input features, got 8*((H + 1)//2 - 1)*((W + 1)//2 - 1)
 sym_ok = nn.Sequential(nn.Input("B", 3, "H", "W"), nn.Conv2d(3, 8, 3, padding=1), nn.Conv2d(8, 8, 3, padding=1), nn.MaxPool2d(2))
 
 # A mismatch suppressed where the user says so.
 ignored = nn.Sequential(nn.Linear(3, 4), nn.Linear(5, 1))  # type: ignore[shape]
+
+# Constrained sizes (issue 12): a U-Net on multiples of 16 checks; on any H it does not; declared bounds.
+unet16 = nn.Sequential(
+    nn.Input("B", 1, "16*h", "16*w"),
+    nn.MaxPool2d(2),
+    nn.MaxPool2d(2),
+    nn.MaxPool2d(2),
+    nn.Concat(nn.Identity(), nn.Sequential(nn.MaxPool2d(2), nn.ConvTranspose2d(1, 1, 2, stride=2))),
+)
+unet_any = nn.Sequential(
+    nn.Input("B", 1, "H", "W"),
+    nn.MaxPool2d(2),
+    nn.MaxPool2d(2),
+    nn.MaxPool2d(2),
+    nn.Concat(nn.Identity(), nn.Sequential(nn.MaxPool2d(2), nn.ConvTranspose2d(1, 1, 2, stride=2))),  # E: Concat: sizes must match except in dim 1, but at dim 2 branch 0 has H//8, branch 1 has 2*(H//16) (branch 0 (3.0) gives (B, 1, H//8, W//8); branch 1 (3.1) gives (B, 1, 2*(H//16), 2*(W//16)))
+)
+too_small = nn.Sequential(
+    nn.Input("B", 3, "H", "H", where="H <= 8"),
+    nn.Conv2d(3, 4, 9),  # E: input H H padded by 0 is smaller than the kernel (9)
+)

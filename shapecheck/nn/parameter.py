@@ -1,0 +1,49 @@
+"""Tensors a model holds and uses directly: ``x + self.pos_embedding`` with an ``nn.Parameter`` or a buffer.
+
+In a chain such a tensor is a branch of a combinator: ``Add(Identity(), Parameter(1, 1024, 768))`` is
+``x + pos_embedding``, checked by broadcasting as torch adds them, and counted.
+"""
+
+from __future__ import annotations
+
+from math import prod
+
+from shapecheck.checker import Checker
+from shapecheck.nn._args import check_int
+from shapecheck.nn.module import Module
+from shapecheck.shape import Shape
+
+__all__ = ["Buffer", "Parameter"]
+
+
+class Parameter(Module):
+    """A learned tensor of ``shape``: its output whatever the input, ``prod(shape)`` parameters.
+
+    ``Parameter(1, 1024, 768)`` as torch's ``nn.Parameter(torch.zeros(1, 1024, 768))``.
+    """
+
+    def __init__(self, *shape: int) -> None:
+        super().__init__()
+        name = type(self).__name__
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        self.shape = tuple(check_int(name, f"dim {i}", d) for i, d in enumerate(shape))
+
+    def infer(self, x: Shape, check: Checker) -> Shape:
+        return Shape(self.shape)
+
+    def parameter_count(self) -> int:
+        return prod(self.shape)
+
+    def extra_repr(self) -> str:
+        return ", ".join(map(str, self.shape))
+
+
+class Buffer(Parameter):
+    """A tensor of ``shape`` kept but not learned (``register_buffer``): counted as a buffer."""
+
+    def parameter_count(self) -> int:
+        return 0
+
+    def buffer_count(self) -> int:
+        return prod(self.shape)
