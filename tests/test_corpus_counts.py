@@ -26,12 +26,8 @@ harness = pytest.importorskip("tests.corpus.harness")
 
 NOT_COUNTED: dict[str, str] = {}
 NOT_IMPORTED = {
-    "ViT(": "q, k, v = map(lambda t: rearrange(...), qkv) is not followed with the live modules",
-    "SimpleViT(": "q, k, v = map(lambda t: rearrange(...), qkv) is not followed with the live modules",
-    "MobileViT(": "einops layers (Rearrange) as live modules are not mapped",
-    "MLPMixer(": "einops layers (Rearrange, Reduce) as live modules are not mapped",
     "SimpleLSTM(": "from_torch takes no tuple of tensors ((h, c)) as one argument",
-    "ModifiedResNet(": "range() of sizes not known in AttentionPool2d, and torch.fx cannot trace it",
+    "ModifiedResNet(": "F.multi_head_attention_forward in AttentionPool2d is not followed, and torch.fx cannot trace it",
 }
 
 

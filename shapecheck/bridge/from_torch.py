@@ -187,6 +187,17 @@ _SPECIAL: dict[str, Any] = {
 """Arguments torch does not keep under the constructor's name: read from the module's structure."""
 
 
+def _einops(mod: Any) -> Module | None:
+    """An ``einops.layers.torch`` ``Rearrange`` or ``Reduce`` as the forward interpreter's einops layer."""
+    kind = type(mod).__name__
+    if not type(mod).__module__.startswith("einops.layers") or kind not in ("Rearrange", "Reduce"):
+        return None
+    from shapecheck.static.einops_ops import EinopsLayer
+
+    operation = "rearrange" if kind == "Rearrange" else str(mod.reduction)
+    return EinopsLayer(str(mod.pattern), operation, dict(mod.axes_lengths), kind)
+
+
 @dataclass
 class _Unsupported:
     what: str
@@ -236,7 +247,7 @@ class _Importer:
 
         if _plain_sequential(mod) or type(mod).__module__ == m.__name__ and self._twin(mod) is None:
             return all(self.direct(child) for child in mod.children())
-        return self._twin(mod) is not None
+        return self._twin(mod) is not None or _einops(mod) is not None
 
     def module(self, mod: Any) -> Module:
 
@@ -289,7 +300,7 @@ class _Importer:
     def _leaf(self, mod: Any) -> Module | None:
         """A ``torch.nn`` layer as the ``shapecheck.nn`` layer of the same name; None for other modules."""
         cls = self._twin(mod)
-        return None if cls is None else self._read(cls, mod)
+        return _einops(mod) if cls is None else self._read(cls, mod)
 
     def base_layer(self, mod: Any) -> Module | None:
         """For a module whose class extends a ``torch.nn`` layer (``class Conv3DSimple(nn.Conv3d)``), that
