@@ -27,7 +27,6 @@ harness = pytest.importorskip("tests.corpus.harness")
 NOT_COUNTED: dict[str, str] = {}
 NOT_IMPORTED = {
     "SimpleLSTM(": "from_torch takes no tuple of tensors ((h, c)) as one argument",
-    "ModifiedResNet(": "F.multi_head_attention_forward in AttentionPool2d is not followed, and torch.fx cannot trace it",
 }
 
 
