@@ -105,8 +105,9 @@ def _binds(cls: type[Layer], args: list[object], kwargs: dict[str, object]) -> b
 
 
 def _typed(args: list[object], kwargs: dict[str, object]) -> bool:
-    """Whether an argument is a string or a bool: a wrong type there is the type checker's to report."""
-    return any(isinstance(v, (str, bool)) for v in [*args, *kwargs.values()])
+    """Whether an argument is a string: a wrong type there is the type checker's to report (a bool
+    shapecheck.nn refuses, torch refuses too: ``Linear(3, True)``)."""
+    return any(isinstance(v, str) for v in [*args, *kwargs.values()])
 
 
 class _NotPlain:
