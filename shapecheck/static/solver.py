@@ -148,13 +148,16 @@ class Solver(Checker):
         self._pin(as_dim(name), (value,), f"{name} == {value}")
 
     @contextmanager
-    def branch(self) -> Iterator[None]:
-        """An arm of a branch that may not be taken: what it pins holds only inside it."""
-        saved = dict(self.pins)
+    def branch(self, everything: bool = False) -> Iterator[None]:
+        """An arm of a branch that may not be taken: what it pins holds only inside it; with
+        ``everything`` (a loop body that may run no time) the conditions it adds are forgotten too."""
+        saved = (dict(self.pins), dict(self.lower), dict(self.others), dict(self.equations), dict(self.written))
         try:
             yield
         finally:
-            self.pins = saved
+            self.pins = saved[0]
+            if everything:
+                self.lower, self.others, self.equations, self.written = saved[1:]
 
     def implied(self, d: Dim, bound: int) -> bool:
         if super().implied(d, bound):
