@@ -17,7 +17,8 @@ Some checks leave a size only finitely many values on the path that goes on: ``a
 ``(H+3)//4 - 3`` with ``(H+3)//4 - 5`` (never equal: it runs only where the smaller is 1, ``H`` in
 21..24). Such a size is *pinned* (:class:`Pin`) and every later check is decided value by value: it
 fails when it fails for every value left. A failure that only a broadcast's size-1 case allowed to
-get that far is reported at that broadcast, where torch fails for every other size.
+get that far is reported at that broadcast, where torch fails for every other size. Likewise an
+equation that the lower bounds learnt later leave no size is reported where it was required.
 """
 
 from __future__ import annotations
