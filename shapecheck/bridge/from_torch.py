@@ -24,11 +24,12 @@ import traceback
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Union, cast
 
 from shapecheck import nn as scnn
 from shapecheck.dims import Dim, DimLike, as_dim
 from shapecheck.nn.module import Input, Module, Sequential
+from shapecheck.shape import Shape
 from shapecheck.trace import Location, format_location
 
 __all__ = ["from_torch"]
@@ -38,8 +39,12 @@ Shapes = Union[str, Sequence[DimLike], Sequence[Union[str, Sequence[DimLike]]]]
 
 _EXPECTED = (
     'the shape of forward\'s input, as ("B", 3, 224, 224) or "B 3 224 224" (ints are sizes, names are symbols); '
-    'a forward of several tensors takes one shape each: [("B", 4), "B 6"]'
+    'a forward of several tensors takes one shape each: [("B", 4), "B 6"], and an argument that is a tuple '
+    'of tensors a tuple of shapes: [("B", 8), ((2, "B", 16), (2, "B", 16))]'
 )
+
+Arg = Union[tuple[DimLike, ...], tuple[tuple[DimLike, ...], ...]]
+"""The shape of one argument of forward: a tensor's, or a tuple of tensors' (an LSTM's ``(h, c)``)."""
 
 
 def from_torch(module: Any, input: Shapes) -> Sequential:
@@ -56,10 +61,13 @@ def from_torch(module: Any, input: Shapes) -> Sequential:
         raise TypeError(f"from_torch: expected a torch.nn.Module, got {type(module).__name__}")
     shapes = input_shapes(input)
     _check_arity(module, len(shapes))
-    inputs = [Input(*s).shape for s in shapes]
-    importer = _Importer(inputs[0][0])
+    inputs = [_shape(s) for s in shapes]
+    if not _plain(shapes[0]):
+        raise TypeError(f"from_torch: the first argument of forward must be a tensor, got a tuple of {len(shapes[0])}")
+    first = cast(tuple[DimLike, ...], shapes[0])
+    importer = _Importer(Input(*first).shape[0])
     if len(shapes) == 1 and importer.direct(module):
-        return _chain(module, shapes[0])
+        return _chain(module, first)
     from shapecheck.bridge.source import NotFollowed, from_source
 
     try:
@@ -69,28 +77,47 @@ def from_torch(module: Any, input: Shapes) -> Sequential:
     if len(shapes) > 1:
         raise TypeError(why)
     try:
-        return _chain(module, shapes[0])
+        return _chain(module, first)
     except TypeError as err:
         fx = str(err).removeprefix("from_torch: ").replace("\n", "\n  ")
         raise TypeError(f"{why}\nnor imported with torch.fx: {fx}") from None
 
 
-def input_shapes(input: object) -> list[tuple[DimLike, ...]]:
+def input_shapes(input: object) -> list[Arg]:
     """The input shapes ``input`` gives: one shape (a tuple of ints and names, or a string of them
-    as jaxtyping writes it), or a list of shapes (each a tuple or a string)."""
+    as jaxtyping writes it), or a list of them, one per argument (a tuple of shapes for a tuple of tensors)."""
     if isinstance(input, str):
         return [_parsed(input)]
     if not isinstance(input, (tuple, list)) or not input:
         raise TypeError(f"from_torch needs {_EXPECTED}; got {input!r}")
     if not any(isinstance(s, (tuple, list)) or isinstance(s, str) and len(s.split()) > 1 for s in input):
-        shapes = [tuple(input)]
-    elif all(isinstance(s, (tuple, list, str)) for s in input):
-        shapes = [_parsed(s) if isinstance(s, str) else tuple(s) for s in input]
-    else:
-        raise TypeError(f"from_torch needs {_EXPECTED}; got {input!r}")
-    for shape in shapes:
-        Input(*shape)  # each dim an int >= 0 or a name, else a clear TypeError or ValueError
-    return shapes
+        return [_checked(tuple(input))]
+    if all(isinstance(s, (tuple, list, str)) for s in input):
+        return [_checked(_parsed(s) if isinstance(s, str) else tuple(s)) for s in input]
+    raise TypeError(f"from_torch needs {_EXPECTED}; got {input!r}")
+
+
+def _checked(arg: tuple[Any, ...]) -> Arg:
+    """One argument's shape, or its tensors' when every item is a shape; each dim an int >= 0 or a name,
+    else a clear TypeError or ValueError."""
+    if arg and all(isinstance(s, (tuple, list, str)) and not (isinstance(s, str) and len(s.split()) == 1) for s in arg):
+        group = tuple(_parsed(s) if isinstance(s, str) else tuple(s) for s in arg)
+        for shape in group:
+            Input(*shape)
+        return group
+    Input(*arg)
+    return arg
+
+
+def _plain(arg: Arg) -> bool:
+    """Whether the argument is one tensor (not a tuple of them)."""
+    return not arg or not isinstance(arg[0], tuple)
+
+
+def _shape(arg: Arg) -> Shape | tuple[Shape, ...]:
+    if _plain(arg):
+        return Input(*cast(tuple[DimLike, ...], arg)).shape
+    return tuple(Input(*s).shape for s in cast(tuple[tuple[DimLike, ...], ...], arg))
 
 
 def _parsed(text: str) -> tuple[DimLike, ...]:
@@ -192,6 +219,17 @@ _SPECIAL: dict[str, Any] = {
 """Arguments torch does not keep under the constructor's name: read from the module's structure."""
 
 
+def _einops(mod: Any) -> Module | None:
+    """An ``einops.layers.torch`` ``Rearrange`` or ``Reduce`` as the forward interpreter's einops layer."""
+    kind = type(mod).__name__
+    if not type(mod).__module__.startswith("einops.layers") or kind not in ("Rearrange", "Reduce"):
+        return None
+    from shapecheck.static.einops_ops import EinopsLayer
+
+    operation = "rearrange" if kind == "Rearrange" else str(mod.reduction)
+    return EinopsLayer(str(mod.pattern), operation, dict(mod.axes_lengths), kind)
+
+
 @dataclass
 class _Unsupported:
     what: str
@@ -241,7 +279,7 @@ class _Importer:
 
         if _plain_sequential(mod) or type(mod).__module__ == m.__name__ and self._twin(mod) is None:
             return all(self.direct(child) for child in mod.children())
-        return self._twin(mod) is not None
+        return self._twin(mod) is not None or _einops(mod) is not None
 
     def module(self, mod: Any) -> Module:
 
@@ -294,7 +332,7 @@ class _Importer:
     def _leaf(self, mod: Any) -> Module | None:
         """A ``torch.nn`` layer as the ``shapecheck.nn`` layer of the same name; None for other modules."""
         cls = self._twin(mod)
-        return None if cls is None else self._read(cls, mod)
+        return _einops(mod) if cls is None else self._read(cls, mod)
 
     def base_layer(self, mod: Any) -> Module | None:
         """For a module whose class extends a ``torch.nn`` layer (``class Conv3DSimple(nn.Conv3d)``), that

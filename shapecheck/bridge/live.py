@@ -137,7 +137,7 @@ class Program:
         except (SyntaxError, ValueError):
             return None
         self.files[path] = file
-        self.codes[path] = _compiled(text, path, namespace.get("__loader__"))
+        self.codes[path] = _compiled(text, path, _rewritten_by_pytest(namespace))
         self._bind_imports(file, namespace)
         return file
 
@@ -363,18 +363,21 @@ def _definitions(scope: ast.AST) -> Iterator[ast.FunctionDef | ast.AsyncFunction
                 todo.extend(handler.body)
 
 
-def _compiled(text: str, path: str, loader: object) -> dict[tuple[str, int], types.CodeType]:
-    """The code objects ``text`` compiles to (functions, methods, nested ones), by name and first line,
-    as the module's loader compiles it: pytest rewrites the asserts of the test modules it imports."""
+def _rewritten_by_pytest(namespace: dict[str, Any]) -> bool:
+    """Whether the module was imported through pytest's assertion rewriting (a test file)."""
+    loader = type(namespace.get("__loader__"))
+    return loader.__name__ == "AssertionRewritingHook" and loader.__module__ == "_pytest.assertion.rewrite"
+
+
+def _compiled(text: str, path: str, rewritten: bool = False) -> dict[tuple[str, int], types.CodeType]:
+    """The code objects ``text`` compiles to (functions, methods, nested ones), by name and first line;
+    with ``rewritten``, as pytest compiles a test file (its asserts rewritten)."""
     out: dict[tuple[str, int], types.CodeType] = {}
     tree = ast.parse(text, path)
-    if type(loader).__name__ == "AssertionRewritingHook":
-        try:
-            from _pytest.assertion.rewrite import rewrite_asserts
-        except ImportError:
-            pass
-        else:
-            rewrite_asserts(tree, text.encode(), path, getattr(loader, "config", None))
+    if rewritten:
+        from _pytest.assertion.rewrite import rewrite_asserts
+
+        rewrite_asserts(tree, text.encode(), path)
     todo = [compile(tree, path, "exec", dont_inherit=True)]
     while todo:
         code = todo.pop()

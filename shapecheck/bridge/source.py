@@ -77,18 +77,20 @@ class TorchModel(Sequential):
     its output was (``model.py:41: unknown call my_op()``).
     """
 
-    def __init__(self, module: torch.nn.Module, steps: list[Step], inputs: list[Shape], outputs: list[Shape | None],
+    def __init__(self, module: torch.nn.Module, steps: list[Step], inputs: list[Shape | tuple[Shape, ...]], outputs: list[Shape | None],
                  conditions: list[str], requirements: list[Condition], unchecked: list[str]) -> None:  # fmt: skip
         first = outputs[0]
         assert first is not None
         self.where = None
         self.module = module
         self.tree = Part(module)
-        self.input = Input(*inputs[0])
+        first_input = inputs[0]
+        assert isinstance(first_input, Shape)  # from_torch takes a tensor first
+        self.input = Input(*first_input)
         self._layers = self.tree.children()
         self.steps = steps
         self.inputs = inputs
-        self.input_shape = inputs[0]
+        self.input_shape = first_input
         self.outputs = outputs
         self.output_shape = first
         self.conditions = conditions
@@ -121,7 +123,7 @@ class TorchModel(Sequential):
         return f"{type(self).__name__}({type(self.module).__name__}: {inputs} -> {outputs})"
 
 
-def from_source(module: torch.nn.Module, inputs: list[Shape], layers: Layers) -> TorchModel:
+def from_source(module: torch.nn.Module, inputs: list[Shape | tuple[Shape, ...]], layers: Layers) -> TorchModel:
     """``module`` run on ``inputs`` through its forward's source. Raises ``ShapeError`` at the failing
     statement, :class:`NotFollowed` when the source is missing or the output not known."""
     program = Program(layers)
@@ -138,7 +140,8 @@ def from_source(module: torch.nn.Module, inputs: list[Shape], layers: Layers) ->
     if isinstance(root, Instance) and root.base is not None and root.cls.lookup("forward") is None:
         root = root.base  # a torch layer subclass without a forward of its own: that layer
     try:
-        result, _ = run_forward(interp, root, [Tensor(shape, None) for shape in inputs])
+        given = [Tensor(s, None) if isinstance(s, Shape) else tuple(Tensor(t, None) for t in s) for s in inputs]
+        result, _ = run_forward(interp, root, given)
     except RecursionError:
         raise NotFollowed([f"{label} is nested too deep to follow"]) from None
     for file in interp.files.values():

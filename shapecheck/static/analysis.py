@@ -306,7 +306,7 @@ def prepare(source: str, path: str) -> Interpreter:
     return interp
 
 
-def run_forward(interp: Interpreter, model: Value, given: list[Tensor] | None = None) -> tuple[Value, list[Tensor]]:
+def run_forward(interp: Interpreter, model: Value, given: Sequence[Value] | None = None) -> tuple[Value, list[Tensor]]:
     """Call ``model`` (an instance of a torch module class, a layer or a chain) on ``given`` tensors, or on
     the inputs its first layers imply; what the call changes in the model is undone. Returns the result
     and the inputs used."""

@@ -4,7 +4,9 @@ An annotated parameter (``x: Float[Tensor, "B 3 H W"]``) has that shape, its nam
 unannotated one is first followed with a shape of unknown rank (a *probe*): the first layer it meets
 says what it must be (``Conv2d(3, ...)``: ``(B, 3, H, W)``; ``Embedding``: token ids ``(B, T)``;
 ``Linear(512, ...)``: ``(..., 512)``), as does unpacking its size (``b, t = idx.size()``). Every size
-not fixed by that layer is a free symbol: a check fails only if no size satisfies it.
+not fixed by that layer is a free symbol: a check fails only if no size satisfies it. When the rank
+stays open but the forward reads or squeezes dims by index (``x.squeeze(1)`` before ``Linear(40)``),
+the ranks those allow are :func:`candidates`, each tried (``analysis``).
 """
 
 from __future__ import annotations

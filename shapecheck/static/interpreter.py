@@ -495,7 +495,7 @@ class Interpreter:
         """A loop run an unknown number of times: its body once, silently, then what it sets is unknown."""
         if target is not None:
             self.assign(target, Unknown("loop variable"), scope)
-        with self.silenced():
+        with self.silenced(), self.solver.branch(everything=True):
             try:
                 self.exec_block(body, scope)
             except (Break, Continue, Dead, Return):

@@ -85,7 +85,7 @@ def construct(interp: Interpreter, name: str, args: list[Value], kwargs: dict[st
         interp.report_error(err, node)
         return Opaque(short, f"{short}() failed", line)
     except (ValueError, TypeError) as err:
-        if isinstance(err, TypeError) and (not _binds(cls, plain_args, plain_kwargs) or _has_string(plain_args, plain_kwargs)):
+        if isinstance(err, TypeError) and (not _binds(cls, plain_args, plain_kwargs) or _typed(plain_args, plain_kwargs)):
             return Opaque(short, f"{short}() with arguments it does not take", line)
         interp.report(Finding(line, getattr(node, "col_offset", 0), str(err)))
         return Opaque(short, f"{short}() rejected its arguments", line)
@@ -104,9 +104,9 @@ def _binds(cls: type[Layer], args: list[object], kwargs: dict[str, object]) -> b
     return True
 
 
-def _has_string(args: list[object], kwargs: dict[str, object]) -> bool:
-    """Whether an argument is a string: a type error there is mypy's ``arg-type`` to report (a bool is
-    an int to mypy, so ``Linear(3, True)``, which torch rejects, is ours)."""
+def _typed(args: list[object], kwargs: dict[str, object]) -> bool:
+    """Whether an argument is a string: a wrong type there is the type checker's to report (a bool
+    shapecheck.nn refuses, torch refuses too: ``Linear(3, True)``)."""
     return any(isinstance(v, str) for v in [*args, *kwargs.values()])
 
 

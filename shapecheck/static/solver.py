@@ -17,7 +17,8 @@ Some checks leave a size only finitely many values on the path that goes on: ``a
 ``(H+3)//4 - 3`` with ``(H+3)//4 - 5`` (never equal: it runs only where the smaller is 1, ``H`` in
 21..24). Such a size is *pinned* (:class:`Pin`) and every later check is decided value by value: it
 fails when it fails for every value left. A failure that only a broadcast's size-1 case allowed to
-get that far is reported at that broadcast, where torch fails for every other size.
+get that far is reported at that broadcast, where torch fails for every other size. Likewise an
+equation that the lower bounds learnt later leave no size is reported where it was required.
 """
 
 from __future__ import annotations
@@ -148,13 +149,16 @@ class Solver(Checker):
         self._pin(as_dim(name), (value,), f"{name} == {value}")
 
     @contextmanager
-    def branch(self) -> Iterator[None]:
-        """An arm of a branch that may not be taken: what it pins holds only inside it."""
-        saved = dict(self.pins)
+    def branch(self, everything: bool = False) -> Iterator[None]:
+        """An arm of a branch that may not be taken: what it pins holds only inside it; with
+        ``everything`` (a loop body that may run no time) the conditions it adds are forgotten too."""
+        saved = (dict(self.pins), dict(self.lower), dict(self.others), dict(self.equations), dict(self.written))
         try:
             yield
         finally:
-            self.pins = saved
+            self.pins = saved[0]
+            if everything:
+                self.lower, self.others, self.equations, self.written = saved[1:]
 
     def implied(self, d: Dim, bound: int) -> bool:
         if super().implied(d, bound):

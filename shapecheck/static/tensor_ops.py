@@ -359,6 +359,45 @@ def linear(c: Op, input: Value, weight: Value, bias: Value = None) -> Value:
     return c.result(x, out, x.dtype, out.numel() * in_features)
 
 
+@function(f"{F}multi_head_attention_forward")
+def multi_head_attention_forward(
+    c: Op, query: Value, key: Value, value: Value, embed_dim_to_check: Value, num_heads: Value,
+    in_proj_weight: Value, in_proj_bias: Value, bias_k: Value, bias_v: Value, add_zero_attn: Value,
+    dropout_p: Value, out_proj_weight: Value, out_proj_bias: Value, training: Value = True,
+    key_padding_mask: Value = None, need_weights: Value = True, attn_mask: Value = None,
+    use_separate_proj_weight: Value = False, q_proj_weight: Value = None, k_proj_weight: Value = None,
+    v_proj_weight: Value = None, static_k: Value = None, static_v: Value = None,
+    average_attn_weights: Value = True, is_causal: Value = False,
+) -> Value:
+    """Batched ``(L, N, E)`` attention with its weights given: the query's ``E`` is ``embed_dim_to_check``,
+    the projections are ``F.linear``'s (``q/k/v_proj_weight``, or thirds of ``in_proj_weight``), the
+    key's and value's positions agree, ``out_proj`` gives ``(L, N, out_features)``; the weights
+    ``(N, L, S)`` (per head without ``average_attn_weights``) when ``need_weights``."""
+    q, k, v = c.tensor(query, "query"), c.tensor(key, "key"), c.tensor(value, "value")
+    if any(t.shape.prefix or len(t.shape) != 3 for t in (q, k, v)) or bias_k is not None or bias_v is not None or add_zero_attn is not False:
+        raise Unknowable("F.multi_head_attention_forward on inputs or options not followed")
+    embed = q.shape[-1]
+    c.rule(q, c.solver.equal, embed, c.dim(embed_dim_to_check), "was expecting embedding dimension of {}, but got {}", embed_dim_to_check, embed, index=-1, kind="features")
+    if use_separate_proj_weight is True:
+        weights = [q_proj_weight, k_proj_weight, v_proj_weight]
+    else:
+        packed = c.tensor(in_proj_weight, "in_proj_weight")
+        if packed.shape.prefix or len(packed.shape) != 2:
+            raise Unknowable("F.multi_head_attention_forward with an in_proj_weight of unknown shape")
+        c.rule(q, c.solver.equal, packed.shape[0], 3 * embed, "in_proj_weight {} does not pack three projections of {} features", packed.shape, embed, kind="features")
+        weights = [Tensor(Shape.of((embed, packed.shape[1])))] * 3
+    qp, kp, vp = (linear(c, t, w) for t, w in zip((q, k, v), weights))
+    assert isinstance(qp, Tensor) and isinstance(kp, Tensor) and isinstance(vp, Tensor)
+    c.rule(kp, c.solver.equal, vp.shape[0], kp.shape[0], "key has {} positions, value {}", kp.shape[0], vp.shape[0], index=0)
+    for t in (kp, vp):
+        c.rule(t, c.solver.equal, t.shape[1], qp.shape[1], "key and value batch {} differs from the query's {}", t.shape[1], qp.shape[1], index=1)
+    out = linear(c, qp, out_proj_weight, out_proj_bias)
+    if need_weights is False:
+        return (out, None)
+    heads = () if average_attn_weights is True else (c.dim(num_heads),)
+    return (out, Tensor(Shape.of((qp.shape[1], *heads, qp.shape[0], kp.shape[0]))))
+
+
 @function(f"{F}embedding")
 def embedding(c: Op, input: Value, weight: Value, *args: Any, **kwargs: Any) -> Value:
     x, w = c.tensor(input), c.tensor(weight, "weight")
