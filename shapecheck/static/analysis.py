@@ -29,6 +29,7 @@ from shapecheck.static.interpreter import Exhausted, Interpreter, OpStep
 from shapecheck.static.objects import instantiate
 from shapecheck.static.report import FileReport, LayerUse, ModelReport
 from shapecheck.static.values import ClassValue, Container, External, FunctionValue, Instance, Journal, LayerValue, Named, Tensor, Unknown, Value
+from shapecheck.trace import Step
 
 __all__ = ["Entry", "analyze_file", "analyze_source", "infer_inputs", "mentions_models", "prepare", "run_forward"]
 
@@ -80,6 +81,7 @@ class _Analysis:
         self.report = report
         self.built: set[tuple[int, int]] = set()
         """The (class, configuration) of the instances checked: a model built twice alike is checked once."""
+        self.uses: set[LayerUse] = set()
 
     def run(self, entries: Sequence[Entry] = ()) -> None:
         interp = self.interp
@@ -101,6 +103,8 @@ class _Analysis:
         for fn in interp.functions:
             if _required(fn) > 0 and fn.owner is None:
                 self._annotated_function(fn)
+        for chain, line in interp.chains:
+            self._layers(chain.steps, f"the Sequential built at line {line}")
 
     @contextmanager
     def _model(self, name: str, line: int, record: bool = True) -> Iterator[ModelReport]:
@@ -120,20 +124,22 @@ class _Analysis:
         model.steps = interp.checked
         model.gaps = list(interp.gaps)
         model.conditions = interp.tracer.check.describe()
-        self._layers(name)
+        self._layers(interp.tracer.steps, name)
         if record:
             self.report.models.append(model)
 
-    def _layers(self, model: str) -> None:
-        """The steps of the model just run whose layers this file constructed, as :class:`LayerUse`."""
+    def _layers(self, steps: Sequence[Step], model: str) -> None:
+        """The ``steps`` of ``model`` whose layers this file constructed, as :class:`LayerUse` (once each)."""
         path = self.interp.file.path
-        for step in self.interp.tracer.steps:
+        for step in steps:
             where = step.layer.where
             if where is None or where[0] != path or isinstance(step.layer, OpStep):
                 continue
             layer = step.layer
             use = LayerUse(where[1], step.path, repr(layer), str(step.input), str(step.output), layer.parameter_count(), layer.macs(step.input, step.output), model)
-            self.report.layers.append(use)
+            if use not in self.uses:
+                self.uses.add(use)
+                self.report.layers.append(use)
 
     def _entry(self, entry: Entry) -> None:
         """A model named by an expression of the file's names, run on the given inputs or the implied ones."""

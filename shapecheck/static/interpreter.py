@@ -187,6 +187,8 @@ class Interpreter:
         self.classes: list[ClassValue] = []
         self.functions: list[FunctionValue] = []
         self.instances: list[tuple[Instance, int]] = []
+        self.chains: list[tuple[nn.Sequential, int]] = []
+        """The ``shapecheck.nn`` chains built with a declared input, and their lines: their steps are shapes."""
         self._returns: list[list[Value]] = []
         self.loop_imprecise = False
         self.frames: list[tuple[FunctionValue, Scope]] = []
