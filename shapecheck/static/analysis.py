@@ -54,9 +54,12 @@ Entry = str | tuple[str, Sequence[Sequence[DimLike]]]
 ``"GPT(GPTConfig(n_layer=2))"``), optionally with the input shapes to run it on."""
 
 
-def analyze_source(source: str, path: str = "<source>", entries: Sequence[Entry] = (), tree: ast.Module | None = None) -> FileReport:
+def analyze_source(
+    source: str, path: str = "<source>", entries: Sequence[Entry] = (), tree: ast.Module | None = None, detail: bool = False
+) -> FileReport:
     """Every finding, model and shape the interpreter gets from ``source`` (and from ``entries``);
-    ``tree`` is the source already parsed, when the caller has it."""
+    ``tree`` is the source already parsed, when the caller has it. With ``detail``, the report also has
+    every shape each name held and the layers applied (``seen``, ``layers``: what an editor shows)."""
     report = FileReport(path)
     if not mentions_models(source):
         return report
@@ -66,7 +69,7 @@ def analyze_source(source: str, path: str = "<source>", entries: Sequence[Entry]
         line = getattr(err, "lineno", None)
         report.error = f"syntax error{f' at line {line}' if line else ''}: {getattr(err, 'msg', err)}"
         return report
-    interp = Interpreter(source, path, tree)
+    interp = Interpreter(source, path, tree, detail)
     _Analysis(interp, report).run(entries)
     ignored = _ignored_lines(source)
     report.findings = sorted((f for f in interp.findings.values() if f.line not in ignored), key=lambda f: (f.line, f.column, f.message))
@@ -124,7 +127,8 @@ class _Analysis:
         model.steps = interp.checked
         model.gaps = list(interp.gaps)
         model.conditions = interp.tracer.check.describe()
-        self._layers(interp.tracer.steps, name)
+        if interp.detail:
+            self._layers(interp.tracer.steps, name)
         if record:
             self.report.models.append(model)
 
