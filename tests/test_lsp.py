@@ -19,6 +19,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from shapecheck.lsp.diagnostics import diagnostics
 from shapecheck.lsp.fixes import Edit, apply, fixes_of
 from shapecheck.lsp.hints import inlay_hints
+from shapecheck.lsp.hover import hover
 from shapecheck.lsp.snapshot import analyze
 from shapecheck.lsp.text import byte_column, client_column, lines_of, word_at
 
@@ -277,3 +278,27 @@ async def test_an_internal_failure_is_logged_once(failing: LanguageClient, tmp_p
         assert await failing.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(28, 8))) is None
     (message,) = [m.message for m in failing.log_messages if m.type == types.MessageType.Error]
     assert "RuntimeError: an interpreter bug" in message and "reported once" in message
+
+
+CHAIN = '''from shapecheck import nn
+
+model = nn.Sequential(
+    nn.Input("B", 3, 32, 32),
+    nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(),
+    nn.Flatten(),
+    nn.Linear(16 * 32 * 32, 10),
+)
+'''
+
+
+def test_a_shapecheck_chain_literal() -> None:
+    """A ``shapecheck.nn`` chain with a declared input: its layers' shapes as built, in hints and hovers."""
+    snap = analyze(CHAIN, "chain.py", 1)
+    assert snap is not None
+    lines = CHAIN.split("\n")
+    hints = {lines[h.position.line][: h.position.character]: h.label for h in inlay_hints(snap, 0, 10, set(range(10)), "utf-16")}
+    assert hints["    nn.Conv2d(3, 16, 3, padding=1)"] == " -> (B, 16, 32, 32)"
+    assert hints["    nn.Linear(16 * 32 * 32, 10)"] == " -> (B, 10)"
+    text = hover(snap, 7, lines[6].index("Linear"))
+    assert text is not None and "parameters: 163,850" in text
+    assert "- the Sequential built at line 3: `(B, 16384)` -> `(B, 10)`, MACs 163,840*B" in text

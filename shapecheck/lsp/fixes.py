@@ -7,7 +7,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from shapecheck.lsp.shapes import constructor_calls
+from shapecheck.lsp.shapes import built_at, constructor_calls
 from shapecheck.lsp.snapshot import Snapshot
 from shapecheck.static.report import Finding
 
@@ -46,8 +46,7 @@ def fixes_of(snap: Snapshot, finding: Finding) -> list[Fix]:
             continue
         name = proposed.func.id
         calls = constructor_calls(snap.tree, line, name)
-        built = {u.layer for u in snap.report.layers if u.line == line and u.layer.startswith(f"{name}(")}
-        if len(calls) != 1 or len(built) > 1:
+        if len(calls) != 1 or len({u.layer for u in built_at(snap, line, name)}) > 1:
             continue
         edits = _edits(snap, calls[0], proposed, text)
         if edits:

@@ -7,7 +7,7 @@ import ast
 
 from lsprotocol import types
 
-from shapecheck.lsp.shapes import callee, constructor_calls, preferred
+from shapecheck.lsp.shapes import built_at, callee, constructor_calls, preferred
 from shapecheck.lsp.snapshot import Snapshot
 from shapecheck.lsp.text import client_column, word_at
 
@@ -57,9 +57,8 @@ def _chain_layers(snap: Snapshot) -> list[tuple[ast.Call, dict[str, str]]]:
             if not isinstance(arg, ast.Call) or name is None or len(constructor_calls(snap.tree, arg.lineno, name)) != 1:
                 continue
             shapes: dict[str, str] = {}
-            for u in snap.report.layers:
-                if u.line == arg.lineno and u.layer.startswith(f"{name}("):
-                    shapes.setdefault(u.output, u.model)
+            for u in built_at(snap, arg.lineno, name):
+                shapes.setdefault(u.output, u.model)
             if shapes:
                 out.append((arg, shapes))
     return out

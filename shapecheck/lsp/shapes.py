@@ -10,7 +10,7 @@ from typing import Final
 from shapecheck.lsp.snapshot import Snapshot
 from shapecheck.static.report import LayerUse
 
-__all__ = ["callee", "constructor_calls", "layers_at", "preferred", "shapes_at"]
+__all__ = ["built_at", "callee", "constructor_calls", "layers_at", "preferred", "shapes_at"]
 
 _SYMBOL: Final = re.compile(r"[A-Za-z_]")
 
@@ -38,8 +38,13 @@ def layers_at(snap: Snapshot, line: int, column: int, name: str) -> tuple[str, l
     for call in constructor_calls(snap.tree, line, name):
         func = call.func
         if func.end_lineno == line and func.end_col_offset is not None and func.end_col_offset - len(name.encode()) == column:
-            return "", [u for u in snap.report.layers if u.line == line and u.layer.startswith(f"{name}(")]
+            return "", built_at(snap, line, name)
     return "", []
+
+
+def built_at(snap: Snapshot, line: int, name: str) -> list[LayerUse]:
+    """The uses of the ``name`` layers (``Linear``) that 1-based ``line`` constructed."""
+    return [u for u in snap.report.layers if u.line == line and u.layer.startswith(f"{name}(")]
 
 
 def constructor_calls(tree: ast.Module, line: int, name: str) -> list[ast.Call]:

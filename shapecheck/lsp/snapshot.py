@@ -34,4 +34,4 @@ def analyze(text: str, path: str, version: int | None, entries: Sequence[Entry] 
         tree = ast.parse(text, path)
     except (SyntaxError, ValueError):
         return None
-    return Snapshot(version, text, lines_of(text), tree, analyze_source(text, path, entries, tree))
+    return Snapshot(version, text, lines_of(text), tree, analyze_source(text, path, entries, tree, detail=True))

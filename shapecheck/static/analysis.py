@@ -30,6 +30,7 @@ from shapecheck.static.interpreter import Exhausted, Interpreter, OpStep
 from shapecheck.static.objects import instantiate
 from shapecheck.static.report import FileReport, LayerUse, ModelReport
 from shapecheck.static.values import ClassValue, Container, External, FunctionValue, Instance, Journal, LayerValue, Named, Tensor, Unknown, Value
+from shapecheck.trace import Step
 
 __all__ = ["Entry", "analyze_file", "analyze_source", "infer_inputs", "mentions_models", "prepare", "run_forward"]
 
@@ -54,9 +55,12 @@ Entry = str | tuple[str, Sequence[Sequence[DimLike]]]
 ``"GPT(GPTConfig(n_layer=2))"``), optionally with the input shapes to run it on."""
 
 
-def analyze_source(source: str, path: str = "<source>", entries: Sequence[Entry] = (), tree: ast.Module | None = None) -> FileReport:
+def analyze_source(
+    source: str, path: str = "<source>", entries: Sequence[Entry] = (), tree: ast.Module | None = None, detail: bool = False
+) -> FileReport:
     """Every finding, model and shape the interpreter gets from ``source`` (and from ``entries``);
-    ``tree`` is the source already parsed, when the caller has it."""
+    ``tree`` is the source already parsed, when the caller has it. With ``detail``, the report also has
+    every shape each name held and the layers applied (``seen``, ``layers``: what an editor shows)."""
     report = FileReport(path)
     if not mentions_models(source):
         return report
@@ -66,7 +70,7 @@ def analyze_source(source: str, path: str = "<source>", entries: Sequence[Entry]
         line = getattr(err, "lineno", None)
         report.error = f"syntax error{f' at line {line}' if line else ''}: {getattr(err, 'msg', err)}"
         return report
-    interp = Interpreter(source, path, tree)
+    interp = Interpreter(source, path, tree, detail)
     _Analysis(interp, report).run(entries)
     ignored = _ignored_lines(source)
     report.findings = sorted((f for f in interp.findings.values() if f.line not in ignored), key=lambda f: (f.line, f.column, f.message))
@@ -81,6 +85,7 @@ class _Analysis:
         self.report = report
         self.built: set[tuple[int, int]] = set()
         """The (class, configuration) of the instances checked: a model built twice alike is checked once."""
+        self.uses: set[LayerUse] = set()
 
     def run(self, entries: Sequence[Entry] = ()) -> None:
         interp = self.interp
@@ -102,6 +107,8 @@ class _Analysis:
         for fn in interp.functions:
             if _required(fn) > 0 and fn.owner is None:
                 self._annotated_function(fn)
+        for chain, line in interp.chains:
+            self._layers(chain.steps, f"the Sequential built at line {line}")
 
     @contextmanager
     def _model(self, name: str, line: int, record: bool = True) -> Iterator[ModelReport]:
@@ -121,20 +128,23 @@ class _Analysis:
         model.steps = interp.checked
         model.gaps = list(interp.gaps)
         model.conditions = interp.tracer.check.describe()
-        self._layers(name)
+        if interp.detail:
+            self._layers(interp.tracer.steps, name)
         if record:
             self.report.models.append(model)
 
-    def _layers(self, model: str) -> None:
-        """The steps of the model just run whose layers this file constructed, as :class:`LayerUse`."""
+    def _layers(self, steps: Sequence[Step], model: str) -> None:
+        """The ``steps`` of ``model`` whose layers this file constructed, as :class:`LayerUse` (once each)."""
         path = self.interp.file.path
-        for step in self.interp.tracer.steps:
+        for step in steps:
             where = step.layer.where
             if where is None or where[0] != path or isinstance(step.layer, OpStep):
                 continue
             layer = step.layer
             use = LayerUse(where[1], step.path, repr(layer), str(step.input), str(step.output), layer.parameter_count(), layer.macs(step.input, step.output), model)
-            self.report.layers.append(use)
+            if use not in self.uses:
+                self.uses.add(use)
+                self.report.layers.append(use)
 
     def _entry(self, entry: Entry) -> None:
         """A model named by an expression of the file's names, run on the given inputs or the implied ones."""

@@ -164,8 +164,10 @@ class Interpreter:
     tensor bound to a name. ``tracer`` records layer applications (the steps of the current model).
     """
 
-    def __init__(self, source: str, path: str, tree: ast.Module | None = None) -> None:
+    def __init__(self, source: str, path: str, tree: ast.Module | None = None, detail: bool = False) -> None:
         self.source = source
+        self.detail = detail
+        """Record every shape each name holds (``seen``) and the chains built (what an editor shows)."""
         self.path = path
         self.tree = tree if tree is not None else ast.parse(source, path)
         self.lines = source.splitlines()
@@ -188,6 +190,8 @@ class Interpreter:
         self.classes: list[ClassValue] = []
         self.functions: list[FunctionValue] = []
         self.instances: list[tuple[Instance, int]] = []
+        self.chains: list[tuple[nn.Sequential, int]] = []
+        """The ``shapecheck.nn`` chains built with a declared input, and their lines: their steps are shapes."""
         self._returns: list[list[Value]] = []
         self.loop_imprecise = False
         self.frames: list[tuple[FunctionValue, Scope]] = []
@@ -669,7 +673,8 @@ class Interpreter:
                 at = (target.lineno, target.col_offset)
                 if at not in self.shapes:
                     self.shapes[at] = str(value.shape)
-                Seen.add(self.seen.bound, at, value.shape, self.running)
+                if self.detail:
+                    Seen.add(self.seen.bound, at, value.shape, self.running)
         elif isinstance(target, (ast.Tuple, ast.List)):
             self._unpack(target, value, scope)
         elif isinstance(target, ast.Attribute):
@@ -734,7 +739,7 @@ class Interpreter:
     def _name(self, node: ast.Name, scope: Scope) -> Value:
         found, value = scope.lookup(node.id)
         if found:
-            if isinstance(value, Tensor) and not self.quiet:
+            if self.detail and isinstance(value, Tensor) and not self.quiet:
                 Seen.add(self.seen.read, (node.lineno, node.col_offset), value.shape, self.running)
             return value
         return Unknown(f"name {node.id} not defined in the file")
@@ -1051,7 +1056,8 @@ class Interpreter:
         saved_loop = self.loop_imprecise
         try:
             with self.entering(self.file_of(fn)):
-                self._seen_parameters(fn.node.args, scope)
+                if self.detail:
+                    self._seen_parameters(fn.node.args, scope)
                 if isinstance(fn.node, ast.Lambda):
                     return self.eval(fn.node.body, scope)
                 final: list[Value]

@@ -163,6 +163,8 @@ def _sequential(interp: Interpreter, args: list[Value], kwargs: dict[str, Value]
         return Opaque("Sequential", "a Sequential that fails to build", line)
     interp.layer_nodes[id(chain)] = (chain, node, interp.frames[-1][0] if interp.frames else None)
     interp.checked += len(chain.steps)
+    if interp.detail and chain.input is not None and not interp.quiet:
+        interp.chains.append((chain, line))
     return LayerValue(chain, line, "Sequential")
 
 

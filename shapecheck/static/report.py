@@ -105,9 +105,9 @@ class FileReport:
     shapes: dict[tuple[int, int], str] = field(default_factory=dict)
     """The shape of each tensor assigned to a name, at the name's (line, column)."""
     seen: Seen = field(default_factory=Seen)
-    """Every shape each name held, in every model run (what an editor shows on hover)."""
+    """Every shape each name held, in every model run (what an editor shows on hover; ``detail`` only)."""
     layers: list[LayerUse] = field(default_factory=list)
-    """The layers of the file applied in the models' runs."""
+    """The layers of the file applied in the models' runs (``detail`` only)."""
     error: str | None = None
     """Why the file could not be analysed at all (a syntax error)."""
 
