@@ -19,14 +19,14 @@ from shapecheck.dims import Dim, evaluate
 __all__ = [
     "Add",
     "Arange",
-    "Buffer",
+    "BufferTensor",
     "CenterCrop",
     "Chunk",
     "ClassToken",
     "Concat",
     "Mean",
     "Mul",
-    "Parameter",
+    "ParameterTensor",
     "Permute",
     "Pick",
     "PositionalEmbedding",
@@ -209,7 +209,7 @@ class Arange(torch.nn.Module):
         return f"dim={self.dim}"
 
 
-class Parameter(torch.nn.Module):
+class ParameterTensor(torch.nn.Module):
     """A learned tensor of ``shape``, returned whatever the input."""
 
     def __init__(self, shape: Sequence[int]) -> None:
@@ -220,7 +220,7 @@ class Parameter(torch.nn.Module):
         return self.weight
 
 
-class Buffer(torch.nn.Module):
+class BufferTensor(torch.nn.Module):
     """A tensor of ``shape`` kept as a buffer, returned whatever the input."""
 
     def __init__(self, shape: Sequence[int]) -> None:

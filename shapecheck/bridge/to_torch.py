@@ -119,8 +119,8 @@ class _Converter:
             return m.CenterCrop(layer.size, self.bindings)
         if isinstance(layer, tensor_ops.Arange):
             return m.Arange(layer.dim)
-        if isinstance(layer, parameter.Parameter):
-            return (m.Buffer if isinstance(layer, parameter.Buffer) else m.Parameter)(layer.shape)
+        if isinstance(layer, parameter.ParameterTensor):
+            return (m.BufferTensor if isinstance(layer, parameter.BufferTensor) else m.ParameterTensor)(layer.shape)
         if isinstance(layer, tensor_ops.Select):
             return m.Select(layer.dim, layer.index)
         if isinstance(layer, tensor_ops.Mean):

@@ -239,6 +239,7 @@ class CenterCrop(Module):
         if len(x) < n:  # the cropped dims are among unknown leading ones
             return Shape.unknown()
         for j, target in enumerate(self.size):
+            check.at_least(target, 1, "CenterCrop: the target size {} must be positive", target)
             expr, bound, why = crop_bound(x[j - n], target)
             check.at_least(expr, bound, "CenterCrop: {}", why, index=j - n)
         return x.with_tail(len(x) - n, self.size)
