@@ -39,14 +39,13 @@ def discriminator() -> nn.Sequential:
 
 
 def main() -> None:
-    g, d = generator(), discriminator()
-    print(f"generator:     {g.input_shape} -> {g.output_shape}, {shapecheck.count_params(g):,} parameters")
-    print(f"discriminator: {d.input_shape} -> {d.output_shape}, {shapecheck.count_params(d):,} parameters")
-    print("\nThe generator with ConvTranspose2d(512, 128) as its second layer:")
+    for name, model in (("generator", generator()), ("discriminator", discriminator())):
+        params = shapecheck.count_params(model)
+        print(f"{name + ':':15}{model.input_shape} -> {model.output_shape}, {params:,} parameters")
     try:
         generator(second=128)
     except shapecheck.ShapeError as err:
-        print(err)
+        print(f"\nThe generator with ConvTranspose2d(512, 128) as its second layer:\n{err}")
 
 
 if __name__ == "__main__":

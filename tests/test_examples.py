@@ -154,6 +154,12 @@ def load(name: str) -> ModuleType:
     return module
 
 
+def says(out: str, *texts: str) -> None:
+    """Each of ``texts`` is in the example's output."""
+    for text in texts:
+        assert text in out, (text, out)
+
+
 def torch_params(net: Any) -> int:
     return sum(p.numel() for p in net.parameters())
 
@@ -161,11 +167,14 @@ def torch_params(net: Any) -> int:
 def test_unet_on_multiples_of_16_and_the_papers_cropped_unet() -> None:
     torch = pytest.importorskip("torch")
     out = run("unet.py")
-    assert "holds only when 2*(H//16) == H//8" in out
-    assert "output shape:     (B, 2, 16*h, 16*w)" in out
-    assert 'contract:         Float[Tensor, "B 1 16*h 16*w"] -> Float[Tensor, "B 2 16*h 16*w"]' in out
-    assert "output shape:     (B, 2, 16*((H + 4)//16) - 188, 16*((W + 4)//16) - 188)" in out
-    assert "input conditions: H >= 188, W >= 188\n" in out
+    says(
+        out,
+        "holds only when 2*(H//16) == H//8",
+        "output shape:     (B, 2, 16*h, 16*w)",
+        'contract:         Float[Tensor, "B 1 16*h 16*w"] -> Float[Tensor, "B 2 16*h 16*w"]',
+        "output shape:     (B, 2, 16*((H + 4)//16) - 188, 16*((W + 4)//16) - 188)",
+        "input conditions: H >= 188, W >= 188\n",
+    )
     unet = load("unet.py")
     model = unet.unet("B", 1, "16*h", "16*w")
     net = sc.to_torch(model).eval()
@@ -182,9 +191,12 @@ def test_unet_on_multiples_of_16_and_the_papers_cropped_unet() -> None:
 def test_gpt2_small_tied_and_causal() -> None:
     torch = pytest.importorskip("torch")
     out = run("gpt2.py")
-    assert "output shape:     (B, T, 50257)" in out
-    assert "input conditions: T <= 1024" in out
-    assert "parameters:       124,439,808 (wte and lm_head share one weight)" in out
+    says(
+        out,
+        "output shape:     (B, T, 50257)",
+        "input conditions: T <= 1024",
+        "parameters:       124,439,808 (wte and lm_head share one weight)",
+    )
     net = sc.to_torch(load("gpt2.py").gpt2()).eval()
     assert torch_params(net) == 124_439_808
     tokens = torch.randint(0, 50257, (1, 8))
@@ -199,10 +211,13 @@ def test_gpt2_small_tied_and_causal() -> None:
 def test_dcgan_counts_and_the_blamed_generator_layer() -> None:
     torch = pytest.importorskip("torch")
     out = run("dcgan.py")
-    assert "generator:     (B, 100, 1, 1) -> (B, 3, 64, 64), 3,576,704 parameters" in out
-    assert "discriminator: (B, 3, 64, 64) -> (B, 1, 1, 1), 2,765,568 parameters" in out
-    assert "produces 128 channels; the next 2 layers expect 256" in out
-    assert "  fix: ConvTranspose2d(512, 256, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1), bias=False) at [3]" in out
+    says(
+        out,
+        "generator:     (B, 100, 1, 1) -> (B, 3, 64, 64), 3,576,704 parameters",
+        "discriminator: (B, 3, 64, 64) -> (B, 1, 1, 1), 2,765,568 parameters",
+        "produces 128 channels; the next 2 layers expect 256",
+        "  fix: ConvTranspose2d(512, 256, kernel_size=(4, 4), stride=(2, 2), padding=(1, 1), bias=False) at [3]",
+    )
     dcgan = load("dcgan.py")
     g, d = sc.to_torch(dcgan.generator()).eval(), sc.to_torch(dcgan.discriminator()).eval()
     assert (torch_params(g), torch_params(d)) == (3_576_704, 2_765_568)
@@ -213,9 +228,12 @@ def test_dcgan_counts_and_the_blamed_generator_layer() -> None:
 def test_cnn_lstm_and_the_forgotten_transpose() -> None:
     torch = pytest.importorskip("torch")
     out = run("cnn_lstm.py")
-    assert "output shape:     (B, 12)" in out
-    assert "input conditions: T >= 13," in out
-    assert "  fix: Transpose(1, 2) before it: the 128 is in dim 1 of (B, 128, (T + 3)//4 - 3)" in out
+    says(
+        out,
+        "output shape:     (B, 12)",
+        "input conditions: T >= 13,",
+        "  fix: Transpose(1, 2) before it: the 128 is in dim 1 of (B, 128, (T + 3)//4 - 3)",
+    )
     model = load("cnn_lstm.py").cnn_lstm()
     net = sc.to_torch(model).eval()
     assert torch_params(net) == sc.count_params(model) == 320_076
@@ -228,8 +246,11 @@ def test_cnn_lstm_and_the_forgotten_transpose() -> None:
 def test_resnet18_as_a_user_writes_it() -> None:
     torch = pytest.importorskip("torch")
     out = run("resnet18.py")
-    assert "parameters:       11,689,512" in out
-    assert "MACs at B=1, 224x224: 1,814,073,344" in out
+    says(
+        out,
+        "parameters:       11,689,512",
+        "MACs at B=1, 224x224: 1,814,073,344",
+    )
     call, inside = line_of("resnet18.py", "layer2=nn.Sequential("), line_of("resnet18.py", "conv1=nn.Conv2d(cin, cout")
     assert f"defined at examples/resnet18.py:{call} (in basic_block at examples/resnet18.py:{inside})" in out
     model = load("resnet18.py").resnet18()
