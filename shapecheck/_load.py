@@ -20,6 +20,7 @@ from pathlib import Path
 from types import ModuleType
 
 import shapecheck
+import shapecheck.bridge  # noqa: F401  (hides torch's numpy warning before the user's file imports torch)
 from shapecheck.dims import DimLike
 from shapecheck.nn.module import Module, Sequential
 

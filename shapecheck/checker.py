@@ -24,6 +24,7 @@ from shapecheck.dims import (
     is_nondecreasing,
     is_unknown,
     least_value,
+    relaxed,
     symbols_of,
 )
 from shapecheck.errors import RuleError
@@ -80,10 +81,14 @@ class Checker:
         return out
 
     def implied(self, d: Dim, bound: int) -> bool:
-        """True when ``d >= bound`` follows from the symbols' bounds: ``d`` non-decreasing in each, at the
-        least values; or ``d`` non-increasing in its single symbol, at that symbol's greatest value."""
+        """True when ``d >= bound`` follows from the symbols' bounds: ``d`` (or its floors' bounds, :func:`relaxed`)
+        non-decreasing in each, at the least values; or ``d`` non-increasing in its single symbol, at that
+        symbol's greatest value."""
         least = {s.name: self.lower.get(s.name, 1) for s in symbols_of(d)}
         if is_nondecreasing(d, least) and evaluate(d, least) >= bound:
+            return True
+        loose = relaxed(d)  # floors replaced by their bounds: a lower bound that may be non-decreasing
+        if loose is not None and is_nondecreasing(loose[0], least) and evaluate(loose[0], least) >= loose[1] * bound:
             return True
         most = {n: self.upper[n] for n in least if n in self.upper}
         return len(least) == len(most) == 1 and is_nondecreasing(-d, least) and evaluate(d, most) >= bound

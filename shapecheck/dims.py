@@ -45,6 +45,7 @@ __all__ = [
     "is_unknown",
     "least_value",
     "parse_conditions",
+    "relaxed",
     "substitute",
     "symbols_of",
     "unknown",
@@ -595,6 +596,30 @@ def _without(mono: Monomial, atom: Atom) -> Monomial:
     """``mono`` with one occurrence of ``atom`` taken out."""
     at = mono.index(atom)
     return mono[:at] + mono[at + 1 :]
+
+
+def relaxed(d: Dim, rounds: int = 4) -> tuple[Dim, int] | None:
+    """``(e, m)`` with ``e <= m*d`` for every value of the symbols and ``e`` free of outer floors: each floor
+    ``c*(p//k)`` alone in its term is replaced by a bound of it, ``p - k + 1`` over ``k`` if ``c > 0`` and ``p``
+    over ``k`` if ``c < 0`` (scaled by ``m``, the lcm of the ``k``), ``rounds`` times for nested floors.
+    ``H - 16*((H + 4)//16) + 180 >= 176`` so proves ``>= 0``. None when a floor shares a term with another atom."""
+    scale = 1
+    for _ in range(rounds):
+        if isinstance(d, int) or is_unknown(d):
+            return d, scale
+        floors = [(mono[0], c) for mono, c in d.terms if any(isinstance(a, Floor) for a in mono)]
+        if not floors:
+            return d, scale
+        if any(len(mono) > 1 for mono, _ in d.terms if any(isinstance(a, Floor) for a in mono)):
+            return None
+        m = math.lcm(*(f.den for f, _ in floors if isinstance(f, Floor)))
+        total: Dim = _make({mono: c * m for mono, c in d.terms if not isinstance(mono[0], Floor)}, d.const * m)
+        for f, c in floors:
+            assert isinstance(f, Floor)
+            bound = f.num if c < 0 else _add(f.num, 1 - f.den)
+            total = _add(total, _scale(bound, c * (m // f.den)))
+        d, scale = total, scale * m
+    return None
 
 
 def content(d: Dim) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import sysconfig
 from types import FrameType
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,8 @@ __all__ = ["Step", "Tracer", "building_at", "caller_sites", "describe_location",
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _USER_CODE_DIRS = (os.path.join(_PACKAGE_DIR, "models") + os.sep,)
+_MACHINERY = (_PACKAGE_DIR, "<frozen ", sysconfig.get_paths()["stdlib"] + os.sep, sysconfig.get_paths()["scripts"] + os.sep)
+"""Where no user writes a model: shapecheck, Python's own modules (``<frozen runpy>``), console-script launchers."""
 
 Location = tuple[str, int]
 Call = tuple[str, Location]
@@ -43,7 +46,7 @@ def caller_sites() -> tuple[Location | None, Call | None]:
         filename = frame.f_code.co_filename
         outside = _OUTSIDE.get(filename)
         if outside is None:
-            outside = _OUTSIDE[filename] = not filename.startswith(_PACKAGE_DIR) or filename.startswith(_USER_CODE_DIRS)
+            outside = _OUTSIDE[filename] = not filename.startswith(_MACHINERY) or filename.startswith(_USER_CODE_DIRS)
         if outside:
             code, caller = frame.f_code, frame.f_back
             helper = code.co_argcount + code.co_kwonlyargcount > 0 and not filename.startswith(_PACKAGE_DIR)

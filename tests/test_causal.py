@@ -56,22 +56,25 @@ def test_is_causal_is_a_bool() -> None:
 # -- mask shapes, in a forward read by from_torch ---------------------------------------------------
 
 
-class Masked(torch.nn.Module):
+class Attending(torch.nn.Module):
+    """Self-attention on ``x`` with a mask passed as the keyword ``mask_name``."""
+
+    mask_name = "attn_mask"
+
     def __init__(self) -> None:
         super().__init__()
         self.attn = torch.nn.MultiheadAttention(16, 2, batch_first=True)
 
     def forward(self, x: Any, mask: Any) -> Any:
-        return self.attn(x, x, x, attn_mask=mask)[0]
+        return self.attn(x, x, x, **{self.mask_name: mask})[0]
 
 
-class Padded(torch.nn.Module):
-    def __init__(self) -> None:
-        super().__init__()
-        self.attn = torch.nn.MultiheadAttention(16, 2, batch_first=True)
+class Masked(Attending):
+    pass
 
-    def forward(self, x: Any, padding: Any) -> Any:
-        return self.attn(x, x, x, key_padding_mask=padding)[0]
+
+class Padded(Attending):
+    mask_name = "key_padding_mask"
 
 
 class Sdpa(torch.nn.Module):

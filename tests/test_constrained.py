@@ -149,3 +149,12 @@ def test_jaxtyping_checks_what_it_can_evaluate_of_the_contract() -> None:
     run(torch.zeros(2, 3, 48), torch.zeros(2, 32))  # 16*w is beyond jaxtyping: not checked, not refused
     with pytest.raises(Exception, match="Type-check error"):
         run(torch.zeros(2, 3, 47), torch.zeros(2, 32))
+
+
+def test_with_input_and_from_torch_take_both_spellings_of_a_shape() -> None:
+    chain = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU())
+    assert str(chain.with_input(("B", 3, "H", "W")).output_shape) == str(chain.with_input("B", 3, "H", "W").output_shape)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), torch.nn.ReLU())
+    spread, grouped = sc.from_torch(net, "B", 3, 32, 32), sc.from_torch(net, ("B", 3, 32, 32))
+    assert str(spread.output_shape) == str(grouped.output_shape) == "(B, 8, 30, 30)"
+    assert str(grouped.with_input("B", 3, 16, 16).output_shape) == str(grouped.with_input(("B", 3, 16, 16)).output_shape) == "(B, 8, 14, 14)"

@@ -79,7 +79,7 @@ def test_a_tie_needs_equal_shapes() -> None:
 
 
 def test_a_positional_parameter_is_checked_by_broadcasting_and_counted() -> None:
-    model = nn.Sequential(nn.Input("B", 197, 768), nn.Add(nn.Identity(), nn.Parameter(1, 197, 768)))
+    model = nn.Sequential(nn.Input("B", 197, 768), nn.Add(nn.Identity(), nn.ParameterTensor(1, 197, 768)))
     assert str(model.output_shape) == "(B, 197, 768)"
     assert sc.count_params(model) == 151_296 == torch_params(model)
     assert tuple(sc.to_torch(model)(torch.zeros(2, 197, 768)).shape) == (2, 197, 768)
@@ -87,14 +87,14 @@ def test_a_positional_parameter_is_checked_by_broadcasting_and_counted() -> None
 
 def test_a_wrongly_shaped_parameter_is_refused_as_torch_refuses_it() -> None:
     with pytest.raises(sc.ShapeError) as info:
-        nn.Sequential(nn.Input("B", 197, 768), nn.Add(nn.Identity(), nn.Parameter(1, 196, 768)))
+        nn.Sequential(nn.Input("B", 197, 768), nn.Add(nn.Identity(), nn.ParameterTensor(1, 196, 768)))
     assert "do not broadcast at dim 1: branch 0 has 197, branch 1 has 196" in str(info.value)
     with pytest.raises(RuntimeError, match="must match the size"):
         torch.zeros(2, 197, 768) + torch.nn.Parameter(torch.zeros(1, 196, 768))
 
 
 def test_a_buffer_is_counted_as_a_buffer() -> None:
-    model = nn.Sequential(nn.Input("B", 4, 8), nn.Mul(nn.Identity(), nn.Buffer(4, 1)))
+    model = nn.Sequential(nn.Input("B", 4, 8), nn.Mul(nn.Identity(), nn.BufferTensor(4, 1)))
     assert (sc.count_params(model), sc.count_buffers(model)) == (0, 4)
     net = sc.to_torch(model)
     assert sum(b.numel() for b in net.buffers()) == 4 and not list(net.parameters())

@@ -19,13 +19,14 @@ from shapecheck.dims import Dim, evaluate
 __all__ = [
     "Add",
     "Arange",
-    "Buffer",
+    "BufferTensor",
+    "CenterCrop",
     "Chunk",
     "ClassToken",
     "Concat",
     "Mean",
     "Mul",
-    "Parameter",
+    "ParameterTensor",
     "Permute",
     "Pick",
     "PositionalEmbedding",
@@ -67,18 +68,48 @@ class Mul(_Branches):
         return reduce(operator.mul, self.outputs(x))
 
 
-class Concat(_Branches):
-    """``torch.cat([branch0(x), branch1(x), ...], dim)``."""
+def center_crop(x: Tensor, sizes: Sequence[int]) -> Tensor:
+    """The center ``sizes`` of the last ``len(sizes)`` dims of ``x``: ``x[..., top : top + size, ...]``, ``top = (dim - size)//2``."""
+    n = len(sizes)
+    index = [slice(None)] * (x.dim() - n)
+    index += [slice((have - size) // 2, (have - size) // 2 + size) for have, size in zip(x.shape[-n:], sizes)]
+    return x[tuple(index)]
 
-    def __init__(self, branches: Sequence[torch.nn.Module], dim: int = 1) -> None:
+
+class Concat(_Branches):
+    """``torch.cat([branch0(x), branch1(x), ...], dim)``; with ``crop``, each output first center-cropped to
+    the last one's size in the dims after ``dim``."""
+
+    def __init__(self, branches: Sequence[torch.nn.Module], dim: int = 1, crop: bool = False) -> None:
         super().__init__(branches)
         self.dim = dim
+        self.crop = crop
 
     def forward(self, x: Tensor) -> Tensor:
-        return torch.cat(self.outputs(x), self.dim)
+        outs = self.outputs(x)
+        if self.crop:
+            after = outs[-1].dim() - self.dim % outs[-1].dim() - 1
+            outs = [center_crop(out, outs[-1].shape[outs[-1].dim() - after :]) for out in outs]
+        return torch.cat(outs, self.dim)
 
     def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+        return f"dim={self.dim}" + (", crop=True" if self.crop else "")
+
+
+class CenterCrop(torch.nn.Module):
+    """The center ``size`` of the last dims; symbolic sizes (``H - 4``) take the model input's values in this call."""
+
+    def __init__(self, size: Sequence[Dim], bindings: Bindings | None = None) -> None:
+        super().__init__()
+        self.size = tuple(size)
+        self.bindings = bindings
+
+    def forward(self, x: Tensor) -> Tensor:
+        values = self.bindings.values if self.bindings is not None else {}
+        return center_crop(x, [evaluate(d, values) for d in self.size])
+
+    def extra_repr(self) -> str:
+        return ", ".join(str(d) for d in self.size)
 
 
 class Bindings:
@@ -178,7 +209,7 @@ class Arange(torch.nn.Module):
         return f"dim={self.dim}"
 
 
-class Parameter(torch.nn.Module):
+class ParameterTensor(torch.nn.Module):
     """A learned tensor of ``shape``, returned whatever the input."""
 
     def __init__(self, shape: Sequence[int]) -> None:
@@ -189,7 +220,7 @@ class Parameter(torch.nn.Module):
         return self.weight
 
 
-class Buffer(torch.nn.Module):
+class BufferTensor(torch.nn.Module):
     """A tensor of ``shape`` kept as a buffer, returned whatever the input."""
 
     def __init__(self, shape: Sequence[int]) -> None:

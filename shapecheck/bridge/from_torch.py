@@ -47,8 +47,9 @@ Arg = Union[tuple[DimLike, ...], tuple[tuple[DimLike, ...], ...]]
 """The shape of one argument of forward: a tensor's, or a tuple of tensors' (an LSTM's ``(h, c)``)."""
 
 
-def from_torch(module: Any, input: Shapes) -> Sequential:
-    """``module`` as a checked shapecheck model on ``input`` (see :data:`Shapes`).
+def from_torch(module: Any, *input: Any) -> Sequential:
+    """``module`` as a checked shapecheck model on ``input`` (see :data:`Shapes`); the dims of one shape may also
+    be given one by one, as ``with_input`` takes them: ``from_torch(module, "B", 3, 224, 224)``.
 
     The result is a ``Sequential`` checked on that input, with the summary, input conditions and
     counts of any shapecheck model (a ``source.TorchModel`` when the forward's source was run); a
@@ -59,7 +60,7 @@ def from_torch(module: Any, input: Shapes) -> Sequential:
 
     if not isinstance(module, torch.nn.Module):
         raise TypeError(f"from_torch: expected a torch.nn.Module, got {type(module).__name__}")
-    shapes = input_shapes(input)
+    shapes = input_shapes(input[0] if len(input) == 1 else input)
     _check_arity(module, len(shapes))
     inputs = [_shape(s) for s in shapes]
     if not _plain(shapes[0]):

@@ -100,16 +100,17 @@ class TorchModel(Sequential):
     def trace(self, x: Shape, tracer: Tracer, path: str) -> Shape:
         raise TypeError(f"{self!r} is a whole torch model: convert the model it is part of with from_torch")
 
-    def with_input(self, *dims: DimLike, where: str | Sequence[str] = ()) -> Sequential:
-        """The model checked on another input (its forward run again): ``model.with_input(1, 3, 224, 224)``;
-        declared bounds (``where``) are for shapecheck.nn chains only."""
-        from shapecheck.bridge.from_torch import from_torch
+    def with_input(self, *dims: DimLike | Sequence[DimLike], where: str | Sequence[str] = ()) -> Sequential:
+        """The model checked on another input (its forward run again): ``model.with_input(1, 3, 224, 224)``, or
+        the shape as ``from_torch`` takes it; declared bounds (``where``) are for shapecheck.nn chains only."""
+        from shapecheck.bridge.from_torch import from_torch, input_shapes
 
         if where:
             raise TypeError("with_input: where= is taken by shapecheck.nn chains, not by a model read from torch")
         if len(self.inputs) > 1:
             raise TypeError(f"{type(self.module).__name__}.forward takes {len(self.inputs)} tensors: call from_torch with a shape for each")
-        return self if Shape(dims) == self.input_shape else from_torch(self.module, dims)
+        shape = input_shapes(dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list, str)) else dims)[0]
+        return self if Shape(shape) == self.input_shape else from_torch(self.module, shape)
 
     def parameter_count(self) -> int:
         return self.tree.params

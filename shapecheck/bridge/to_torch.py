@@ -87,7 +87,7 @@ class _Converter:
         import torch
 
         from shapecheck.bridge import _modules as m
-        from shapecheck.nn import graph, outputs, parameter, scale, tensor_ops
+        from shapecheck.nn import graph, outputs, padding, parameter, scale, tensor_ops
         from shapecheck.nn.attention import ClassToken, MultiheadAttention, PositionalEmbedding, TransformerEncoder, TransformerEncoderLayer
 
         name = type(layer).__name__
@@ -99,7 +99,7 @@ class _Converter:
             merge: Any = m.Add if isinstance(layer, graph.Add) else m.Mul
             return merge(children)
         if isinstance(layer, graph.Concat):
-            return m.Concat(children, layer.dim)
+            return m.Concat(children, layer.dim, layer.crop)
         if isinstance(layer, outputs.Pick):
             return m.Pick(self.convert(layer.layer), layer.index, layer._options())
         if isinstance(layer, MultiheadAttention):
@@ -115,10 +115,12 @@ class _Converter:
             return m.Permute(layer.dims)
         if isinstance(layer, tensor_ops.Transpose):
             return m.Transpose(layer.dim0, layer.dim1)
+        if isinstance(layer, padding.CenterCrop):
+            return m.CenterCrop(layer.size, self.bindings)
         if isinstance(layer, tensor_ops.Arange):
             return m.Arange(layer.dim)
-        if isinstance(layer, parameter.Parameter):
-            return (m.Buffer if isinstance(layer, parameter.Buffer) else m.Parameter)(layer.shape)
+        if isinstance(layer, parameter.ParameterTensor):
+            return (m.BufferTensor if isinstance(layer, parameter.BufferTensor) else m.ParameterTensor)(layer.shape)
         if isinstance(layer, tensor_ops.Select):
             return m.Select(layer.dim, layer.index)
         if isinstance(layer, tensor_ops.Mean):

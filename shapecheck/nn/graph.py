@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from shapecheck.checker import Checker
 from shapecheck.dims import Dim, evaluate, find_witness, is_unknown, unknown
+from shapecheck.rules.pad import crop_bound
 from shapecheck.errors import RuleError
 from shapecheck.nn._args import UNBOUNDED, check_int
 from shapecheck.nn.module import Module
@@ -181,14 +182,21 @@ class Concat(_Branches):
 
     All outputs have the same rank; dims other than ``dim`` are equal; the output's ``dim`` is the sum
     of the branches' ``dim``. With unknown leading dims, a non-negative ``dim`` cannot be located
-    and the output is unknown.
+    and the output is unknown. With ``crop=True`` the dims after ``dim`` of every branch are first
+    center-cropped to the last branch's (U-Net's skip connections: ``Concat(skip, up, crop=True)``);
+    each must be at least as large.
     """
 
-    def __init__(self, *branches: Module, dim: int = 1) -> None:
+    def __init__(self, *branches: Module, dim: int = 1, crop: bool = False) -> None:
         super().__init__(*branches)
         self.dim = check_int("Concat", "dim", dim, minimum=UNBOUNDED)
+        if not isinstance(crop, bool):
+            raise TypeError(f"Concat: crop must be a bool, got {type(crop).__name__} {crop!r}")
+        self.crop = crop
 
     def merge(self, outs: Outputs, check: Checker) -> Shape:
+        if self.crop:
+            outs = self._cropped(outs, check)
         shapes = [s for _, s in outs]
         ranks = {s.rank for s in shapes if s.rank is not None}
         longest = max(len(s) for s in shapes)
@@ -232,5 +240,19 @@ class Concat(_Branches):
             dims.append(known[0][1] if known else column[0])
         return Shape(dims, rank is None)
 
+    def _cropped(self, outs: Outputs, check: Checker) -> Outputs:
+        """Each branch's dims after ``dim`` center-cropped to the last branch's (known ranks only)."""
+        target = outs[-1][1]
+        if target.rank is None or any(s.rank != target.rank for _, s in outs):
+            return outs
+        start = normalize_dim(self.dim, target.rank, "Concat") + 1
+        out: list[tuple[str, Shape]] = []
+        for i, (where, s) in enumerate(outs):
+            for j in range(start, target.rank):
+                expr, bound, why = crop_bound(s[j], target[j])
+                check.at_least(expr, bound, "Concat: branch {} ({}) {} at dim {}", i, where, why, j)
+            out.append((where, s.with_tail(start, target.dims[start:])))
+        return out
+
     def merge_repr(self) -> str:
-        return f"dim={self.dim}"
+        return f"dim={self.dim}" + (", crop=True" if self.crop else "")

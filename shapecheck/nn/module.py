@@ -11,7 +11,7 @@ import inspect
 import sys
 from math import prod
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, cast, overload
 
 from shapecheck.checker import Checker, describe_condition
 from shapecheck.dims import Condition, Dim, DimLike, parse_conditions, symbols_of
@@ -350,12 +350,13 @@ class Sequential(Module):
 
         return contract(self)
 
-    def with_input(self, *dims: DimLike, where: str | Sequence[str] = ()) -> Sequential:
-        """This chain checked on an input of the given shape: ``model.with_input("B", 3, 224, 224)``
-        (``where`` as :class:`Input`'s)."""
+    def with_input(self, *dims: DimLike | Sequence[DimLike], where: str | Sequence[str] = ()) -> Sequential:
+        """This chain checked on an input of the given shape: ``model.with_input("B", 3, 224, 224)``, or the
+        shape as one tuple as ``from_torch`` takes it (``where`` as :class:`Input`'s)."""
+        given = cast("tuple[DimLike, ...]", tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
         model = Sequential.__new__(Sequential)
         model.where = self.where
-        model.input = Input(*dims, where=where)
+        model.input = Input(*given, where=where)
         model._layers = self._layers
         try:
             model._check()

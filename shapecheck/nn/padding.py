@@ -10,11 +10,13 @@ from typing import Union
 from shapecheck.checker import Checker
 from shapecheck.nn._args import UNBOUNDED, check_int
 from shapecheck.nn.module import Module
-from shapecheck.rules.pad import needs_nonempty_output, pad_bounds, pad_pairs, pad_ranks, padded_size
+from shapecheck.dims import DimLike, as_dim
+from shapecheck.rules.pad import crop_bound, needs_nonempty_output, pad_bounds, pad_pairs, pad_ranks, padded_size
 from shapecheck.rules.rank import at_least_rank, split_core
 from shapecheck.shape import Shape
 
 __all__ = [
+    "CenterCrop",
     "CircularPad1d",
     "CircularPad2d",
     "CircularPad3d",
@@ -215,3 +217,32 @@ class CircularPad3d(_PadNd):
 
     _n = 3
     _mode = "circular"
+
+
+class CenterCrop(Module):
+    """The center ``size`` of the last ``len(size)`` dims: ``CenterCrop(64, 64)`` on ``(B, C, 68, 70)`` is
+    ``x[..., 2:66, 3:67]`` (torchvision's ``CenterCrop``; U-Net crops a skip this way). Each cropped dim
+    must be at least its target; sizes may be symbolic (``CenterCrop("H - 4")``)."""
+
+    def __init__(self, *size: DimLike) -> None:
+        super().__init__()
+        if not size:
+            raise TypeError("CenterCrop needs the target size of at least one dim, e.g. CenterCrop(64, 64)")
+        self.size = tuple(as_dim(d) for d in size)
+        for i, d in enumerate(self.size):
+            if isinstance(d, int):
+                check_int("CenterCrop", f"size {i}", d, minimum=1)
+
+    def infer(self, x: Shape, check: Checker) -> Shape:
+        n = len(self.size)
+        at_least_rank(x, n, "CenterCrop")
+        if len(x) < n:  # the cropped dims are among unknown leading ones
+            return Shape.unknown()
+        for j, target in enumerate(self.size):
+            check.at_least(target, 1, "CenterCrop: the target size {} must be positive", target)
+            expr, bound, why = crop_bound(x[j - n], target)
+            check.at_least(expr, bound, "CenterCrop: {}", why, index=j - n)
+        return x.with_tail(len(x) - n, self.size)
+
+    def extra_repr(self) -> str:
+        return ", ".join(repr(d) if isinstance(d, int) else repr(str(d)) for d in self.size)

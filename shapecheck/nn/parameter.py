@@ -1,6 +1,6 @@
-"""Tensors a model holds and uses directly: ``x + self.pos_embedding`` with an ``nn.Parameter`` or a buffer.
+"""Tensors a model holds and uses directly: ``x + self.pos_embedding`` with a torch ``nn.Parameter`` or a buffer.
 
-In a chain such a tensor is a branch of a combinator: ``Add(Identity(), Parameter(1, 1024, 768))`` is
+In a chain such a tensor is a branch of a combinator: ``Add(Identity(), ParameterTensor(1, 1024, 768))`` is
 ``x + pos_embedding``, checked by broadcasting as torch adds them, and counted.
 """
 
@@ -13,13 +13,13 @@ from shapecheck.nn._args import check_int
 from shapecheck.nn.module import Module
 from shapecheck.shape import Shape
 
-__all__ = ["Buffer", "Parameter"]
+__all__ = ["BufferTensor", "ParameterTensor"]
 
 
-class Parameter(Module):
-    """A learned tensor of ``shape``: its output whatever the input, ``prod(shape)`` parameters.
+class ParameterTensor(Module):
+    """A learned tensor of ``shape`` (torch's ``nn.Parameter``): its output whatever the input, ``prod(shape)`` parameters.
 
-    ``Parameter(1, 1024, 768)`` as torch's ``nn.Parameter(torch.zeros(1, 1024, 768))``.
+    ``ParameterTensor(1, 1024, 768)`` as torch's ``nn.Parameter(torch.zeros(1, 1024, 768))``.
     """
 
     def __init__(self, *shape: int) -> None:
@@ -39,7 +39,7 @@ class Parameter(Module):
         return ", ".join(map(str, self.shape))
 
 
-class Buffer(Parameter):
+class BufferTensor(ParameterTensor):
     """A tensor of ``shape`` kept but not learned (``register_buffer``): counted as a buffer."""
 
     def parameter_count(self) -> int:

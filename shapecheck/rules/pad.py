@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from shapecheck.dims import Dim
 
-__all__ = ["Bound", "pad_bounds", "pad_pairs", "pad_ranks", "padded_size", "needs_nonempty_output"]
+__all__ = ["Bound", "crop_bound", "pad_bounds", "pad_pairs", "pad_ranks", "padded_size", "needs_nonempty_output"]
 
 Bound = tuple[Dim, int, str]
 """``(expr, bound, why)``: torch requires ``expr >= bound``."""
@@ -28,6 +28,12 @@ def pad_pairs(padding: Sequence[P]) -> list[tuple[P, P]]:
 def padded_size(size: Dim, before: Dim, after: Dim) -> Dim:
     """``size + before + after``."""
     return size + before + after
+
+
+def crop_bound(size: Dim, target: Dim) -> Bound:
+    """A center crop of ``size`` to ``target`` (``x[top : top + target]``, ``top = (size - target)//2``)
+    needs ``size - target >= 0``."""
+    return size - target, 0, f"cannot crop {size} to {target}"
 
 
 def pad_ranks(mode: str, padded: int) -> tuple[int, ...] | None:

@@ -50,7 +50,7 @@ pool_small = nn.Sequential(nn.Input(1, 5), nn.MaxPool1d(6))  # E: MaxPool1d outp
 rank = nn.Sequential(nn.Input("B", 10), nn.Conv2d(10, 4, 1))  # E: Conv2d expects a 3D (unbatched) or 4D (batched) input, got a 2D input (B, 10)
 indices = nn.Sequential(nn.Input("B", 3, 8, 8), nn.MaxPool2d(2, return_indices=True), nn.ReLU())  # E: MaxPool2d(return_indices=True) returns (output, indices): a tuple cannot feed the next layer
 flatten = nn.Sequential(nn.Input("B", 3), nn.Flatten(5))  # E: Flatten: dimension out of range (expected to be in range of [-2, 1], but got 5)
-declared = nn.Sequential(nn.Input("B", 3, 8, 8), nn.Conv2d(3, 4, 3), nn.Input("B", 4, 8, 8))  # E:70: dim 2 differs from the declared input
+declared = nn.Sequential(nn.Input("B", 3, 8, 8), nn.Conv2d(3, 4, 3), nn.Input("B", 4, 8, 8))  # E:70: dim 2: expected 8, got 6
 
 # Constants: Final names, Literal types, arithmetic, keywords, tuples.
 C: Final = 512
