@@ -15,6 +15,7 @@ import ast
 import dataclasses
 import warnings
 from collections.abc import Sequence
+from typing import cast
 
 import torch
 
@@ -110,7 +111,9 @@ class TorchModel(Sequential):
         if len(self.inputs) > 1:
             raise TypeError(f"{type(self.module).__name__}.forward takes {len(self.inputs)} tensors: call from_torch with a shape for each")
         shape = input_shapes(dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list, str)) else dims)[0]
-        return self if Shape(shape) == self.input_shape else from_torch(self.module, shape)
+        if shape and isinstance(shape[0], tuple):
+            raise TypeError(f"with_input: {type(self.module).__name__}.forward takes one tensor, not a tuple of them")
+        return self if Shape(cast("tuple[DimLike, ...]", shape)) == self.input_shape else from_torch(self.module, shape)
 
     def parameter_count(self) -> int:
         return self.tree.params
