@@ -21,7 +21,6 @@ import functools
 import json
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,15 +43,6 @@ TIMED_FILES = ["tv_resnet.py", "ez_nanogpt.py", "unet_pytorch.py"]
 """Corpus files timed in sections 1-3: a CNN family, a transformer, a U-Net."""
 
 
-def median_s(run: Callable[[int], object], repeat: int) -> float:
-    times = []
-    for i in range(repeat):
-        start = time.perf_counter()
-        run(i)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def _run(args: Sequence[str], cwd: Path, ok: Sequence[int] = (0, 1)) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(list(args), cwd=cwd, capture_output=True, text=True)
     if done.returncode not in ok or "INTERNAL ERROR" in done.stdout + done.stderr:
@@ -65,11 +55,9 @@ def cold_checks(repeat: int, work: Path) -> list[tuple[str, float, float]]:
     rows = []
     for name in TIMED_FILES:
         shutil.copy(CORPUS / name, work / name)
-        static = median_s(lambda i: _run([PYTHON, "-m", "shapecheck", "check", name], work), repeat)
-        with_mypy = median_s(
-            lambda i: _run([PYTHON, "-m", "shapecheck", "check", "--mypy", "--cache-dir", str(work / f"cache-{name}-{i}"), name], work, (0, 1, 2)),
-            max(1, repeat // 2),
-        )
+        static = bench_mypy._median(repeat, lambda i: _run([PYTHON, "-m", "shapecheck", "check", name], work))
+        mypy_args = [PYTHON, "-m", "shapecheck", "check", "--mypy", name]
+        with_mypy = bench_mypy._median(max(1, repeat // 2), lambda i: _run([*mypy_args, "--cache-dir", str(work / f"cache-{name}-{i}")], work, (0, 1, 2)))
         rows.append((name, static, with_mypy))
     return rows
 
@@ -96,7 +84,7 @@ def dmypy_recheck(repeat: int, work: Path) -> tuple[float, float]:
 
 
 # -- 4. the corpus ------------------------------------------------------------------------------
-Detector = Callable[[Path, Bug | None], set[int]]
+Detector = Callable[[Path, str, Bug | None], set[int]]
 """A tool run on a file written to a directory: the lines it reports an error at."""
 
 
