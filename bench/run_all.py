@@ -13,9 +13,12 @@ Run from the repository root:  python bench/run_all.py [--quick] [--skip-static]
    ``pyrefly-torch-stubs`` on the torch model files.
 5. the language server: ``bench_lsp`` (didChange to published diagnostics on a ~300-line file, the
    server's memory over 1,000 edits, dmypy on the same edit); skipped with --skip-static too.
+6. the forward interpreter: ``bench_static`` (a cold ``shapecheck check`` vs ``check --mypy``, the plugin's
+   overhead on plain mypy, dmypy on an unannotated model, the corpus table beside TorchShapeFlow and
+   pyrefly); skipped with --skip-static too.
 
 Writes BENCHMARKS.md (figures, machine, versions) and bench/scaling.png (needs matplotlib, a
-bench-only dependencies: ``pip install torchinfo matplotlib beartype pyrefly`` beside torch==2.13.0). Timings are medians of
+bench-only dependencies: ``pip install torchinfo matplotlib beartype pyrefly torchshapeflow`` beside torch==2.13.0). Timings are medians of
 repeated calls with the garbage collector paused during each call, as ``timeit`` does (no collection
 between calls).
 """
@@ -462,6 +465,23 @@ def bench_editor(quick: bool, report: Report) -> dict[str, float]:
     return {"lsp median": figures.median, "lsp p95": figures.p95}
 
 
+# -- 6. the forward interpreter ---------------------------------------------------------------
+def bench_interpreter(quick: bool, report: Report) -> None:
+    print("6. the forward interpreter: a cold check, the plugin's overhead, dmypy, the corpus beside TorchShapeFlow and pyrefly")
+    import bench_static
+
+    lines = bench_static.main(["--repeat", "2" if quick else "5"])
+    report += [
+        "## 6. The forward interpreter: plain torch.nn classes",
+        "",
+        "`bench/bench_static.py`: wall time of the real command line, median of the runs; the corpus is",
+        "tests/corpus (real model files, bugs that torch confirms), each tool run on each file as a user would.",
+        "",
+        *lines,
+        "",
+    ]
+
+
 # -- 4. guards ---------------------------------------------------------------------------------
 def bench_guards(report: Report) -> dict[str, float]:
     """Per-call overhead (over a bare call) of ``shapecheck.guard`` vs jaxtyping with typeguard and with beartype."""
@@ -550,6 +570,7 @@ def main(argv: list[str] | None = None) -> None:
     ratios |= bench_guards(body)
     if not args.skip_static:
         static |= bench_editor(args.quick, body)
+        bench_interpreter(args.quick, body)
     report += goals(ratios, curves, static) + [""] + body
     Path(args.out).write_text("\n".join(report) + "\n")
     print(f"wrote {args.out}")

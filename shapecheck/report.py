@@ -41,7 +41,7 @@ def _models(result: Result) -> list[str]:
                 lines.append(f"{report.path}:{m.line}: {m.name}: not followed: {m.why}")
                 continue
             io = f"{m.inputs} -> {m.output}; " if m.inputs else f"-> {m.output}; " if m.output else ""
-            lines.append(f"{report.path}:{m.line}: {m.name}: {io}{m.steps} steps checked")
+            lines.append(f"{report.path}:{m.line}: {m.name}: {io}{m.steps} step{'s' if m.steps != 1 else ''} checked")
             if m.conditions:
                 lines.append(f"    input conditions: {', '.join(m.conditions)}")
             lines.extend(f"    not followed: {gap}" for gap in m.gaps)
@@ -169,7 +169,7 @@ def _coverage(result: Result) -> str:
     else:
         full = sum(1 for _, m in models if m.complete)
         steps = sum(m.steps for _, m in models)
-        parts.append(f"{full} of {len(models)} model{'s' if len(models) != 1 else ''} checked in full ({steps} steps)")
+        parts.append(f"{full} of {len(models)} model{'s' if len(models) != 1 else ''} checked in full ({steps} step{'s' if steps != 1 else ''})")
         partly = [f"{p}: {m.name} ({m.gaps[0]})" for p, m in models if m.followed and m.gaps]
         skipped = [f"{p}: {m.name} ({m.why})" for p, m in models if not m.followed]
         if partly:
