@@ -182,18 +182,17 @@ def test_check_text_format(capsys: pytest.CaptureFixture[str], cache: str) -> No
     assert lines[-1].startswith("Found 1 shape error in 1 file (2 files checked); 2 of 2 models checked in full")
 
 
-def test_check_examples_finds_the_deliberate_mistakes(capsys: pytest.CaptureFixture[str], cache: str) -> None:
-    """examples/ shows mistakes on purpose: the two CIFAR nets as written, and the example models' functions
-    called with a wrong argument in their demonstrations (cnn_lstm, dcgan, resnet18, unet); vgg16,
-    alexnet and symbolic have none."""
+def test_check_examples_finds_the_two_deliberate_mistakes(capsys: pytest.CaptureFixture[str], cache: str) -> None:
+    """examples/ holds two mistakes as written (the CIFAR nets); the example models demonstrate others inside
+    try/except, which the code expects and check leaves alone."""
     status, out, _ = run(capsys, "check", "--cache-dir", cache, "examples/")
     fc1 = next(i for i, line in enumerate((ROOT / "examples/cifar_net.py").read_text().splitlines(), 1) if "self.fc1(x)" in line)
     linear = next(i for i, line in enumerate((ROOT / "examples/cifar_vgg_bug.py").read_text().splitlines(), 1) if "# copied" in line)
     locations = [line.split(": ")[0] for line in out.splitlines() if line.startswith("examples/")]
     assert status == 1
-    assert f"examples/cifar_net.py:{fc1}:20" in locations and f"examples/cifar_vgg_bug.py:{linear}:9" in locations
-    assert {loc.split(":")[0] for loc in locations} == {f"examples/{n}.py" for n in ("cifar_net", "cifar_vgg_bug", "cnn_lstm", "dcgan", "resnet18", "unet")}
+    assert locations == [f"examples/cifar_net.py:{fc1}:20", f"examples/cifar_vgg_bug.py:{linear}:9"]
     assert "Linear expects 256 input features, got 400" in out and "Linear expects 25088 input features, got 512" in out
+    assert out.splitlines()[-1].startswith("Found 2 shape errors in 2 files (10 files checked); ")
 
 
 def test_check_clean_tree_exits_0(capsys: pytest.CaptureFixture[str], cache: str) -> None:

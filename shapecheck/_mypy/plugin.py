@@ -97,9 +97,10 @@ def _interpret_file(ctx: ClassDefContext | DynamicClassDefContext) -> None:
     """A class in a file: the forward interpreter's findings for the whole file (unannotated code too)."""
     try:
         from shapecheck._mypy.interpreted import report_file
+        from shapecheck.static.local_imports import installed
 
         path = getattr(getattr(ctx.api, "cur_mod_node", None), "path", None)
-        if isinstance(path, str):
+        if isinstance(path, str) and not installed(path):  # torch's own files: read for types, not checked
             report_file(ctx.api, path, SHAPE)
     except Exception as exc:
         try:

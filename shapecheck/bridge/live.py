@@ -27,6 +27,7 @@ from shapecheck.shape import Shape
 from shapecheck.static.interpreter import Exhausted, Interpreter, SourceFile
 from shapecheck.static.scope import Scope
 from shapecheck.static.values import ClassValue, Container, DictValue, External, FunctionValue, Instance, LayerValue, ListValue, Opaque, Tensor, Unknown, Value
+from shapecheck.static.local_imports import MODELED
 from shapecheck.trace import Location, building_at, format_location
 
 if TYPE_CHECKING:
@@ -34,10 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Program"]
 
-_MODELED: Final = frozenset(
-    {"torch", "einops", "math", "numpy", "typing", "typing_extensions", "dataclasses", "collections", "functools", "jaxtyping", "shapecheck", "builtins"}
-)
-"""Packages the interpreter knows by name (the op table, math, the builtins): their names stay names."""
 _MAX_FILES: Final = 32
 """Source files read for one model (a project's imports beyond that stay unknown names)."""
 _MAX_DEPTH: Final = 8
@@ -163,7 +160,7 @@ class Program:
             current = file.scope.vars.get(name, Unknown())
             if name not in used or not isinstance(current, (External, Unknown)) or not _importable(obj):
                 continue
-            if isinstance(current, External) and current.name.split(".")[0] in _MODELED:
+            if isinstance(current, External) and current.name.split(".")[0] in MODELED:
                 continue
             value = self._plain(obj, 0)
             if not isinstance(value, Unknown) or isinstance(current, Unknown):
@@ -415,7 +412,7 @@ def _source_file(obj: object) -> str | None:
 def _is_users(obj: object) -> bool:
     """Whether a class or function is the user's (not of a package the interpreter knows by name)."""
     module = getattr(obj, "__module__", None)
-    return isinstance(module, str) and module.split(".")[0] not in _MODELED
+    return isinstance(module, str) and module.split(".")[0] not in MODELED
 
 
 def _importable(obj: object) -> bool:

@@ -96,7 +96,7 @@ class _Analysis:
         for entry in entries:
             self._entry(entry)
         for fn in list(interp.functions):
-            if _required(fn) == 0:
+            if _required(fn) == 0 and fn.node.args.vararg is None:  # net(*dims) is written to be given dims
                 self._entry_function(fn)
         for obj, line in list(interp.instances):
             self._instance(obj, line)

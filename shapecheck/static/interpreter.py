@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import copy
 import operator
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -208,6 +209,10 @@ class Interpreter:
         """While in the prelude: the findings of the file that called into it, and the statement that did."""
         self.file = SourceFile(path, source, self.tree, self.module_scope, self.findings, self.shapes, self.seen)
         self.files: dict[int, SourceFile] = {id(self.module_scope): self.file}
+        self.root = self.file
+        """The file analysed; the others are read for what it imports."""
+        self.local_files: dict[str, SourceFile | None] = {}
+        """The user's modules read for imports, by path (``static.local_imports``)."""
         """The files read (this one, and those :meth:`load` adds), by the id of their module scope."""
 
     # -- entry points -------------------------------------------------------------------------
@@ -244,7 +249,7 @@ class Interpreter:
         if file is outer:
             yield
             return
-        if file is self.prelude and caller is None and self.statement is not None:
+        if (file is self.prelude or file.path in self.local_files) and caller is None and self.statement is not None:
             self.caller = (self.findings, self.statement)
         self._switch(file)
         try:
@@ -279,9 +284,13 @@ class Interpreter:
         if self.quiet:
             return
         findings = self.findings
-        if self.caller is not None and self.file is self.prelude:  # torch's own module fails: at the user's call
-            findings, stmt = self.caller
-            notes = tuple(_DEFINED.sub(" (inside torch.nn)", note) for note in finding.notes)
+        if self.caller is not None and (self.file is self.prelude or self.file.path in self.local_files):
+            findings, stmt = self.caller  # in torch's own modules or the user's other files: at the call here
+            if self.file is self.prelude:
+                notes = tuple(_DEFINED.sub(" (inside torch.nn)", note) for note in finding.notes)
+            else:
+                where = _relative(self.file.path, self.root.path)
+                notes = (f"at {where}:{finding.line}", *(_DEFINED.sub(lambda m: f", defined at {where}:{m[1]}", n) for n in finding.notes))
             finding = Finding(stmt.lineno, stmt.col_offset, finding.message, notes, error=finding.error)
         old = findings.get(finding.line)
         if old is None or _general(finding) and not _general(old):
@@ -616,19 +625,21 @@ class Interpreter:
             self.classes.append(cls)
 
     def _import(self, stmt: ast.Import, scope: Scope) -> None:
+        from shapecheck.static.local_imports import imported
+
         for alias in stmt.names:
-            if alias.asname:
-                scope.vars[alias.asname] = External(alias.name)
+            if alias.asname:  # import a.b as c binds a.b
+                scope.vars[alias.asname] = imported(self, alias.name) if "." not in alias.name else External(alias.name)
             else:
-                top = alias.name.split(".")[0]
-                scope.vars[top] = External(top)
+                scope.vars[alias.name.split(".")[0]] = imported(self, alias.name)
 
     def _import_from(self, stmt: ast.ImportFrom, scope: Scope) -> None:
-        module = ("." * stmt.level) + (stmt.module or "")
+        from shapecheck.static.local_imports import imported_from
+
         for alias in stmt.names:
             if alias.name == "*":
                 continue
-            scope.vars[alias.asname or alias.name] = External(f"{module}.{alias.name}" if module else alias.name)
+            scope.vars[alias.asname or alias.name] = imported_from(self, stmt.module or "", stmt.level, alias.name)
 
     def _with(self, stmt: ast.With, scope: Scope) -> None:
         for item in stmt.items:
@@ -639,7 +650,8 @@ class Interpreter:
 
     def _try(self, stmt: ast.Try, scope: Scope) -> None:
         try:
-            self.exec_block(stmt.body, scope)
+            with self.silenced(any(_catches_shape_errors(h) for h in stmt.handlers)):  # a mistake the code expects
+                self.exec_block(stmt.body, scope)
         except Dead:
             if not stmt.handlers:
                 raise
@@ -1311,7 +1323,7 @@ class Interpreter:
         self.report(finding_of(err, line, column, end, header, at))
 
 
-_DEFINED: Final = re.compile(r", defined at line \d+$")
+_DEFINED: Final = re.compile(r", defined at line (\d+)$")
 
 
 def _blamed(pin: Pin, failure: Finding) -> Finding:
@@ -1343,6 +1355,24 @@ def _fit(declared: Shape, actual: Shape, lower: dict[str, int]) -> tuple[str | N
         if not is_unknown(got) and not is_unknown(want) and never_equal(got, want, lower) is not None:
             return f"dim {i} differs: the model's input has {want}, the argument {got}", {}
     return None, {k: v for k, v in names.items() if isinstance(v, int)}
+
+
+_SHAPE_ERRORS: Final = frozenset({"Exception", "BaseException", "RuntimeError", "ValueError", "TypeError", "AssertionError", "ShapeError", "IndexError"})
+"""Exceptions a shape mistake raises in torch or shapecheck, and their bases."""
+
+
+def _catches_shape_errors(handler: ast.ExceptHandler) -> bool:
+    """Whether ``except ...:`` catches what a shape mistake raises (bare, ``Exception``, ``RuntimeError``, ``ShapeError``, ...)."""
+    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(k is None or (k.attr if isinstance(k, ast.Attribute) else getattr(k, "id", "")) in _SHAPE_ERRORS for k in kinds)
+
+
+def _relative(path: str, origin: str) -> str:
+    """``path`` as seen from the directory of ``origin`` (the file analysed)."""
+    try:
+        return os.path.relpath(path, os.path.dirname(os.path.abspath(origin)))
+    except ValueError:
+        return path
 
 
 def _tuple_text(value: Value) -> str:

@@ -26,6 +26,7 @@ from shapecheck.static.values import (
     Container,
     DictValue,
     External,
+    LocalModule,
     FunctionValue,
     Instance,
     LayerValue,
@@ -108,6 +109,8 @@ def attribute(interp: Interpreter, obj: Value, name: str, node: ast.AST) -> Valu
         return obj
     if isinstance(obj, External):
         return _external_attribute(obj, name)
+    if isinstance(obj, LocalModule):
+        return obj.attribute(name)
     if isinstance(obj, Instance):
         return _instance_attribute(interp, obj, name, node)
     if isinstance(obj, Tensor):

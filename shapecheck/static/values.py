@@ -215,6 +215,17 @@ class External:
         return External(f"{self.name}.{attr}")
 
 
+@dataclass(eq=False)
+class LocalModule:
+    """A module of the user's project (``import vgg16``): its names are the file's module scope."""
+
+    name: str
+    names: dict[str, Value]
+
+    def attribute(self, attr: str) -> Value:
+        return self.names.get(attr, Unknown(f"{self.name}.{attr} is not defined"))
+
+
 class LayerValue(Named):
     """A ``shapecheck.nn`` layer standing for the ``torch.nn`` layer the source builds."""
 
