@@ -279,3 +279,42 @@ def test_unannotated_module_in_a_separate_project(tmp_path: Path, untyped: bool)
         "model.py:23:45: error: Linear expects 30 input features, got 20  [shape]",
     ], done.stdout
     assert "model.py:19:16: note: in self.fc2 = Linear(in_features=100, out_features=10, bias=True), defined at line 12" in done.stdout
+
+
+PARTLY = """import torch.nn as nn
+import torch.nn.functional as F
+from mylib import mystery
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, 3, padding=1)
+
+    def forward(self, x):
+        return F.relu(self.conv(x))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block(3, 8)
+        self.head = nn.Linear(8, 10)
+
+    def forward(self, x):
+        x = mystery(self.block(x))
+        return self.head(x.mean((2, 3)))
+"""
+
+
+def test_a_model_followed_in_part_is_one_note_and_a_block_needing_arguments_none(tmp_path: Path) -> None:
+    """Silence is not a pass: the model whose forward calls code shapecheck cannot follow gets a note saying
+    where; Block, checked only through Net (its constructor needs arguments), gets none."""
+    (tmp_path / "model.py").write_text(PARTLY)
+    (tmp_path / "mypy.ini").write_text("[mypy]\nplugins = shapecheck.mypy\nignore_missing_imports = True\n[mypy-torch.*]\nfollow_imports = skip\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--config-file", "mypy.ini", "--no-incremental", "--no-error-summary", "model.py"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    notes = [line for line in done.stdout.splitlines() if "only in part" in line]
+    assert notes == ["model.py:15: note: shapecheck followed Net only in part: line 22: unknown call mylib.mystery()"], done.stdout

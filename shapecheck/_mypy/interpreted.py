@@ -20,6 +20,7 @@ from mypy.errorcodes import ErrorCode
 
 if TYPE_CHECKING:
     from shapecheck.static import FileReport
+    from shapecheck.static.report import Gap
 
 __all__ = ["emit", "file_report", "findings_at", "report_file"]
 
@@ -54,10 +55,16 @@ def report_file(api: object, path: str, code: ErrorCode) -> None:
         emit(api, finding, code)
     errors = getattr(api, "errors", None)
     for model in report.models:
-        if errors is not None and model.followed and model.gaps and model.line > 1:
+        if errors is not None and model.followed and model.gaps and model.line > 1 and not _alone(model.gaps[0]):
             more = f" (and {len(model.gaps) - 1} more; shapecheck check -v lists them)" if len(model.gaps) > 1 else ""
             text = f"shapecheck followed {model.name} only in part: {model.gaps[0]}{more}"
             errors.report(model.line, 0, text, code=code, severity="note")
+
+
+def _alone(gap: Gap) -> bool:
+    """A class checked alone whose constructor needs arguments (a block the file's models build with
+    theirs): ``check -v`` lists it; a note on every such class would only be noise in the editor."""
+    return gap.reason.startswith("constructor arguments not known")
 
 
 def findings_at(path: str, line: int) -> list[object]:
