@@ -265,10 +265,10 @@ def _check_states(interp: Interpreter, fn: LayerValue, hx: Value, out: Value, no
 def parameter_tensor(layer: Layer, name: str) -> Tensor | None:
     """``layer.weight`` / ``layer.bias`` as a parameter tensor of its shape, for the common layers."""
     shapes: dict[str, tuple[int, ...]] = {}
-    if isinstance(layer, nn.Linear):
-        shapes = {"weight": (layer.out_features, layer.in_features), "bias": (layer.out_features,)}
-    elif isinstance(layer, nn.Embedding):
-        shapes = {"weight": (layer.num_embeddings, layer.embedding_dim)}
+    if isinstance(layer, (nn.Linear, nn.Embedding)):  # the layers whose weight can be tied say its shape
+        shapes = {"weight": layer.weight_shape()}
+        if isinstance(layer, nn.Linear):
+            shapes["bias"] = (layer.out_features,)
     elif isinstance(layer, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
         shapes = {"weight": (layer.out_channels, layer.in_channels // layer.groups, *layer.kernel_size), "bias": (layer.out_channels,)}
     elif isinstance(layer, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)):
