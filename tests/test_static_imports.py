@@ -81,6 +81,7 @@ def test_modules_of_the_package_are_followed(tmp_path: Path) -> None:
     assert report.findings == []
     (model,) = [m for m in report.models if m.name.endswith("Net")]
     assert model.output == "(B, 10)" and not model.gaps
+    assert not [m.name for m in report.models if "Block" in m.name or "make_layers" in m.name]  # blocks.py's own, not net.py's
 
 
 def test_a_mistake_through_an_imported_helper_is_found_in_the_importing_file(tmp_path: Path) -> None:

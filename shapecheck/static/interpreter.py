@@ -584,7 +584,7 @@ class Interpreter:
         args = node.args
         fn.defaults = [self.eval(d, scope) for d in args.defaults]
         fn.kw_defaults = [None if d is None else self.eval(d, scope) for d in args.kw_defaults]
-        if not isinstance(node, ast.Lambda) and scope.parent is not None and scope.parent.parent is None:
+        if not isinstance(node, ast.Lambda) and scope.parent is not None and scope.parent.parent is None and not self._imported():
             self.functions.append(fn)
         return fn
 
@@ -621,8 +621,13 @@ class Interpreter:
             names = order.items if isinstance(order, ListValue) else []
             cls.dataclass_fields = [(str(n), None) for n in names]
         scope.vars[stmt.name] = cls
-        if scope.parent is not None and scope.parent.parent is None:
+        if scope.parent is not None and scope.parent.parent is None and not self._imported():
             self.classes.append(cls)
+
+    def _imported(self) -> bool:
+        """Whether the file being read is one the analysed file imports: its classes and functions are
+        checked where they are used, and as models when that file itself is analysed."""
+        return self.file.path in self.local_files
 
     def _import(self, stmt: ast.Import, scope: Scope) -> None:
         from shapecheck.static.local_imports import imported
