@@ -25,6 +25,7 @@ from shapecheck.checker import oriented
 from shapecheck.dims import Condition, Dim, DimLike, Expr, Symbol, evaluate, substitute, symbols_of
 from shapecheck.dtypes import KINDS, annotation, dtype_name
 from shapecheck.errors import ShapeError
+from shapecheck.nn.input_dtype import input_kind
 from shapecheck.nn.module import Module, Sequential
 from shapecheck.shape import Shape
 
@@ -33,6 +34,10 @@ __all__ = ["Contract", "Guard", "contract", "guard"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 ShapeLike = Union[Shape, Sequence[DimLike]]
+
+_CASTS = {"Float": ".float()", "Int": ".long()"}
+"""The cast a guard suggests for a tensor of the wrong dtype kind: ``x.float()``, ``x.long()`` (torch's methods)."""
+
 
 def _spec(dims: Sequence[Dim | str]) -> str:
     """A shape as jaxtyping writes it: ``"B 3 (H+31)//32"`` (no spaces inside a dim)."""
@@ -133,6 +138,8 @@ def _contract(model: object, dtype: object, what: str) -> Contract:
     names = [*inputs, "return"]
     if dtype is None or isinstance(dtype, Mapping):
         given = dict(dtype or {})
+        if isinstance(model, Module) and "x" not in given:
+            given["x"] = input_kind(model) or "Shaped"
     elif isinstance(dtype, str):
         given = {n: dtype for n in names}
     else:
@@ -248,9 +255,13 @@ class Guard:
             dtype = dtype_name(getattr(value, "dtype", None))
             if dtype not in kinds:
                 want = self.contract.dtypes[name]
-                self._fail(f"argument {name} has dtype {dtype}, expected {want}", name, want, dtype, bound, "dtype")
+                fix = _CASTS.get(want)
+                problem = f"argument {name} has dtype {dtype}, expected {want}"
+                self._fail(problem, name, want, dtype, bound, "dtype", [f"{name}{fix}"] if fix else [])
 
-    def _fail(self, problem: str, name: str, expected: str, actual: str, bound: Mapping[str, int], kind: str) -> Any:
+    def _fail(
+        self, problem: str, name: str, expected: str, actual: str, bound: Mapping[str, int], kind: str, fixes: Sequence[str] = ()
+    ) -> Any:
         bindings = ", ".join(f"{k}={v}" for k, v in bound.items())
         raise ShapeError(
             problem + (f" (bindings: {bindings})" if bindings else ""),
@@ -258,6 +269,7 @@ class Guard:
             expected=expected,
             actual=actual,
             kind=kind,
+            fixes=list(fixes),
         )
 
     def __call__(self, fn: F) -> F:

@@ -73,6 +73,8 @@ class _InplaceElementwise(_Elementwise):
 class ReLU(_InplaceElementwise):
     """``max(0, x)``; shape preserved."""
 
+    takes = "same"
+
 
 class SiLU(_InplaceElementwise):
     """``x * sigmoid(x)``; shape preserved."""
@@ -253,6 +255,8 @@ class PReLU(Module):
     Parameters ``num_parameters``; shape preserved.
     """
 
+    takes = "Float"
+
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device: object = None, dtype: object = None) -> None:
         super().__init__()
         # torch.empty(num_parameters): an int, or a shape of one dim, or () (one element)
@@ -285,6 +289,8 @@ class PReLU(Module):
 
 class _Softmax(_Elementwise):
     """Normalizes along ``dim``; ``None`` picks torch's legacy dim: 0 for 0D, 1D and 3D inputs, else 1."""
+
+    takes = "Float"
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()

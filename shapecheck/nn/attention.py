@@ -48,6 +48,8 @@ class MultiheadAttention(TupleModule):
     MACs: the four projections and the ``Q K^T`` and ``A V`` matmuls (``2*N*L*S*E``), as torchvision counts.
     """
 
+    takes = "Float"
+
     options = {"need_weights": True, "average_attn_weights": True, "is_causal": False}
 
     def __init__(
@@ -235,6 +237,8 @@ class _TransformerLayer(Module):
     """The blocks shared by the encoder and decoder layers: self-attention, the feed-forward
     ``linear2(dropout(activation(linear1(x))))`` and their residual sums, post- or pre-norm."""
 
+    takes = "Float"
+
     def _setup(
         self,
         d_model: int,
@@ -398,6 +402,8 @@ class TransformerEncoder(Module):
 
     Parameters: ``num_layers`` times the layer's, plus the norm's.
     """
+
+    takes = "Float"
 
     def __init__(
         self,

@@ -28,6 +28,8 @@ _AXES = ("D", "H", "W")
 
 
 class _ConvNd(Module):
+    takes = "Float"
+
     _n = 0
     _transposed = False
 

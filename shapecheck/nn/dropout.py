@@ -17,6 +17,8 @@ class _DropoutNd(Module):
     ``_ranks``: the input ranks torch accepts, None for any (the feature variants need >= 2D).
     """
 
+    takes = "same"
+
     _ranks: tuple[int, ...] | None = None
     _min_rank = 0
 

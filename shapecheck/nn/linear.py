@@ -18,6 +18,8 @@ __all__ = ["Bilinear", "Identity", "Linear"]
 class Identity(Module):
     """Returns its input; accepts and ignores any arguments, as ``torch.nn.Identity``."""
 
+    takes = "same"
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__()
 
@@ -27,6 +29,8 @@ class Identity(Module):
 
 class Linear(Module):
     """``y = x W^T + b`` over the last dim: ``(*, in_features) -> (*, out_features)``."""
+
+    takes = "Float"
 
     def __init__(
         self, in_features: int, out_features: int, bias: bool = True, device: object = None, dtype: object = None
@@ -75,6 +79,8 @@ class Bilinear(Module):
     A chain has one input, so in a ``Sequential`` it is an error; it still counts its parameters
     (``in1*in2*out`` weights plus ``out`` biases) for models that call it in their ``forward``.
     """
+
+    takes = "Float"
 
     def __init__(
         self,

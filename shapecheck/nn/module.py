@@ -11,7 +11,7 @@ import inspect
 import sys
 from math import prod
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, cast, overload
+from typing import TYPE_CHECKING, ClassVar, Literal, cast, overload
 
 from shapecheck.checker import Checker, describe_condition
 from shapecheck.dims import Condition, Dim, DimLike, parse_conditions, symbols_of
@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from shapecheck.guards import Contract
 
 __all__ = ["Input", "Module", "Sequential", "Weight"]
+
+
+Takes = Literal["Float", "Int", "same", "any", None]
+"""What a layer does with its input's dtype; see :attr:`Module.takes`."""
 
 
 class Weight:
@@ -56,6 +60,9 @@ class Module:
     where: Location | None
     called: Call | None = None
     tied: Module | None = None
+    takes: ClassVar[Takes] = None
+    """The dtypes its input may have, as torch runs it: a jaxtyping kind it requires (``"Float"``, ``"Int"``),
+    ``"same"`` (any, kept: ``ReLU``, ``Flatten``), ``"any"`` (any, not kept: ``Arange``), None (not known)."""
 
     def __init__(self) -> None:
         self.where, self.called = caller_sites()

@@ -90,6 +90,8 @@ class _NormBase(Module):
     kept, replace the input's, and no input is too small for them.
     """
 
+    takes = "Float"
+
     _affine_default = True
     _track_default = True
     training = True
@@ -265,6 +267,8 @@ class GroupNorm(Module):
     ``affine=False`` only ``C % num_groups == 0``); ``(N*C//G)*prod(*) != 1`` in training.
     """
 
+    takes = "Float"
+
     def __init__(
         self,
         num_groups: int,
@@ -334,6 +338,8 @@ class _ShapeNorm(Module):
     """Normalizes over the last dims, which must equal ``normalized_shape``; ``prod(normalized_shape)``
     values per weight (and bias).
     """
+
+    takes = "Float"
 
     _eps_default: float | None = 1e-5
     bias = False

@@ -43,6 +43,8 @@ class _PadNd(Module):
     ``_ntuple``), so its length decides how many dims are padded.
     """
 
+    takes = "same"
+
     _n = 0
     _mode = ""
 
@@ -223,6 +225,8 @@ class CenterCrop(Module):
     """The center ``size`` of the last ``len(size)`` dims: ``CenterCrop(64, 64)`` on ``(B, C, 68, 70)`` is
     ``x[..., 2:66, 3:67]`` (torchvision's ``CenterCrop``; U-Net crops a skip this way). Each cropped dim
     must be at least its target; sizes may be symbolic (``CenterCrop("H - 4")``)."""
+
+    takes = "same"
 
     def __init__(self, *size: DimLike) -> None:
         super().__init__()

@@ -22,6 +22,8 @@ class ParameterTensor(Module):
     ``ParameterTensor(1, 1024, 768)`` as torch's ``nn.Parameter(torch.zeros(1, 1024, 768))``.
     """
 
+    takes = "any"
+
     def __init__(self, *shape: int) -> None:
         super().__init__()
         name = type(self).__name__

@@ -86,6 +86,8 @@ class _PoolNd(Module):
 
 
 class _MaxPool(_PoolNd):
+    takes = "same"
+
     def __init__(
         self,
         kernel_size: int | tuple[int, ...],

@@ -27,6 +27,8 @@ __all__ = ["GRU", "LSTM", "RNN"]
 class _RNNBase(TupleModule):
     """What RNN, LSTM and GRU share; ``_mode`` picks the gate count."""
 
+    takes = "Float"
+
     _mode = "RNN"
 
     def _setup(

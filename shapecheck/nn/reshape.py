@@ -19,6 +19,8 @@ __all__ = ["Flatten", "Unflatten"]
 class Flatten(Module):
     """Merges dims ``start_dim..end_dim`` into one of size their product: ``(B, 512, 7, 7) -> (B, 25088)``."""
 
+    takes = "same"
+
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         self.start_dim = check_int("Flatten", "start_dim", start_dim, minimum=-(1 << 30))
@@ -62,6 +64,8 @@ class Unflatten(Module):
 
     Sizes that no input fits (empty, below -1, two -1) raise here; torch raises on the first call.
     """
+
+    takes = "same"
 
     def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
         super().__init__()

@@ -18,6 +18,8 @@ class Embedding(Module):
     (torch.long or torch.int): shapes carry no dtype, so that is not checked.
     """
 
+    takes = "Int"
+
     def __init__(
         self,
         num_embeddings: int,

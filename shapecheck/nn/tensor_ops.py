@@ -42,6 +42,8 @@ class Reshape(Module):
     exact and is ambiguous when another entry is 0. Entries are ints or symbols (``"B"``).
     """
 
+    takes = "same"
+
     def __init__(self, *shape: DimLike | Sequence[DimLike]) -> None:
         super().__init__()
         name = type(self).__name__
@@ -97,6 +99,8 @@ class View(Reshape):
 class Permute(Module):
     """``x.permute(*dims)``: output dim ``i`` is input dim ``dims[i]``; ``dims`` orders all the input's dims."""
 
+    takes = "same"
+
     def __init__(self, *dims: int | Sequence[int]) -> None:
         super().__init__()
         self.dims = _ints("Permute", "dims", dims)
@@ -123,6 +127,8 @@ class Permute(Module):
 class Transpose(Module):
     """``x.transpose(dim0, dim1)``: dims ``dim0`` and ``dim1`` swapped."""
 
+    takes = "same"
+
     def __init__(self, dim0: int, dim1: int) -> None:
         super().__init__()
         self.dim0 = check_int("Transpose", "dim0", dim0, minimum=UNBOUNDED)
@@ -144,6 +150,8 @@ class Transpose(Module):
 
 class Select(Module):
     """``x.select(dim, index)`` (``x[:, 0]`` is ``Select(1, 0)``): dim ``dim`` removed; ``-size <= index < size``."""
+
+    takes = "same"
 
     def __init__(self, dim: int, index: int) -> None:
         super().__init__()
@@ -173,6 +181,8 @@ class Select(Module):
 class Arange(Module):
     """``torch.arange(x.size(dim))``: the positions ``0 .. n - 1`` along dim ``dim``, of shape ``(n,)``
     (GPT-2's ``wpe(torch.arange(T))`` is ``Sequential(Arange(1), Embedding(1024, 768))``)."""
+
+    takes = "any"
 
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
