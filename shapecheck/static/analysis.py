@@ -101,7 +101,8 @@ class _Analysis:
         for obj, line in list(interp.instances):
             self._instance(obj, line)
         bases = {id(b) for c in interp.classes for b in c.mro()[1:]}
-        for cls in interp.classes:
+        # classes built without arguments first: a block they build is then checked with their arguments
+        for cls in sorted(interp.classes, key=_required_arguments):
             if cls.is_module and id(cls) not in bases and not any(o.cls is cls for o, _ in interp.instances):
                 self._class(cls)
         for fn in interp.functions:
@@ -294,6 +295,12 @@ class _Analysis:
 
 
 _IGNORE: Final = re.compile(r"#\s*(?:type:\s*ignore(?!\[(?![^\]]*\bshape\b))|shapecheck:\s*ignore)")
+
+
+def _required_arguments(cls: ClassValue) -> int:
+    """How many arguments ``cls(...)`` requires, as its ``__init__`` in the file reads (0 without one)."""
+    found = cls.lookup("__init__")
+    return _required(found[0]) - 1 if found is not None and isinstance(found[0], FunctionValue) else 0
 
 
 def _ignored_lines(source: str) -> set[int]:

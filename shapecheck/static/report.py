@@ -111,23 +111,6 @@ class FileReport:
     error: str | None = None
     """Why the file could not be analysed at all (a syntax error)."""
 
-    def coverage(self) -> str:
-        """``3 models checked (41 steps); 1 partly: Net (line 41: unknown call my_op())``."""
-        if self.error:
-            return f"not checked: {self.error}"
-        if not self.models:
-            return "no torch or shapecheck models found"
-        full = [m for m in self.models if m.complete]
-        partial = [m for m in self.models if m.followed and m.gaps]
-        skipped = [m for m in self.models if not m.followed]
-        steps = sum(m.steps for m in self.models)
-        parts = [f"{len(full)} of {len(self.models)} models checked in full ({steps} steps)"]
-        if partial:
-            parts.append("partly: " + "; ".join(f"{m.name} ({m.gaps[0]})" for m in partial))
-        if skipped:
-            parts.append("not followed: " + "; ".join(f"{m.name} ({m.why})" for m in skipped))
-        return "; ".join(parts)
-
 
 def finding_of(
     err: ShapeError,
