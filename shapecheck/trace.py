@@ -40,7 +40,7 @@ def caller_sites() -> tuple[Location | None, Call | None]:
     is inside a helper of the user's (a function with parameters, such as ``basic_block(cin, cout, stride)``)
     called from the same file, the helper's name and the line that called it: the call the user wrote."""
     if _BUILDING:
-        return _BUILDING[-1], None
+        return _BUILDING[-1]
     frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
@@ -60,13 +60,14 @@ def caller_sites() -> tuple[Location | None, Call | None]:
 _OUTSIDE: dict[str, bool] = {}
 """Whether a file lies outside shapecheck's machinery, decided once per file."""
 
-_BUILDING: list[Location] = []
+_BUILDING: list[tuple[Location, Call | None]] = []
 
 
 @contextmanager
-def building_at(where: Location) -> Iterator[None]:
-    """Layers constructed inside the block were written at ``where`` (a line of source being interpreted)."""
-    _BUILDING.append(where)
+def building_at(where: Location, called: Call | None = None) -> Iterator[None]:
+    """Layers constructed inside the block were written at ``where`` (a line of source being interpreted),
+    inside the helper ``called`` names with the line that called it, if any."""
+    _BUILDING.append((where, called))
     try:
         yield
     finally:

@@ -645,3 +645,31 @@ def test_a_block_built_by_a_model_is_checked_with_its_arguments_not_alone() -> N
     assert [(f.line, f.message) for f in report.findings] == [
         (line_of(source, "self.b1(x), self.b2(x)"), "Conv2d expects 32 input channels, got 24")
     ]
+
+
+def test_a_layer_a_helper_built_names_the_call_then_the_helper_line() -> None:
+    """``conv_bn(32, 64)`` is the mistake the user made; the Conv2d inside the helper is where it shows. The
+    finding names the call line first and the helper's line second, as construction-time errors do."""
+    source = """
+        import torch.nn as nn
+
+        def conv_bn(cin, cout):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout))
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = conv_bn(3, 16)
+                self.b = conv_bn(32, 64)
+
+            def forward(self, x):
+                return self.b(self.a(x))
+        """
+    (finding,) = analyze(source).findings
+    call, inside = line_of(source, "conv_bn(32, 64)"), line_of(source, "nn.Conv2d(cin, cout")
+    assert finding.message == "Conv2d expects 32 input channels, got 16"
+    assert finding.notes[0] == (
+        "in self.b[0] = Conv2d(32, 64, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)), "
+        f"defined at line {call} (in conv_bn at line {inside})"
+    )
+    assert finding.defined_at == call

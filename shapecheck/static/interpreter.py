@@ -54,7 +54,7 @@ from shapecheck.static.values import (
     is_module,
     tensor_tuple,
 )
-from shapecheck.trace import Step, Tracer, building_at
+from shapecheck.trace import Call, Location, Step, Tracer, building_at
 
 __all__ = ["Interpreter", "OpStep", "SourceFile"]
 
@@ -196,6 +196,8 @@ class Interpreter:
         self._returns: list[list[Value]] = []
         self.loop_imprecise = False
         self.frames: list[tuple[FunctionValue, Scope]] = []
+        self.calls: list[Location] = []
+        """The line that called each frame's function, in the caller's file."""
         self.entry = ""
         """The entry point being run (``resnet50()``): the models it builds are named after it."""
         self.built_by: dict[int, str] = {}
@@ -290,7 +292,7 @@ class Interpreter:
                 notes = tuple(_DEFINED.sub(" (inside torch.nn)", note) for note in finding.notes)
             else:
                 where = _relative(self.file.path, self.root.path)
-                notes = (f"at {where}:{finding.line}", *(_DEFINED.sub(lambda m: f", defined at {where}:{m[1]}", n) for n in finding.notes))
+                notes = (f"at {where}:{finding.line}", *(_DEFINED.sub(lambda m: _defined_in(where, m), n) for n in finding.notes))
             finding = Finding(stmt.lineno, stmt.col_offset, finding.message, notes, error=finding.error)
         old = findings.get(finding.line)
         if old is None or _general(finding) and not _general(old):
@@ -1070,6 +1072,7 @@ class Interpreter:
         self.depth += 1
         self._returns = [*self._returns, []]
         self.frames.append((fn, scope))
+        self.calls.append(self.where(node))
         saved_loop = self.loop_imprecise
         try:
             with self.entering(self.file_of(fn)):
@@ -1097,6 +1100,7 @@ class Interpreter:
         finally:
             self.depth -= 1
             self.frames.pop()
+            self.calls.pop()
             self._returns = self._returns[:-1]
             self.loop_imprecise = saved_loop
 
@@ -1197,7 +1201,7 @@ class Interpreter:
         """Run a handler for the op ``name`` at ``node``: unknown inputs give an unknown result."""
         c = Op(self, node, name)
         try:
-            with building_at(self.where(node)):
+            with building_at(self.where(node), self.called()):
                 result = body(c)
         except Unknowable as err:
             self.gap(err.line or node, err.reason, err.path if err.line else "")
@@ -1224,6 +1228,19 @@ class Interpreter:
 
     def where(self, node: ast.AST) -> tuple[str, int]:
         return self.path, getattr(node, "lineno", 0)
+
+    def called(self) -> Call | None:
+        """The helper running and the line of this file that called it (``conv_bn`` called at line 18), as
+        :func:`shapecheck.trace.caller_sites` names a helper: a function with parameters called from its own
+        file; a module's ``__init__`` and ``forward`` are not helpers."""
+        if not self.frames:
+            return None
+        fn, call = self.frames[-1][0], self.calls[-1]
+        params = [*fn.node.args.posonlyargs, *fn.node.args.args][1 if fn.bound is not None else 0 :]
+        name = getattr(fn.node, "name", "<lambda>")
+        if name in ("__init__", "forward") or not params or call[0] != self.path or call[1] == 0:
+            return None
+        return name, call
 
     def op_text(self, node: ast.AST, name: str) -> str:
         text = self.file.segment(node)
@@ -1316,7 +1333,7 @@ class Interpreter:
             header = f"in self.{attribute_path(err.path)} = {err.layer}"
         else:
             header = f"in {err.header()}" if err.header() else None
-        at = _line_of(err.location)
+        at, helper = _lines_of(err.location)
         blamed, self.solver.blame = self.solver.blame, None
         if blamed is not None:
             self.report(_blamed(blamed, finding_of(err, line, column, end, header, at)))
@@ -1324,11 +1341,11 @@ class Interpreter:
         if line == 0 and at is not None:  # a model called from outside the file (an entry): where the layer is
             line, column, end = at, 0, (None, None)
         if header is not None and at is not None and at != line:
-            header += f", defined at line {at}"
+            header += f", defined at line {at}" + (f" (in {helper[0]} at line {helper[1]})" if helper else "")
         self.report(finding_of(err, line, column, end, header, at))
 
 
-_DEFINED: Final = re.compile(r", defined at line (\d+)$")
+_DEFINED: Final = re.compile(r", defined at line (\d+)(?: \(in (\S+) at line (\d+)\))?$")
 
 
 def _blamed(pin: Pin, failure: Finding) -> Finding:
@@ -1388,12 +1405,22 @@ def _tuple_text(value: Value) -> str:
     return "?" if isinstance(value, Unknown) else type(value).__name__
 
 
-def _line_of(location: str | None) -> int | None:
-    """The line of a ``file:line`` location."""
-    if not location:
-        return None
-    tail = location.rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() else None
+def _defined_in(where: str, found: re.Match[str]) -> str:
+    """A ``, defined at line 6 (in conv_bn at line 10)`` note of another file, with its name: ``blocks.py:6``."""
+    helper = f" (in {found[2]} at {where}:{found[3]})" if found[2] else ""
+    return f", defined at {where}:{found[1]}{helper}"
+
+
+def _lines_of(location: str | None) -> tuple[int | None, tuple[str, int] | None]:
+    """The line of a ``file:line`` location, and the helper and its line when a helper built the layer
+    (``file:18 (in conv_bn at file:6)``: line 18 called ``conv_bn``, whose line 6 built it)."""
+    found = _LOCATION.match(location or "")
+    if found is None:
+        return None, None
+    return int(found[1]), (found[2], int(found[3])) if found[2] else None
+
+
+_LOCATION: Final = re.compile(r".*:(\d+)(?: \(in (\S+) at .*:(\d+)\))?$")
 
 
 def _general(finding: Finding) -> bool:

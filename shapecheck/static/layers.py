@@ -79,7 +79,7 @@ def construct(interp: Interpreter, name: str, args: list[Value], kwargs: dict[st
         else:
             plain_kwargs[key] = plain
     try:
-        with building_at(interp.where(node)):
+        with building_at(interp.where(node), interp.called()):
             layer = cls(*plain_args, **plain_kwargs)
     except ShapeError as err:
         interp.report_error(err, node)
@@ -156,7 +156,7 @@ def _sequential(interp: Interpreter, args: list[Value], kwargs: dict[str, Value]
         return Container("Sequential", named, line)
     layers = {name: v.layer for name, v in named if isinstance(v, LayerValue)}
     try:
-        with building_at(interp.where(node)):
+        with building_at(interp.where(node), interp.called()):
             chain = nn.Sequential(layers) if len(args) == 1 and isinstance(args[0], DictValue) else nn.Sequential(*layers.values())
     except ShapeError as err:
         report_chain_error(interp, err, node, layers)
