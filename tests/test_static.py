@@ -673,3 +673,47 @@ def test_a_layer_a_helper_built_names_the_call_then_the_helper_line() -> None:
         f"defined at line {call} (in conv_bn at line {inside})"
     )
     assert finding.defined_at == call
+    assert finding.notes[-1] == f"fix: conv_bn(16, 64) (line {call})"  # the helper's body is right for conv_bn(3, 16)
+    for text, fails in ((source, True), (source.replace("conv_bn(32, 64)", "conv_bn(16, 64)"), False)):
+        assert _runs_in_torch(text, (2, 3, 8, 8)) is not fails
+        assert bool(analyze(text).findings) is fails
+
+
+def test_no_fix_at_the_call_when_the_literal_is_ambiguous_or_changes_more() -> None:
+    """``conv_bn(32, 32)``: two literals could be the wrong 32; ``wide(64)`` builds ``Conv2d(n, n)``, so changing
+    its 64 would change the conv's output too, not only what the finding's fix changes. Neither is proposed at the call."""
+    source = """
+        import torch.nn as nn
+
+        def conv_bn(cin, cout):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout))
+
+        def wide(n):
+            return nn.Conv2d(n, n, 1)
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = conv_bn(3, 16)
+                self.b = conv_bn(32, 32)
+                self.c = wide(64)
+
+            def forward(self, x):
+                return self.c(self.b(self.a(x)))
+        """
+    for text in (source, source.replace("conv_bn(32, 32)", "conv_bn(16, 32)")):
+        (finding,) = analyze(text).findings
+        assert not any(n.startswith("fix: conv_bn(") or n.startswith("fix: wide(") for n in finding.notes), finding.notes
+        assert finding.notes[-1].startswith("fix: Conv2d(")
+
+
+def _runs_in_torch(source: str, shape: tuple[int, ...]) -> bool:
+    import torch
+
+    namespace: dict[str, object] = {}
+    exec(compile(textwrap.dedent(source), "<model>", "exec"), namespace)
+    try:
+        namespace["Net"]().eval()(torch.zeros(shape))  # type: ignore[operator]
+    except RuntimeError:
+        return False
+    return True

@@ -25,6 +25,7 @@ from typing import Final
 
 from shapecheck.dims import DimLike, as_dim
 from shapecheck.shape import Shape
+from shapecheck.static.call_fixes import verified_call_fixes
 from shapecheck.static.inputs import Evidence, annotated_tensor, candidates, from_evidence
 from shapecheck.static.interpreter import Exhausted, Interpreter, OpStep
 from shapecheck.static.objects import instantiate
@@ -56,11 +57,17 @@ Entry = str | tuple[str, Sequence[Sequence[DimLike]]]
 
 
 def analyze_source(
-    source: str, path: str = "<source>", entries: Sequence[Entry] = (), tree: ast.Module | None = None, detail: bool = False
+    source: str,
+    path: str = "<source>",
+    entries: Sequence[Entry] = (),
+    tree: ast.Module | None = None,
+    detail: bool = False,
+    call_fixes: bool = True,
 ) -> FileReport:
     """Every finding, model and shape the interpreter gets from ``source`` (and from ``entries``);
     ``tree`` is the source already parsed, when the caller has it. With ``detail``, the report also has
-    every shape each name held and the layers applied (``seen``, ``layers``: what an editor shows)."""
+    every shape each name held and the layers applied (``seen``, ``layers``: what an editor shows).
+    ``call_fixes`` checks the fixes at a helper's call (``conv_bn(16, 64)``) by analysing the edited source."""
     report = FileReport(path)
     if not mentions_models(source):
         return report
@@ -76,6 +83,8 @@ def analyze_source(
     report.findings = sorted((f for f in interp.findings.values() if f.line not in ignored), key=lambda f: (f.line, f.column, f.message))
     report.shapes = interp.shapes
     report.seen = interp.seen
+    if call_fixes and interp.call_edits:
+        verified_call_fixes(source, report, interp.call_edits, lambda edited: analyze_source(edited, path, entries, detail=True, call_fixes=False))
     return report
 
 
