@@ -645,6 +645,12 @@ def test_a_block_built_by_a_model_is_checked_with_its_arguments_not_alone() -> N
     assert [(f.line, f.message) for f in report.findings] == [
         (line_of(source, "self.b1(x), self.b2(x)"), "Conv2d expects 32 input channels, got 24")
     ]
+    built, inside = line_of(source, "Inception(32, 8, 8)"), line_of(source, "nn.Conv2d(cin, n1, 1)")
+    assert report.findings[0].notes[0].endswith(f"defined at line {built} (in Inception at line {inside})")
+    assert report.findings[0].notes[-1] == f"fix: Inception(24, 8, 8) (line {built})"
+    fixed = source.replace("Inception(32, 8, 8)", "Inception(24, 8, 8)").replace("class GoogLeNet", "class Net")
+    assert not _runs_in_torch(source.replace("class GoogLeNet", "class Net"), (1, 3, 8, 8)) and _runs_in_torch(fixed, (1, 3, 8, 8))
+    assert analyze(fixed).findings == []
 
 
 def test_a_layer_a_helper_built_names_the_call_then_the_helper_line() -> None:

@@ -102,7 +102,11 @@ def test_a_sibling_module_of_a_script_is_followed(tmp_path: Path) -> None:
     assert done.returncode != 0 and "expected input[1, 4, 32, 32] to have 3 channels" in done.stderr
     (finding,) = report.findings
     assert (finding.line, finding.message) == (5, "Conv2d expects 3 input channels, got 4")
-    assert finding.notes[0] == "at blocks.py:15" and finding.notes[1].endswith(", defined at blocks.py:11")
+    assert finding.notes[0] == "at blocks.py:15"
+    assert finding.notes[1] == (
+        "in [0].conv = Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1)), "
+        "defined at blocks.py:21 (in Block at blocks.py:11)"  # make_layers built the Block; the Block, its conv
+    )
 
 
 def test_an_import_cycle_and_a_missing_module_are_unknown_names_not_errors(tmp_path: Path) -> None:

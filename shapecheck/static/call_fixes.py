@@ -62,14 +62,17 @@ def verified_call_fixes(source: str, report: FileReport, edits: dict[int, CallEd
     """Make each edit that ``check`` (the detailed analysis of the edited source) shows to clear its finding
     and to build the finding's own fix in the failing layer's place the finding's fix: ``fix: conv_bn(16, 64) (line 18)``."""
     lines = source.splitlines(keepends=True)
+    checked: dict[CallEdit, FileReport] = {}  # one block's wrong argument fails each of its layers alike
     for at, finding in enumerate(report.findings):
         edit, error = edits.get(finding.line), finding.error
         if edit is None or error is None or not error.fixes:
             continue
-        raw = lines[edit.line - 1].encode()
-        edited = [*lines]
-        edited[edit.line - 1] = (raw[: edit.start] + edit.text.encode() + raw[edit.end :]).decode()
-        after = check("".join(edited))
+        if edit not in checked:
+            raw = lines[edit.line - 1].encode()
+            edited = [*lines]
+            edited[edit.line - 1] = (raw[: edit.start] + edit.text.encode() + raw[edit.end :]).decode()
+            checked[edit] = check("".join(edited))
+        after = checked[edit]
         cleared = all((f.line, f.message) != (finding.line, finding.message) for f in after.findings)
         if cleared and any(u.path == error.path and u.layer == error.fixes[0] for u in after.layers):
             report.findings[at] = _with_fix(finding, edit)

@@ -1235,12 +1235,17 @@ class Interpreter:
     def called(self) -> Call | None:
         """The helper running and the line of this file that called it (``conv_bn`` called at line 18), as
         :func:`shapecheck.trace.caller_sites` names a helper: a function with parameters called from its own
-        file; a module's ``__init__`` and ``forward`` are not helpers."""
+        file. A block's ``__init__`` is one when another function of the file builds the block
+        (``Inception(480, 192)`` in ``GoogLeNet.__init__``), named by its class; ``forward`` is not."""
         if not self.frames:
             return None
         fn, call = self.frames[-1][0], self.calls[-1]
         params = [*fn.node.args.posonlyargs, *fn.node.args.args][1 if fn.bound is not None else 0 :]
         name = getattr(fn.node, "name", "<lambda>")
+        if name == "__init__" and isinstance(fn.bound, Instance):
+            if len(self.frames) < 2 or self.frames[-2][0].bound is fn.bound:  # the model itself, or super().__init__
+                return None
+            name = fn.bound.cls.name
         if name in ("__init__", "forward") or not params or call[0] != self.path or call[1] == 0:
             return None
         return name, call
@@ -1333,7 +1338,8 @@ class Interpreter:
         if _is_op_text(err.path):
             header = f"in {err.path}: {err.layer}" if err.layer != err.path else None
         elif attribute and err.path:
-            header = f"in self.{attribute_path(err.path)} = {err.layer}"
+            reached = attribute_path(err.path)
+            header = f"in {'' if reached.startswith('[') else 'self.'}{reached} = {err.layer}"  # [0].conv: of a model held by no self
         else:
             header = f"in {err.header()}" if err.header() else None
         at, helper = _lines_of(err.location)
