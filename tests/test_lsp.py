@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_lsp
@@ -147,40 +148,20 @@ def _applied(text: str, edit: types.TextEdit) -> str:
     return "\n".join(lines)
 
 
-FORWARD = '''import torch
-import torch.nn as nn
-import torch.nn.functional as F
-
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 6, 5)
-        self.pool = nn.MaxPool2d(2, 2)
-        self.conv2 = nn.Conv2d(6, 16, 5)
-        self.fc1 = nn.Linear(16 * 5 * 5, 120)
-        self.fc2 = nn.Linear(120, 10)
-
-    def forward(self, x):
-        x = self.pool(F.relu(self.conv1(x)))
-        x = self.pool(F.relu(self.conv2(x)))
-        x = F.relu(self.fc1(x))  # forgot x = torch.flatten(x, 1)
-        return self.fc2(x)
-
-
-out = Net()(torch.randn(4, 3, 32, 32))
-'''
+FORWARD = NET.replace("16 * 4 * 4", "16 * 5 * 5").replace("        x = torch.flatten(x, 1)  # flatten all dimensions except batch\n", "")
+"""The CIFAR-10 net with the right Linear, but without its flatten."""
 
 CHAIN_NO_FLATTEN = '''import torch
 from torch import nn
 
-model = nn.Sequential(
+net = nn.Sequential(
     nn.Conv2d(3, 16, 3, padding=1),
     nn.ReLU(),
     nn.MaxPool2d(2),
     nn.Linear(16 * 16 * 16, 10),
 )
-out = model(torch.randn(2, 3, 32, 32))
+images = torch.randn(2, 3, 32, 32)
+print(net(images).shape)
 '''
 
 
@@ -192,7 +173,7 @@ out = model(torch.randn(2, 3, 32, 32))
             FORWARD,
             "fix: x = torch.flatten(x, 1) before this line: (4, 16, 5, 5) flattens to (4, 400)",
             "Insert x = torch.flatten(x, 1)",
-            "        x = torch.flatten(x, 1)\n        x = F.relu(self.fc1(x))",
+            "        x = torch.flatten(x, 1)\n        x = F.relu(self.fc1(x))\n",
         ),
         (
             CHAIN_NO_FLATTEN,
@@ -207,7 +188,7 @@ async def test_a_quick_fix_inserts_the_forgotten_flatten(client: LanguageClient,
     """torch fails on the file; check and the diagnostic propose the flatten, the first (preferred) action
     inserts it, the diagnostic goes, and torch runs the fixed file."""
     with pytest.raises(RuntimeError, match="cannot be multiplied"):
-        exec(compile(text, "net.py", "exec"), {})
+        exec(compile(text, "net.py", "exec"), {"__name__": "__main__"})
     uri = _open(client, tmp_path / "net.py", text)
     (diagnostic,) = await _diagnostics(client, uri)
     cli = subprocess.run([sys.executable, "-m", "shapecheck", "check", str(tmp_path / "net.py")], capture_output=True, text=True)
@@ -224,9 +205,9 @@ async def test_a_quick_fix_inserts_the_forgotten_flatten(client: LanguageClient,
     assert inserted in fixed
     _change(client, uri, 2, fixed)
     assert await _diagnostics(client, uri) == []
-    scope: dict[str, object] = {}
+    scope: dict[str, Any] = {"__name__": "__main__"}
     exec(compile(fixed, "net.py", "exec"), scope)
-    assert tuple(scope["out"].shape) == (4 if text is FORWARD else 2, 10)  # type: ignore[attr-defined]
+    assert scope["net"](scope["images"]).shape[1:] == (10,)
 
 
 @pytest.mark.asyncio
