@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_lsp
@@ -111,8 +112,9 @@ async def test_diagnostic_hover_hints_and_fix(client: LanguageClient, tmp_path: 
     assert "x: (B, 84)" in third and "input conditions: H >= 16, W >= 16" in third
     assert "`(4, 6, 14, 14)` in module level" in await _hover(client, uri, 28, 8)  # the run on the images of __main__
     layer = await _hover(client, uri, *_at(28, "conv1"))
-    assert "self.conv1 = Conv2d(3, 6, kernel_size=(5, 5), stride=(1, 1))" in layer and "parameters: 456" in layer
+    assert "self.conv1 = Conv2d(3, 6, kernel_size=(5, 5), stride=(1, 1))" in layer and "parameters: 6*3//1*5*5 + 6 = 456" in layer
     assert "`(B, 3, H, W)` -> `(B, 6, H - 4, W - 4)`" in layer
+    assert "H_out = (H + 2*0 - 1*(5 - 1) - 1)//1 + 1 = H - 4" in layer
 
     hints = await client.text_document_inlay_hint_async(
         types.InlayHintParams(types.TextDocumentIdentifier(uri), types.Range(types.Position(27, 0), types.Position(34, 0)))
@@ -144,6 +146,68 @@ def _applied(text: str, edit: types.TextEdit) -> str:
     line = lines[start.line]
     lines[start.line] = line[: start.character] + edit.new_text + line[end.character :]
     return "\n".join(lines)
+
+
+FORWARD = NET.replace("16 * 4 * 4", "16 * 5 * 5").replace("        x = torch.flatten(x, 1)  # flatten all dimensions except batch\n", "")
+"""The CIFAR-10 net with the right Linear, but without its flatten."""
+
+CHAIN_NO_FLATTEN = '''import torch
+from torch import nn
+
+net = nn.Sequential(
+    nn.Conv2d(3, 16, 3, padding=1),
+    nn.ReLU(),
+    nn.MaxPool2d(2),
+    nn.Linear(16 * 16 * 16, 10),
+)
+images = torch.randn(2, 3, 32, 32)
+print(net(images).shape)
+'''
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "text, fix, title, inserted",
+    [
+        (
+            FORWARD,
+            "fix: x = torch.flatten(x, 1) before this line: (4, 16, 5, 5) flattens to (4, 400)",
+            "Insert x = torch.flatten(x, 1)",
+            "        x = torch.flatten(x, 1)\n        x = F.relu(self.fc1(x))\n",
+        ),
+        (
+            CHAIN_NO_FLATTEN,
+            "fix: Flatten() before it: (2, 16, 16, 16) flattens to (2, 4096)",
+            "Insert nn.Flatten() before the Linear",
+            "    nn.Flatten(),\n    nn.Linear(16 * 16 * 16, 10),",
+        ),
+    ],
+    ids=["forward", "sequential"],
+)
+async def test_a_quick_fix_inserts_the_forgotten_flatten(client: LanguageClient, tmp_path: Path, text: str, fix: str, title: str, inserted: str) -> None:
+    """torch fails on the file; check and the diagnostic propose the flatten, the first (preferred) action
+    inserts it, the diagnostic goes, and torch runs the fixed file."""
+    with pytest.raises(RuntimeError, match="cannot be multiplied"):
+        exec(compile(text, "net.py", "exec"), {"__name__": "__main__"})
+    uri = _open(client, tmp_path / "net.py", text)
+    (diagnostic,) = await _diagnostics(client, uri)
+    cli = subprocess.run([sys.executable, "-m", "shapecheck", "check", str(tmp_path / "net.py")], capture_output=True, text=True)
+    assert fix in diagnostic.message.splitlines() and f"    {fix}" in cli.stdout.splitlines()
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(types.TextDocumentIdentifier(uri), diagnostic.range, types.CodeActionContext([diagnostic]))
+    )
+    assert actions is not None and isinstance(actions[0], types.CodeAction)
+    action = actions[0]
+    assert action.title == title and action.is_preferred and action.kind == types.CodeActionKind.QuickFix
+    assert action.edit is not None and action.edit.changes is not None
+    (edit,) = action.edit.changes[uri]
+    fixed = _applied(text, edit)
+    assert inserted in fixed
+    _change(client, uri, 2, fixed)
+    assert await _diagnostics(client, uri) == []
+    scope: dict[str, Any] = {"__name__": "__main__"}
+    exec(compile(fixed, "net.py", "exec"), scope)
+    assert scope["net"](scope["images"]).shape[1:] == (10,)
 
 
 @pytest.mark.asyncio
@@ -300,5 +364,77 @@ def test_a_shapecheck_chain_literal() -> None:
     assert hints["    nn.Conv2d(3, 16, 3, padding=1)"] == " -> (B, 16, 32, 32)"
     assert hints["    nn.Linear(16 * 32 * 32, 10)"] == " -> (B, 10)"
     text = hover(snap, 7, lines[6].index("Linear"))
-    assert text is not None and "parameters: 163,850" in text
+    assert text is not None and "parameters: 16384*10 + 10 = 163,850" in text
     assert "- the Sequential built at line 3: `(B, 16384)` -> `(B, 10)`, MACs 163,840*B" in text
+
+
+def test_flatten_inserted_after_a_layer_on_its_line_and_not_into_a_shared_line() -> None:
+    text = CHAIN_NO_FLATTEN.replace("    nn.MaxPool2d(2),\n    nn.Linear", "    nn.MaxPool2d(2), nn.Linear")
+    snap = analyze(text, "net.py", 1)
+    assert snap is not None
+    (finding,) = snap.report.findings
+    first = fixes_of(snap, finding)[0]
+    assert first.title == "Insert nn.Flatten() before the Linear"
+    assert "    nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16 * 16 * 16, 10),\n" in apply(text, first.edits)
+    shared = FORWARD.replace("        x = F.relu(self.fc1(x))", "        y = 1; x = F.relu(self.fc1(x))")
+    snap = analyze(shared, "net.py", 1)
+    assert snap is not None
+    (finding,) = snap.report.findings
+    assert finding.error is not None and finding.error.fixes[0].startswith("x = torch.flatten(x, 1) before this line")
+    assert [f.title for f in fixes_of(snap, finding)] == ["Change the layer to Linear(5, 120)"]  # where to put the line is not certain
+
+
+BLOCKS = '''import torch.nn as nn
+
+
+def conv_bn(cin, cout, stride=1):
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, stride, 1, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(inplace=True),
+    )
+'''
+
+USES_BLOCKS = '''import torch.nn as nn
+
+from .blocks import conv_bn
+
+
+class Net(nn.Module):
+    def __init__(self, classes=10):
+        super().__init__()
+        self.stem = conv_bn(3, 32, 2)
+        layers = [nn.Conv2d(32, 64, 3), nn.ReLU()]
+        self.body = nn.Sequential(*layers)
+        self.fc = nn.Linear(64, classes)
+
+    def forward(self, x):
+        x = self.body(self.stem(x))
+        return self.fc(x.mean((2, 3)))
+'''
+
+
+@pytest.mark.asyncio
+async def test_hovers_on_layers_built_elsewhere(client: LanguageClient, tmp_path: Path) -> None:
+    """``self.stem`` built by a helper of another file of the package, ``self.body`` a Sequential of a list
+    built on other lines: their hovers show what they got and gave, which torch's layers give too."""
+    import torch
+
+    (tmp_path / "__init__.py").write_text("")
+    (tmp_path / "blocks.py").write_text(BLOCKS)
+    uri = _open(client, tmp_path / "net.py", USES_BLOCKS)
+    assert await _diagnostics(client, uri) == []
+    lines = USES_BLOCKS.split("\n")
+    stem = await _hover(client, uri, 8, lines[8].index("stem"))
+    assert "self.stem: 3 layers" in stem and "- Net: `(B, 3, H, W)` -> `(B, 32, (H + 1)//2, (W + 1)//2)`" in stem
+    body = await _hover(client, uri, 14, lines[14].index("body"))
+    assert "self.body: 2 layers" in body and "`(B, 32, (H + 1)//2, (W + 1)//2)` -> `(B, 64, (H + 1)//2 - 2, (W + 1)//2 - 2)`" in body
+    scope: dict[str, object] = {}
+    exec(compile(BLOCKS, "blocks.py", "exec"), scope)
+    real_stem = scope["conv_bn"](3, 32, 2)  # type: ignore[operator]
+    real_body = torch.nn.Sequential(torch.nn.Conv2d(32, 64, 3), torch.nn.ReLU())
+    for h, w in ((33, 40), (64, 17)):
+        y = real_stem(torch.zeros(1, 3, h, w))
+        assert tuple(y.shape[2:]) == ((h + 1) // 2, (w + 1) // 2)
+        assert tuple(real_body(y).shape[2:]) == ((h + 1) // 2 - 2, (w + 1) // 2 - 2)
+    assert f"parameters: {sum(p.numel() for p in real_stem.parameters()):,}" in stem

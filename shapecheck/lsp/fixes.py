@@ -7,6 +7,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from shapecheck.lsp.inserts import Edit, insertion
 from shapecheck.lsp.shapes import built_at, constructor_calls
 from shapecheck.lsp.snapshot import Snapshot
 from shapecheck.static.report import Finding
@@ -15,32 +16,28 @@ __all__ = ["Edit", "Fix", "apply", "fixes_of"]
 
 
 @dataclass(frozen=True)
-class Edit:
-    """Replace bytes ``start``..``end`` of 1-based ``line`` with ``text``."""
-
-    line: int
-    start: int
-    end: int
-    text: str
-
-
-@dataclass(frozen=True)
 class Fix:
-    """A finding's fix (``text``: the constructor it proposes) as edits."""
+    """A finding's fix (``text``: as ``check`` prints it) as edits, and the action's ``title``."""
 
     finding: Finding
     text: str
     edits: tuple[Edit, ...]
+    title: str
 
 
 def fixes_of(snap: Snapshot, finding: Finding) -> list[Fix]:
-    """The fixes of ``finding`` that can be written as edits of one constructor call, found unambiguously:
-    one call of that layer's name at its definition line, which built one configuration of it."""
+    """The fixes of ``finding`` that can be written as edits found unambiguously: a line to insert
+    (:mod:`shapecheck.lsp.inserts`), or a new constructor for the failing layer, edited at the one call of
+    that layer's name at its definition line, which built one configuration of it."""
     if finding.error is None:
         return []
     line = finding.defined_at or finding.line
     out: list[Fix] = []
     for text in finding.error.fixes:
+        inserted = insertion(snap, finding, text)
+        if inserted is not None:
+            out.append(Fix(finding, text, inserted[1], inserted[0]))
+            continue
         proposed = _call(text)
         if proposed is None or not isinstance(proposed.func, ast.Name):
             continue
@@ -50,7 +47,7 @@ def fixes_of(snap: Snapshot, finding: Finding) -> list[Fix]:
             continue
         edits = _edits(snap, calls[0], proposed, text)
         if edits:
-            out.append(Fix(finding, text, tuple(edits)))
+            out.append(Fix(finding, text, tuple(edits), f"Change the layer to {text}"))
     return out
 
 

@@ -1,13 +1,14 @@
 """Hovers: a tensor name's shape in each model run (and the input conditions of the run), or a layer's
-input and output shapes, parameters and MACs."""
+input and output shapes, parameters and MACs, with the formulas of its parameter count and output
+size filled in with its numbers."""
 
 from __future__ import annotations
 
 from typing import Final
 
 from shapecheck.count import fmt
-from shapecheck.dims import Dim
-from shapecheck.lsp.shapes import layers_at, preferred, shapes_at
+from shapecheck.dims import Dim, is_unknown
+from shapecheck.lsp.shapes import SYMBOL, layers_at, preferred, shapes_at
 from shapecheck.lsp.snapshot import Snapshot
 from shapecheck.lsp.text import word_at
 from shapecheck.static.report import LayerUse
@@ -15,6 +16,8 @@ from shapecheck.static.report import LayerUse
 __all__ = ["hover"]
 
 _MAX_ROWS: Final = 8
+_AXES: Final = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+"""How torch's docs name the last 1, 2, 3 dims a layer computes (``L_out``, ``H_out``, ``W_out``)."""
 
 
 def hover(snap: Snapshot, line: int, column: int) -> str | None:
@@ -51,7 +54,7 @@ def _run(snap: Snapshot, name: str) -> str:
 
 
 def _layer(label: str, uses: list[LayerUse]) -> str:
-    layers = {(u.line, u.path): u for u in uses}
+    layers = {(u.file, u.line, u.path): u for u in uses}
     params = sum(u.params for u in layers.values())
     if len(layers) == 1:
         head = f"{label} = {uses[0].layer}" if label else uses[0].layer
@@ -63,7 +66,30 @@ def _layer(label: str, uses: list[LayerUse]) -> str:
         run = [u for u in uses if u.model == model]
         for first, last, macs in _calls(run, len(layers))[:_MAX_ROWS]:
             rows.append(f"- {model}: `{first.input}` -> `{last.output}`, MACs {fmt(macs)}")
-    return "\n\n".join([head, f"parameters: {fmt(params)}", "\n".join(rows)])
+    explained = uses[0].module.explain_params() if len(layers) == 1 and uses[0].module is not None else None
+    count = f"parameters: {explained} = {fmt(params)}" if explained else f"parameters: {fmt(params)}"
+    parts = [head, count, "\n".join(rows)]
+    shown = next((u for u in uses if SYMBOL.search(u.input)), uses[0])
+    sizes = _sizes(shown) if len(layers) == 1 else []
+    if sizes:
+        parts.append(f"output size in {shown.model}:\n```python\n" + "\n".join(sizes) + "\n```")
+    return "\n\n".join(parts)
+
+
+def _sizes(use: LayerUse) -> list[str]:
+    """How each output dim the layer computes follows from its input (``H_out = (H + 2*3 - ...)//2 + 1 = ...``)."""
+    if use.module is None or use.shapes is None or use.shapes[0].prefix or use.shapes[1].prefix:
+        return []
+    x, y = use.shapes
+    if len(x) != len(y):
+        return []
+    found = [(i, f) for i in range(-len(y), 0) if not is_unknown(y[i]) and (f := use.module.explain(x, y, i))]
+    trailing = [i for i, _ in found] == list(range(-len(found), 0)) and len(found) <= len(_AXES)
+    out = []
+    for i, text in found:
+        name = f"{_AXES[len(found)][i]}_out" if trailing else f"dim {i % len(y)}"
+        out.append(f"{name} = {text}" + (f" = {y[i]}" if text != str(y[i]) else ""))
+    return out
 
 
 def _calls(run: list[LayerUse], size: int) -> list[tuple[LayerUse, LayerUse, Dim]]:

@@ -143,14 +143,21 @@ class ShapeServer(LanguageServer):
         return snap, {i for i, (old, new) in enumerate(zip(snap.lines, lines)) if old == new}
 
     async def verified(self, uri: str, snap: Snapshot, fix: Fix) -> bool:
-        """Whether applying ``fix`` removes its finding (checked once per analysis)."""
+        """Whether applying ``fix`` removes its finding (now at its line moved by the lines the fix inserts)
+        without losing track of shapes anywhere it was followed (checked once per analysis)."""
         key = (uri, fix.edits)
         if key not in self._verified:
             path = self.workspace.get_text_document(uri).path
             after = await self.run(analyze, apply(snap.text, fix.edits), path, None, self._entries(path))
-            gone = after is not None and not any(f.line == fix.finding.line and f.message == fix.finding.message for f in after.report.findings)
-            self._verified[key] = gone
+            line = fix.finding.line + sum(len(lines_of(e.text)) - 1 for e in fix.edits if e.line <= fix.finding.line)
+            gone = after is not None and not any(f.line == line and f.message == fix.finding.message for f in after.report.findings)
+            self._verified[key] = gone and after is not None and _lost(after) <= _lost(snap)
         return self._verified[key]
+
+
+def _lost(snap: Snapshot) -> int:
+    """How many places the models of ``snap`` were not followed."""
+    return sum(len(m.gaps) + (not m.followed) for m in snap.report.models)
 
 
 def _guarded(what: str) -> Callable[[Callable[Concatenate[ShapeServer, P], Awaitable[R]]], Callable[Concatenate[ShapeServer, P], Awaitable[R | None]]]:
@@ -217,7 +224,7 @@ def _register(server: ShapeServer) -> None:
                     edits = [_text_edit(snap, e, ls.encoding) for e in fix.edits]
                     actions.append(
                         types.CodeAction(
-                            f"Change the layer to {fix.text}",
+                            fix.title,
                             kind=types.CodeActionKind.QuickFix,
                             diagnostics=[diagnostic],
                             edit=types.WorkspaceEdit(changes={uri: edits}),

@@ -10,9 +10,9 @@ from typing import Final
 from shapecheck.lsp.snapshot import Snapshot
 from shapecheck.static.report import LayerUse
 
-__all__ = ["built_at", "callee", "constructor_calls", "layers_at", "preferred", "shapes_at"]
+__all__ = ["SYMBOL", "built_at", "callee", "constructor_calls", "layers_at", "preferred", "shapes_at"]
 
-_SYMBOL: Final = re.compile(r"[A-Za-z_]")
+SYMBOL: Final = re.compile(r"[A-Za-z_]")
 
 
 def shapes_at(snap: Snapshot, line: int, column: int) -> dict[str, str]:
@@ -24,17 +24,26 @@ def shapes_at(snap: Snapshot, line: int, column: int) -> dict[str, str]:
 
 def preferred(shapes: dict[str, str]) -> tuple[str, str]:
     """The shape to show first: one that holds for every input size (it has symbols), else the first."""
-    return next((item for item in shapes.items() if _SYMBOL.search(item[0])), next(iter(shapes.items())))
+    return next((item for item in shapes.items() if SYMBOL.search(item[0])), next(iter(shapes.items())))
 
 
 def layers_at(snap: Snapshot, line: int, column: int, name: str) -> tuple[str, list[LayerUse]]:
     """The layer named at 1-based ``line`` and byte ``column``, and its uses in the models' runs:
-    ``self.name`` (the layers its assignments in the class built; labelled ``self.name``), or a
-    constructor call ``nn.Name(...)`` (no label)."""
+    ``self.name`` (the layers its assignments in the class built, and those under ``name`` in the runs of
+    the class, wherever built: from a list, by a helper, in an imported file; labelled ``self.name``),
+    or a constructor call ``nn.Name(...)`` (no label)."""
     text = snap.lines[line - 1].encode()
     if text[:column].endswith(b"self."):
-        spans = list(_attribute_spans(snap.tree, line, name))
-        return f"self.{name}", [u for u in snap.report.layers if any(a <= u.line <= b for a, b in spans)]
+        cls = next((c for c in ast.walk(snap.tree) if isinstance(c, ast.ClassDef) and c.lineno <= line <= (c.end_lineno or c.lineno)), None)
+        if cls is None:
+            return f"self.{name}", []
+        spans = list(_attribute_spans(cls, name))
+        return f"self.{name}", [
+            u
+            for u in snap.report.layers
+            if not u.file and any(a <= u.line <= b for a, b in spans)
+            or u.model.split(" (")[0] == cls.name and (u.path == name or u.path.startswith(f"{name}."))
+        ]
     for call in constructor_calls(snap.tree, line, name):
         func = call.func
         if func.end_lineno == line and func.end_col_offset is not None and func.end_col_offset - len(name.encode()) == column:
@@ -44,7 +53,7 @@ def layers_at(snap: Snapshot, line: int, column: int, name: str) -> tuple[str, l
 
 def built_at(snap: Snapshot, line: int, name: str) -> list[LayerUse]:
     """The uses of the ``name`` layers (``Linear``) that 1-based ``line`` constructed."""
-    return [u for u in snap.report.layers if u.line == line and u.layer.startswith(f"{name}(")]
+    return [u for u in snap.report.layers if not u.file and u.line == line and u.layer.startswith(f"{name}(")]
 
 
 def constructor_calls(tree: ast.Module, line: int, name: str) -> list[ast.Call]:
@@ -60,11 +69,8 @@ def callee(node: ast.expr) -> str | None:
     return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
 
 
-def _attribute_spans(tree: ast.Module, line: int, name: str) -> Iterator[tuple[int, int]]:
-    """The lines of each ``self.name = ...`` in the class around ``line``."""
-    cls = next((c for c in ast.walk(tree) if isinstance(c, ast.ClassDef) and c.lineno <= line <= (c.end_lineno or c.lineno)), None)
-    if cls is None:
-        return
+def _attribute_spans(cls: ast.ClassDef, name: str) -> Iterator[tuple[int, int]]:
+    """The lines of each ``self.name = ...`` in ``cls``."""
     for node in ast.walk(cls):
         if not isinstance(node, (ast.Assign, ast.AnnAssign)):
             continue

@@ -17,6 +17,7 @@ from shapecheck.rules.conv import (
     conv_transpose_output_size,
     same_padding,
 )
+from shapecheck.rules.formula import formula, params_formula
 from shapecheck.rules.pad import pad_ranks
 from shapecheck.rules.rank import split_core
 from shapecheck.shape import Shape
@@ -163,12 +164,12 @@ class _ConvNd(Module):
         axis = index % len(y) - (len(y) - self._n)
         if axis < 0:
             return None
-        size = x[index]
         k, s, d = self._kernel[axis], self._stride[axis], self._dilation[axis]
-        p = self._spatial_pads()[axis][0]
+        left, right = self._spatial_pads()[axis]
+        size = x[index] if left == right else f"{x[index]} + {right - left}"  # the right pad's excess, as infer
         if self._transposed:
-            return f"({size} - 1)*{s} - 2*{p} + {d}*({k} - 1) + {self._output_padding[axis]} + 1"
-        return f"({size} + 2*{p} - {d}*({k} - 1) - 1)//{s} + 1"
+            return formula(conv_transpose_output_size, size=size, kernel=k, stride=s, padding=left, output_padding=self._output_padding[axis], dilation=d)
+        return formula(conv_output_size, size=size, kernel=k, stride=s, padding=left, dilation=d)
 
     def _spatial_pads(self) -> list[tuple[int, int]]:
         """Each spatial axis's pads, whether F.pad adds them first (it pads the last dims) or the conv does."""
@@ -180,6 +181,9 @@ class _ConvNd(Module):
     # -- counts --------------------------------------------------------------------------------
     def parameter_count(self) -> int:
         return conv_params(self.in_channels, self.out_channels, self._kernel, self.groups, self.bias)
+
+    def explain_params(self) -> str:
+        return params_formula(conv_params, self.bias, out_channels=self.out_channels, in_channels=self.in_channels, groups=self.groups, kernel=self._kernel)
 
     def macs(self, x: Shape, y: Shape) -> Dim:
         if self._transposed:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from math import prod
+from typing import Final
 
 from shapecheck.checker import Checker
 from shapecheck.dims import Dim, unknown
 from shapecheck.errors import RuleError
 from shapecheck.nn._args import check_int, check_int_or_bool
 from shapecheck.nn.module import Module
+from shapecheck.rules.formula import params_formula
 from shapecheck.rules.linear import linear_macs, linear_params
 from shapecheck.shape import Shape
 
-__all__ = ["Bilinear", "Identity", "Linear"]
+__all__ = ["FLATTEN_FIX", "Bilinear", "Identity", "Linear"]
+
+FLATTEN_FIX: Final = "Flatten() before it"
+"""How the fix of a Linear on an unflattened map opens (a front-end may say it in the code's words)."""
 
 
 class Identity(Module):
@@ -46,7 +51,7 @@ class Linear(Module):
         features = x.dims[-1] if x.dims else unknown()
         fixes = [f"Linear({features}, {self.out_features})"] if isinstance(features, int) else []
         if not x.prefix and len(x) >= 3 and prod(x.dims[1:], start=1) == self.in_features:
-            fixes.insert(0, f"Flatten() before it: {x} flattens to ({x.dims[0]}, {self.in_features})")
+            fixes.insert(0, f"{FLATTEN_FIX}: {x} flattens to ({x.dims[0]}, {self.in_features})")
         check.equal(
             features,
             self.in_features,
@@ -59,6 +64,9 @@ class Linear(Module):
 
     def parameter_count(self) -> int:
         return linear_params(self.in_features, self.out_features, self.bias)
+
+    def explain_params(self) -> str:
+        return params_formula(linear_params, self.bias, in_features=self.in_features, out_features=self.out_features)
 
     def weight_shape(self) -> tuple[int, ...]:
         return (self.out_features, self.in_features)

@@ -122,6 +122,10 @@ class Module:
         """How output dim ``index`` follows from ``x`` (the formula with numbers filled in)."""
         return None
 
+    def explain_params(self) -> str | None:
+        """How :meth:`parameter_count` follows from the arguments (the formula with numbers filled in)."""
+        return None
+
     def extra_repr(self) -> str:
         return ""
 

@@ -7,6 +7,7 @@ from shapecheck.dims import is_unknown
 from shapecheck.errors import RuleError
 from shapecheck.nn._args import UNBOUNDED, as_ntuple, check_int, is_sequence, ntuple, ntuple32
 from shapecheck.nn.module import Module
+from shapecheck.rules.formula import formula
 from shapecheck.rules.pool import pool_output_size
 from shapecheck.rules.rank import split_core
 from shapecheck.shape import Shape
@@ -81,8 +82,7 @@ class _PoolNd(Module):
         if axis < 0:
             return None
         k, s, p, d = self._kernel[axis], self._stride[axis], self._padding[axis], self._dilation[axis]
-        rounding = "ceil" if self.ceil_mode else "floor"
-        return f"{rounding}(({x[index]} + 2*{p} - {d}*({k} - 1) - 1)/{s}) + 1"
+        return formula(pool_output_size, -1 if self.ceil_mode else 0, size=x[index], kernel=k, stride=s, padding=p, dilation=d)
 
 
 class _MaxPool(_PoolNd):

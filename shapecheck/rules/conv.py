@@ -16,7 +16,7 @@ __all__ = [
 
 
 def conv_output_size(size: Dim, kernel: int, stride: int, padding: int, dilation: int) -> Dim:
-    """``(size + 2*padding - dilation*(kernel - 1) - 1) // stride + 1``."""
+    """``(size + 2*padding - dilation*(kernel - 1) - 1)//stride + 1``."""
     return floor_div(size + 2 * padding - dilation * (kernel - 1) - 1, stride) + 1
 
 
@@ -34,7 +34,8 @@ def same_padding(kernel: int, dilation: int) -> tuple[int, int]:
 
 
 def conv_params(in_channels: int, out_channels: int, kernel: tuple[int, ...], groups: int, bias: bool) -> int:
-    """``out*(in/groups)*prod(kernel)`` weights plus ``out`` biases (transposed: the same product)."""
+    """``out_channels*in_channels//groups*prod(kernel)`` weights plus ``out_channels`` biases (transposed: the
+    same product; ``groups`` divides both channel counts)."""
     return out_channels * (in_channels // groups) * prod(kernel) + (out_channels if bias else 0)
 
 

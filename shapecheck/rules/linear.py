@@ -8,7 +8,7 @@ __all__ = ["linear_params", "linear_macs"]
 
 
 def linear_params(in_features: int, out_features: int, bias: bool) -> int:
-    """``in*out`` weights plus ``out`` biases."""
+    """``in_features*out_features`` weights plus ``out_features`` biases."""
     return in_features * out_features + (out_features if bias else 0)
 
 

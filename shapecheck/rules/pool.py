@@ -8,12 +8,12 @@ __all__ = ["adaptive_output_size", "pool_output_size"]
 
 
 def pool_output_size(size: Dim, kernel: Dim, stride: int, padding: int, dilation: int, ceil_mode: bool) -> Dim:
-    """``(size + 2p - d(k-1) - 1)//s + 1``; with ``ceil_mode`` the division rounds up, but the last
-    window must start inside the input or its left padding (torch drops it otherwise). The kernel may
-    be symbolic (a size read off the input) outside ``ceil_mode``.
+    """``(size + 2*padding - dilation*(kernel - 1) - 1)//stride + 1``; with ``ceil_mode`` the division
+    rounds up, but the last window must start inside the input or its left padding (torch drops it
+    otherwise). The kernel may be symbolic (a size read off the input) outside ``ceil_mode``.
 
     Counting window starts ``j*s`` both ways gives one closed form for ceil mode, without a case split:
-    ``(size + p - 1 + min(0, p + s - e))//s + 1`` where ``e = d(k-1) + 1``.
+    ``(size + padding - 1 + min(0, padding + stride - dilation*(kernel - 1) - 1))//stride + 1``.
     """
     effective = dilation * (kernel - 1) + 1
     if not ceil_mode:

@@ -144,14 +144,17 @@ class _Analysis:
             self.report.models.append(model)
 
     def _layers(self, steps: Sequence[Step], model: str) -> None:
-        """The ``steps`` of ``model`` whose layers this file constructed, as :class:`LayerUse` (once each)."""
+        """The ``steps`` of ``model`` whose layers this file or a file of the project it imports constructed,
+        as :class:`LayerUse` (once each)."""
         path = self.interp.file.path
         for step in steps:
             where = step.layer.where
-            if where is None or where[0] != path or isinstance(step.layer, OpStep):
+            if where is None or where[0] not in self.interp.local_files and where[0] != path or isinstance(step.layer, OpStep):
                 continue
             layer = step.layer
-            use = LayerUse(where[1], step.path, repr(layer), str(step.input), str(step.output), layer.parameter_count(), layer.macs(step.input, step.output), model)
+            x, y = step.input, step.output
+            other = where[0] if where[0] != path else ""
+            use = LayerUse(where[1], step.path, repr(layer), str(x), str(y), layer.parameter_count(), layer.macs(x, y), model, other, layer, (x, y))
             if use not in self.uses:
                 self.uses.add(use)
                 self.report.layers.append(use)

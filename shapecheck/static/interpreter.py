@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 import operator
 import os
 import re
@@ -27,12 +28,13 @@ from shapecheck import nn
 from shapecheck.checker import oriented
 from shapecheck.dims import Dim, Expr, as_dim, evaluate, floor_div, is_unknown, symbols_of
 from shapecheck.errors import RuleError, ShapeError
+from shapecheck.nn.linear import FLATTEN_FIX
 from shapecheck.nn.module import Module as Layer
 from shapecheck.shape import Shape
 from shapecheck.static.annotations import check_annotation
 from shapecheck.static.inputs import Evidence, layer_input
 from shapecheck.static.registry import Op, Unknowable
-from shapecheck.static.report import Finding, Gap, Seen, finding_of
+from shapecheck.static.report import BEFORE_LINE, Finding, Gap, Seen, finding_of
 from shapecheck.static.scope import Arm, Break, Continue, Dead, Return, Scope, join, merge_heap
 from shapecheck.static.solver import Pin, Solver, never_equal
 from shapecheck.static.values import (
@@ -1306,12 +1308,23 @@ class Interpreter:
             else:
                 y = tracer.leaf(layer, x.shape, path)
         except ShapeError as err:
-            self.report_error(err, node, attribute)
+            self.report_error(self._flatten_line(err, node) if type(layer).trace is Layer.trace else err, node, attribute)
             raise Failed() from None
         if evidence is not None and self.probe is not None and y.prefix and len(y.dims) == len((x.shape if x.shape.dims else layer_input(layer)).dims):
             self.probe[id(y)] = evidence  # the same leading dims: hints on y are hints on x
         self.checked += 1
         return Tensor(y, x.dtype if not isinstance(layer, (nn.Embedding,)) else "float")
+
+    def _flatten_line(self, err: ShapeError, node: ast.AST) -> ShapeError:
+        """A layer of the analysed file called on a name, ``self.fc(x)``: its fix "Flatten() before it" as the line
+        to write before the statement, ``x = torch.flatten(x, 1)`` (``x.flatten(1)`` where ``torch`` is not imported)."""
+        if self.file is not self.root or not isinstance(node, ast.Call) or len(node.args) != 1 or not isinstance(node.args[0], ast.Name):
+            return err
+        name = node.args[0].id
+        torch = self.file.scope.lookup("torch")[1]
+        flatten = f"torch.flatten({name}, 1)" if isinstance(torch, External) and torch.name == "torch" else f"{name}.flatten(1)"
+        fixes = [f"{name} = {flatten}{BEFORE_LINE}{f[len(FLATTEN_FIX) :]}" if f.startswith(FLATTEN_FIX) else f for f in err.fixes]
+        return err if fixes == err.fixes else dataclasses.replace(err, fixes=fixes)
 
     def _fit_input(self, chain: nn.Sequential, declared: nn.Input, x: Tensor, node: ast.AST) -> None:
         """A chain that declares its input (``Input("B", 3, 32, 32)``) called on ``x``: ``x`` must fit it

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
 
 from shapecheck.dims import Dim
 from shapecheck.errors import ShapeError
 
-__all__ = ["FileReport", "Finding", "Gap", "LayerUse", "ModelReport", "Seen", "finding_of"]
+if TYPE_CHECKING:
+    from shapecheck.nn.module import Module
+    from shapecheck.shape import Shape
+
+__all__ = ["BEFORE_LINE", "FileReport", "Finding", "Gap", "LayerUse", "ModelReport", "Seen", "finding_of"]
+
+BEFORE_LINE: Final = " before this line"
+"""What follows the statement a fix inserts before the finding's (``x = torch.flatten(x, 1) before this line: ...``)."""
 
 _MAX_SEEN = 6
 """Distinct shapes kept per name and place (a name in a loop takes a new one each turn)."""
@@ -56,6 +64,11 @@ class LayerUse:
     params: int
     macs: Dim
     model: str
+    file: str = ""
+    """The file that constructed the layer when it is another (an imported helper's); ``line`` is in it."""
+    module: Module | None = field(default=None, compare=False, repr=False)
+    """The layer itself, and the shapes it got and gave (for its formulas, ``Module.explain``)."""
+    shapes: tuple[Shape, Shape] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
