@@ -438,3 +438,33 @@ async def test_hovers_on_layers_built_elsewhere(client: LanguageClient, tmp_path
         assert tuple(y.shape[2:]) == ((h + 1) // 2, (w + 1) // 2)
         assert tuple(real_body(y).shape[2:]) == ((h + 1) // 2 - 2, (w + 1) // 2 - 2)
     assert f"parameters: {sum(p.numel() for p in real_stem.parameters()):,}" in stem
+
+
+HELPER_NET = """\
+import torch.nn as nn
+
+
+def conv_bn(cin, cout):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = conv_bn(3, 16)
+        self.b = conv_bn(32, 64)
+
+    def forward(self, x):
+        return self.b(self.a(x))
+"""
+
+
+def test_fix_at_the_helper_call() -> None:
+    """A layer a helper built with the wrong size: the quick fix edits the call (line 12), not the helper."""
+    snap = analyze(HELPER_NET, "net.py", 1)
+    assert snap is not None
+    (finding,) = snap.report.findings
+    (fix,) = fixes_of(snap, finding)
+    assert fix.text == "conv_bn(16, 64)" and fix.edits == (Edit(12, 25, 27, "16"),)
+    after = analyze(apply(snap.text, fix.edits), "net.py", 2)
+    assert after is not None and after.report.findings == []
