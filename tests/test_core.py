@@ -147,8 +147,10 @@ def test_linear_on_an_unflattened_map_proposes_flatten_first() -> None:
         nn.Sequential(nn.Input("B", 3, 32, 32), nn.Conv2d(3, 8, 3), nn.Linear(8 * 30 * 30, 10))
     err = info.value
     assert (err.expected, err.actual) == ("7200", "30")
-    assert err.fixes[0] == "Flatten() before it: (B, 8, 30, 30) flattens to (B, 7200)"
-    assert "Linear(30, 10)" in err.fixes
+    assert err.fixes == ["Flatten() before it: (B, 8, 30, 30) flattens to (B, 7200)"]  # not Linear(30, 10) over W
+    with pytest.raises(sc.ShapeError) as info:  # a sequence (B, 4, 8): a Linear over the last dim may be meant
+        nn.Sequential(nn.Input("B", 4, 8), nn.Linear(32, 10))
+    assert info.value.fixes == ["Flatten() before it: (B, 4, 8) flattens to (B, 32)", "Linear(8, 10)"]
 
 
 def test_kernel_larger_than_the_padded_input_reads_as_sizes() -> None:

@@ -381,7 +381,7 @@ def test_flatten_inserted_after_a_layer_on_its_line_and_not_into_a_shared_line()
     assert snap is not None
     (finding,) = snap.report.findings
     assert finding.error is not None and finding.error.fixes[0].startswith("x = torch.flatten(x, 1) before this line")
-    assert [f.title for f in fixes_of(snap, finding)] == ["Change the layer to Linear(5, 120)"]  # where to put the line is not certain
+    assert fixes_of(snap, finding) == []  # where to put the line is not certain; Linear(5, 120) over W is not a fix
 
 
 BLOCKS = '''import torch.nn as nn
