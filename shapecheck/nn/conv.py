@@ -13,7 +13,7 @@ from shapecheck.nn.padding import pad_shape
 from shapecheck.rules.conv import (
     conv_macs,
     conv_output_size,
-    conv_params,
+    conv_parameter_shapes,
     conv_transpose_output_size,
     same_padding,
 )
@@ -176,8 +176,8 @@ class _ConvNd(Module):
         return [self._prepad[k - (n - i)] if n - i <= k else (0, 0) for i in range(n)]
 
     # -- counts --------------------------------------------------------------------------------
-    def parameter_count(self) -> int:
-        return conv_params(self.in_channels, self.out_channels, self._kernel, self.groups, self.bias)
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        return conv_parameter_shapes(self.in_channels, self.out_channels, self._kernel, self.groups, self.bias, self._transposed)
 
     def macs(self, x: Shape, y: Shape) -> Dim:
         if self._transposed:
