@@ -173,9 +173,12 @@ def _descendants(model: Module) -> Iterator[Module]:
 
 
 def _leaves(model: Module) -> Iterator[Module]:
+    """The layers under ``model`` in order, each one with its own rule (``infer``): the parts a layer holds
+    (attention's ``out_proj``) are not layers of the chain."""
     children = model.children()
-    if not children:
+    if not children or type(model).infer is not Module.infer:
         yield model
+        return
     for _, child in children:
         yield from _leaves(child)
 

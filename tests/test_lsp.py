@@ -112,7 +112,7 @@ async def test_diagnostic_hover_hints_and_fix(client: LanguageClient, tmp_path: 
     assert "x: (B, 84)" in third and "input conditions: H >= 16, W >= 16" in third
     assert "`(4, 6, 14, 14)` in module level" in await _hover(client, uri, 28, 8)  # the run on the images of __main__
     layer = await _hover(client, uri, *_at(28, "conv1"))
-    assert "self.conv1 = Conv2d(3, 6, kernel_size=(5, 5), stride=(1, 1))" in layer and "parameters: 6*3//1*5*5 + 6 = 456" in layer
+    assert "self.conv1 = Conv2d(3, 6, kernel_size=(5, 5), stride=(1, 1))" in layer and "parameters: 6*3*5*5 + 6 = 456" in layer
     assert "`(B, 3, H, W)` -> `(B, 6, H - 4, W - 4)`" in layer
     assert "H_out = (H + 2*0 - 1*(5 - 1) - 1)//1 + 1 = H - 4" in layer
 
@@ -364,7 +364,7 @@ def test_a_shapecheck_chain_literal() -> None:
     assert hints["    nn.Conv2d(3, 16, 3, padding=1)"] == " -> (B, 16, 32, 32)"
     assert hints["    nn.Linear(16 * 32 * 32, 10)"] == " -> (B, 10)"
     text = hover(snap, 7, lines[6].index("Linear"))
-    assert text is not None and "parameters: 16384*10 + 10 = 163,850" in text
+    assert text is not None and "parameters: 10*16384 + 10 = 163,850" in text
     assert "- the Sequential built at line 3: `(B, 16384)` -> `(B, 10)`, MACs 163,840*B" in text
 
 

@@ -214,7 +214,7 @@ class ParameterTensor(torch.nn.Module):
 
     def __init__(self, shape: Sequence[int]) -> None:
         super().__init__()
-        self.weight = torch.nn.Parameter(torch.empty(*shape).normal_(std=0.02))
+        self.weight = torch.nn.Parameter(torch.empty(tuple(shape)).normal_(std=0.02))
 
     def forward(self, x: Tensor) -> Tensor:
         return self.weight
@@ -225,7 +225,7 @@ class BufferTensor(torch.nn.Module):
 
     def __init__(self, shape: Sequence[int]) -> None:
         super().__init__()
-        self.register_buffer("value", torch.zeros(*shape))
+        self.register_buffer("value", torch.zeros(tuple(shape)))
 
     def forward(self, x: Tensor) -> Tensor:
         return self.get_buffer("value")
@@ -358,7 +358,7 @@ class Scale(torch.nn.Module):
 
     def __init__(self, shape: Sequence[int]) -> None:
         super().__init__()
-        self.weight = torch.nn.Parameter(torch.ones(*shape))
+        self.weight = torch.nn.Parameter(torch.ones(tuple(shape)))
 
     def forward(self, x: Tensor) -> Tensor:
         return x * self.weight

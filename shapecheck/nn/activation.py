@@ -262,6 +262,7 @@ class PReLU(Module):
         # torch.empty(num_parameters): an int, or a shape of one dim, or () (one element)
         empty = is_sequence(num_parameters) and not num_parameters
         self.num_parameters = 1 if empty else check_size("PReLU", "num_parameters", num_parameters)
+        self._weight: tuple[int, ...] = () if empty else (self.num_parameters,)
         self.init = _number("PReLU", "init", init)
 
     def infer(self, x: Shape, check: Checker) -> Shape:
@@ -280,8 +281,9 @@ class PReLU(Module):
         )
         return x
 
-    def parameter_count(self) -> int:
-        return self.num_parameters
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        """``weight``: ``torch.empty(num_parameters)``, ``()`` for ``num_parameters=()``."""
+        return {"weight": self._weight}
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"

@@ -21,7 +21,7 @@ from shapecheck.nn.linear import Linear
 from shapecheck.nn.module import Module, Sequential
 from shapecheck.nn.norm import LayerNorm
 from shapecheck.nn.outputs import Options, Pick, Tree, TupleModule
-from shapecheck.rules.attention import mha_bias_macs, mha_macs, mha_params
+from shapecheck.rules.attention import mha_bias_macs, mha_macs, mha_parameter_shapes
 from shapecheck.rules.rank import split_core
 from shapecheck.rules.recurrent import sequence_dims
 from shapecheck.shape import Shape
@@ -46,6 +46,7 @@ class MultiheadAttention(TupleModule):
     ``(N, num_heads, L, S)`` with ``average_attn_weights=False`` (no ``N`` unbatched; None with
     ``need_weights=False``), where ``S = L`` plus one for ``add_bias_kv`` and one for ``add_zero_attn``.
     MACs: the four projections and the ``Q K^T`` and ``A V`` matmuls (``2*N*L*S*E``), as torchvision counts.
+    Parameters: the input projections (:meth:`parameter_shapes`) and, as in torch, a ``Linear(E, E)`` child ``out_proj``.
     """
 
     takes = "Float"
@@ -80,6 +81,7 @@ class MultiheadAttention(TupleModule):
         self.kdim = self.embed_dim if kdim is None else check_int_or_bool(name, "kdim", kdim)
         self.vdim = self.embed_dim if vdim is None else check_int_or_bool(name, "vdim", vdim)
         self.batch_first = bool(batch_first)
+        self.out_proj = Linear(self.embed_dim, self.embed_dim, bias=self.bias)
 
     def names(self, options: Options) -> tuple[str | None, ...]:
         return ("attn_output", "attn_weights" if options["need_weights"] else None)
@@ -191,8 +193,11 @@ class MultiheadAttention(TupleModule):
     def _keys(self, length: Dim) -> Dim:
         return length + int(self.add_bias_kv) + int(self.add_zero_attn)
 
-    def parameter_count(self) -> int:
-        return mha_params(self.embed_dim, self.kdim, self.vdim, self.bias, self.add_bias_kv)
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        return mha_parameter_shapes(self.embed_dim, self.kdim, self.vdim, self.bias, self.add_bias_kv)
+
+    def children(self) -> list[tuple[str, Module]]:
+        return [("out_proj", self.out_proj)]
 
     def call_macs(self, x: Shape) -> Dim:
         length, batch, _, _ = sequence_dims(x, self.batch_first, "MultiheadAttention")
@@ -466,8 +471,8 @@ class ClassToken(Module):
         n, s, _ = _tokens(x, self.dim, check, "ClassToken", "ClassToken({})")
         return x.with_tail(max(len(x) - 3, 0), (n, s + 1, self.dim))
 
-    def parameter_count(self) -> int:
-        return self.dim
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {"class_token": (1, 1, self.dim)}
 
     def explain(self, x: Shape, y: Shape, index: int) -> str | None:
         return f"{x[-2]} + 1 (the class token)" if index in (-2, len(y) - 2) else None
@@ -501,8 +506,8 @@ class PositionalEmbedding(Module):
         )
         return x.with_tail(max(len(x) - 3, 0), (n, self.seq_len, self.dim))
 
-    def parameter_count(self) -> int:
-        return self.seq_len * self.dim
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {"pos_embedding": (1, self.seq_len, self.dim)}
 
     def extra_repr(self) -> str:
         return f"{self.seq_len}, {self.dim}"

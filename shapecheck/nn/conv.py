@@ -13,11 +13,11 @@ from shapecheck.nn.padding import pad_shape
 from shapecheck.rules.conv import (
     conv_macs,
     conv_output_size,
-    conv_params,
+    conv_parameter_shapes,
     conv_transpose_output_size,
     same_padding,
 )
-from shapecheck.rules.formula import formula, params_formula
+from shapecheck.rules.formula import formula
 from shapecheck.rules.pad import pad_ranks
 from shapecheck.rules.rank import split_core
 from shapecheck.shape import Shape
@@ -179,11 +179,8 @@ class _ConvNd(Module):
         return [self._prepad[k - (n - i)] if n - i <= k else (0, 0) for i in range(n)]
 
     # -- counts --------------------------------------------------------------------------------
-    def parameter_count(self) -> int:
-        return conv_params(self.in_channels, self.out_channels, self._kernel, self.groups, self.bias)
-
-    def explain_params(self) -> str:
-        return params_formula(conv_params, self.bias, out_channels=self.out_channels, in_channels=self.in_channels, groups=self.groups, kernel=self._kernel)
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        return conv_parameter_shapes(self.in_channels, self.out_channels, self._kernel, self.groups, self.bias, self._transposed)
 
     def macs(self, x: Shape, y: Shape) -> Dim:
         if self._transposed:

@@ -10,8 +10,7 @@ from shapecheck.dims import Dim, unknown
 from shapecheck.errors import RuleError
 from shapecheck.nn._args import check_int, check_int_or_bool
 from shapecheck.nn.module import Module
-from shapecheck.rules.formula import params_formula
-from shapecheck.rules.linear import linear_macs, linear_params
+from shapecheck.rules.linear import linear_macs, linear_parameter_shapes
 from shapecheck.shape import Shape
 
 __all__ = ["FLATTEN_FIX", "Bilinear", "Identity", "Linear"]
@@ -63,14 +62,8 @@ class Linear(Module):
         )
         return x.with_tail(len(x) - 1, (self.out_features,))
 
-    def parameter_count(self) -> int:
-        return linear_params(self.in_features, self.out_features, self.bias)
-
-    def explain_params(self) -> str:
-        return params_formula(linear_params, self.bias, in_features=self.in_features, out_features=self.out_features)
-
-    def weight_shape(self) -> tuple[int, ...]:
-        return (self.out_features, self.in_features)
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        return linear_parameter_shapes((self.out_features, self.in_features), self.bias)
 
     def macs(self, x: Shape, y: Shape) -> Dim:
         return linear_macs(y.numel(), self.in_features)
@@ -134,9 +127,8 @@ class Bilinear(Module):
         out = x1.with_tail(len(x1) - 1, (self.out_features,)) if x1.dims else Shape.unknown()
         return out, out.numel() * (self.in1_features * self.in2_features)
 
-    def parameter_count(self) -> int:
-        """As a ``Linear`` over the ``in1*in2`` products of the two inputs' features."""
-        return linear_params(self.in1_features * self.in2_features, self.out_features, self.bias)
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        return linear_parameter_shapes((self.out_features, self.in1_features, self.in2_features), self.bias)
 
     def extra_repr(self) -> str:
         return (

@@ -67,13 +67,18 @@ class Module:
     def __init__(self) -> None:
         self.where, self.called = caller_sites()
 
-    def weight_shape(self) -> tuple[int, ...] | None:
-        """The shape of the layer's ``weight`` parameter (None: no weight that can be tied)."""
-        return None
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        """The layer's own learnable tensors, name -> shape, in torch's names and order
+        (``named_parameters(recurse=False)``); its children hold theirs."""
+        return {}
+
+    def buffer_shapes(self) -> dict[str, tuple[int, ...]]:
+        """The layer's own non-learnable tensors as :meth:`parameter_shapes` (``named_buffers(recurse=False)``)."""
+        return {}
 
     @property
     def weight(self) -> Weight:
-        shape = self.weight_shape()
+        shape = self.parameter_shapes().get("weight")
         if shape is None:
             raise AttributeError(f"{type(self).__name__} has no weight to share")
         return Weight(self.tied or self, shape)
@@ -81,7 +86,7 @@ class Module:
     @weight.setter
     def weight(self, value: Weight) -> None:
         """Tie this layer's weight to another's (``lm_head.weight = wte.weight``); the shapes must be equal."""
-        shape = self.weight_shape()
+        shape = self.parameter_shapes().get("weight")
         if not isinstance(value, Weight):
             raise TypeError(f"{type(self).__name__}.weight can only be another layer's weight (layer.weight), got {value!r}")
         if shape is None:
@@ -103,12 +108,13 @@ class Module:
         return []
 
     def parameter_count(self) -> int:
-        """Elements of the learnable parameters, as ``sum(p.numel() for p in m.parameters())``."""
-        return _tree_total(self, "parameter_count")
+        """Elements of the learnable parameters, as ``sum(p.numel() for p in m.parameters())``: the product of each
+        shape of :meth:`parameter_shapes`, summed over the tree."""
+        return _tree_total(self, "parameter")
 
     def buffer_count(self) -> int:
-        """Elements of non-learnable state (BatchNorm running statistics)."""
-        return _tree_total(self, "buffer_count")
+        """Elements of non-learnable state (BatchNorm running statistics), from :meth:`buffer_shapes` as above."""
+        return _tree_total(self, "buffer")
 
     def macs(self, x: Shape, y: Shape) -> Dim:
         """Multiply-accumulates of one forward pass (torchvision's convention: no bias)."""
@@ -123,8 +129,10 @@ class Module:
         return None
 
     def explain_params(self) -> str | None:
-        """How :meth:`parameter_count` follows from the arguments (the formula with numbers filled in)."""
-        return None
+        """The layer's own parameters as the sum of their shapes' products, ``64*3*7*7 + 64`` (a Conv2d's
+        weight and bias); None without any."""
+        shapes = self.parameter_shapes().values()
+        return " + ".join("*".join(map(str, s)) or "1" for s in shapes) or None
 
     def extra_repr(self) -> str:
         return ""
@@ -154,28 +162,30 @@ def arguments_of(layer: Module) -> dict[str, object]:
     return out
 
 
-def _tree_total(root: Module, count: str) -> int:
-    """``count`` (``"parameter_count"``) summed over ``root``'s tree, walked without recursion: a node that keeps
-    :class:`Module`'s own method has its children's total. As torch's ``parameters()``, a layer used twice counts
-    once, and a weight tied to a layer of the tree (``tied``) once."""
+def _tree_total(root: Module, kind: str) -> int:
+    """The elements of ``kind`` (``"parameter"`` or ``"buffer"``) of ``root``'s tree, walked without recursion:
+    each node's own shapes (``parameter_shapes``) and its children's, except that a node overriding the count
+    (``parameter_count``) has that. As torch's ``parameters()``, a layer used twice counts once, and a weight
+    tied to a layer of the tree (``tied``) once."""
+    count, shapes = f"{kind}_count", f"{kind}_shapes"
+    if not root.children():  # a layer: its own tensors (a tie is to another layer, counted there)
+        return sum(map(prod, getattr(root, shapes)().values()))
     default = getattr(Module, count)
-    total, stack, seen = 0, [root], set()
+    total, stack, seen, tied = 0, [root], set(), []
     while stack:
         node = stack.pop()
         if id(node) in seen:
             continue
         seen.add(id(node))
-        if getattr(type(node), count) is default:
-            for _, child in node.children():
-                stack.append(child)
-        else:
+        if getattr(type(node), count) is not default:
             total += getattr(node, count)()
-    return total - (tied_elements(root, seen) if count == "parameter_count" else 0)
-
-
-def tied_elements(root: Module, present: set[int]) -> int:
-    """The elements of the weights of ``root``'s layers tied to a layer whose id is in ``present`` (counted there)."""
-    return sum(n.weight.numel() for n in distinct_layers(root) if n.tied is not None and id(n.tied) in present)
+            continue
+        for shape in getattr(node, shapes)().values():
+            total += prod(shape)
+        stack += [child for _, child in node.children()]
+        if node.tied is not None:
+            tied.append(node)
+    return total - (sum(n.weight.numel() for n in tied if id(n.tied) in seen) if kind == "parameter" else 0)
 
 
 def distinct_layers(root: Module) -> list[Module]:

@@ -7,14 +7,13 @@ is an error there (``Expected more than 1 value per channel when training``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from math import prod
 
 from shapecheck.checker import Checker
 from shapecheck.dims import Dim, is_unknown, unknown
 from shapecheck.errors import RuleError
 from shapecheck.nn._args import check_int, check_int32, check_size
 from shapecheck.nn.module import Module
-from shapecheck.rules.norm import affine_params, group_norm_factors, running_stats, single_value_product
+from shapecheck.rules.norm import affine_shapes, group_norm_factors, running_stats, single_value_product
 from shapecheck.rules.rank import at_least_rank, split_core
 from shapecheck.shape import Shape
 
@@ -139,11 +138,11 @@ class _NormBase(Module):
             "bias": (self.bias, self.affine),
         }
 
-    def parameter_count(self) -> int:
-        return affine_params(self.num_features, self.affine, self.bias)
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        return affine_shapes((self.num_features,), self.affine, self.bias)
 
-    def buffer_count(self) -> int:
-        return running_stats(self.num_features) if self.track_running_stats else 0
+    def buffer_shapes(self) -> dict[str, tuple[int, ...]]:
+        return running_stats(self.num_features) if self.track_running_stats else {}
 
     def extra_repr(self) -> str:
         return (
@@ -324,8 +323,8 @@ class GroupNorm(Module):
     def _options(self) -> Options:
         return {"eps": (self.eps, 1e-5), "affine": (self.affine, True), "bias": (self.bias, self.affine)}
 
-    def parameter_count(self) -> int:
-        return affine_params(self.num_channels, self.affine, self.bias)
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        return affine_shapes((self.num_channels,), self.affine, self.bias)
 
     def extra_repr(self) -> str:
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias}"
@@ -377,8 +376,8 @@ class _ShapeNorm(Module):
     def _options(self) -> Options:
         return {"eps": (self.eps, self._eps_default), "elementwise_affine": (self.elementwise_affine, True)}
 
-    def parameter_count(self) -> int:
-        return affine_params(prod(self.normalized_shape), self.elementwise_affine, self.bias)
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        return affine_shapes(self.normalized_shape, self.elementwise_affine, self.bias)
 
 
 class LayerNorm(_ShapeNorm):

@@ -6,8 +6,6 @@ In a chain such a tensor is a branch of a combinator: ``Add(Identity(), Paramete
 
 from __future__ import annotations
 
-from math import prod
-
 from shapecheck.checker import Checker
 from shapecheck.nn._args import check_int
 from shapecheck.nn.module import Module
@@ -34,8 +32,8 @@ class ParameterTensor(Module):
     def infer(self, x: Shape, check: Checker) -> Shape:
         return Shape(self.shape)
 
-    def parameter_count(self) -> int:
-        return prod(self.shape)
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {"weight": self.shape}
 
     def extra_repr(self) -> str:
         return ", ".join(map(str, self.shape))
@@ -44,8 +42,8 @@ class ParameterTensor(Module):
 class BufferTensor(ParameterTensor):
     """A tensor of ``shape`` kept but not learned (``register_buffer``): counted as a buffer."""
 
-    def parameter_count(self) -> int:
-        return 0
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {}
 
-    def buffer_count(self) -> int:
-        return prod(self.shape)
+    def buffer_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {"value": self.shape}

@@ -18,7 +18,7 @@ from shapecheck.checker import Checker
 from shapecheck.dims import Dim
 from shapecheck.nn._args import check_choice, check_int, check_int_or_bool, check_prob
 from shapecheck.nn.outputs import Names, Options, Tree, TupleModule
-from shapecheck.rules.recurrent import GATES, rnn_bias_macs, rnn_macs, rnn_params, sequence_dims, sequence_index
+from shapecheck.rules.recurrent import GATES, rnn_bias_macs, rnn_macs, rnn_parameter_shapes, sequence_dims, sequence_index
 from shapecheck.shape import Shape
 
 __all__ = ["GRU", "LSTM", "RNN"]
@@ -100,17 +100,16 @@ class _RNNBase(TupleModule):
         layers = self.directions * self.num_layers
         return Shape((layers, batch, size) if batched else (layers, size))
 
-    def parameter_count(self) -> int:
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
         gates = GATES[self._mode]
-        return rnn_params(gates, self.input_size, self.hidden_size, self.num_layers, self.directions, self.bias, self.proj_size)
+        return rnn_parameter_shapes(gates, self.input_size, self.hidden_size, self.num_layers, self.directions, self.bias, self.proj_size)
 
     def _steps(self, x: Shape) -> Dim:
         length, batch, _, _ = sequence_dims(x, self.batch_first, type(self).__name__)
         return length * batch
 
     def call_macs(self, x: Shape) -> Dim:
-        gates = GATES[self._mode]
-        return rnn_macs(self._steps(x), gates, self.input_size, self.hidden_size, self.num_layers, self.directions, self.proj_size)
+        return rnn_macs(self._steps(x), self.parameter_shapes())
 
     def call_bias_macs(self, x: Shape) -> Dim:
         if not self.bias:

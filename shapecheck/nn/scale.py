@@ -7,8 +7,6 @@ torch.nn has no such module: a model holds the tensor as an ``nn.Parameter`` and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from math import prod
-
 from shapecheck.checker import Checker
 from shapecheck.dims import Dim, is_unknown
 from shapecheck.nn._args import check_int
@@ -55,8 +53,8 @@ class Scale(Module):
                 dims.append(w)
         return Shape(dims, x.prefix)
 
-    def parameter_count(self) -> int:
-        return prod(self.shape)
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        return {"weight": self.shape}
 
     def extra_repr(self) -> str:
         return ", ".join(str(d) for d in self.shape)

@@ -60,12 +60,9 @@ class Embedding(Module):
     def infer(self, x: Shape, check: Checker) -> Shape:
         return Shape((*x.dims, self.embedding_dim), x.prefix)
 
-    def parameter_count(self) -> int:
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
         """The ``(num_embeddings, embedding_dim)`` weight, a parameter even when frozen."""
-        return self.num_embeddings * self.embedding_dim
-
-    def weight_shape(self) -> tuple[int, ...]:
-        return (self.num_embeddings, self.embedding_dim)
+        return {"weight": (self.num_embeddings, self.embedding_dim)}
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"

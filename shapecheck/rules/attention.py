@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from shapecheck.dims import Dim
 
-__all__ = ["mha_bias_macs", "mha_macs", "mha_params"]
+__all__ = ["mha_bias_macs", "mha_macs", "mha_parameter_shapes"]
 
 
-def mha_params(embed_dim: int, kdim: int, vdim: int, bias: bool, add_bias_kv: bool) -> int:
-    """``in_proj_weight (3E, E)`` (or ``q/k/v_proj_weight`` ``(E, E)``, ``(E, kdim)``, ``(E, vdim)`` when
-    ``kdim``/``vdim`` differ from ``E``), ``in_proj_bias (3E)``, ``out_proj`` ``(E, E)`` + ``E``, and
-    ``bias_k``, ``bias_v`` ``(1, 1, E)`` each with ``add_bias_kv``.
+def mha_parameter_shapes(embed_dim: int, kdim: int, vdim: int, bias: bool, add_bias_kv: bool) -> dict[str, tuple[int, ...]]:
+    """``in_proj_weight (3E, E)`` (or ``q_proj_weight (E, E)``, ``k_proj_weight (E, kdim)``, ``v_proj_weight
+    (E, vdim)`` when ``kdim``/``vdim`` differ from ``E``), ``in_proj_bias (3E,)`` with ``bias``, and ``bias_k``,
+    ``bias_v`` ``(1, 1, E)`` each with ``add_bias_kv``; ``out_proj`` is a ``Linear(E, E)`` child.
     """
     e = embed_dim
-    weights = e * (e + kdim + vdim) + e * e
-    biases = 4 * e if bias else 0
-    return weights + biases + (2 * e if add_bias_kv else 0)
+    if kdim == e and vdim == e:
+        shapes: dict[str, tuple[int, ...]] = {"in_proj_weight": (3 * e, e)}
+    else:
+        shapes = {"q_proj_weight": (e, e), "k_proj_weight": (e, kdim), "v_proj_weight": (e, vdim)}
+    if bias:
+        shapes["in_proj_bias"] = (3 * e,)
+    if add_bias_kv:
+        shapes["bias_k"] = shapes["bias_v"] = (1, 1, e)
+    return shapes
 
 
 def mha_macs(target: Dim, source: Dim, keys: Dim, batch: Dim, embed_dim: int, kdim: int, vdim: int) -> Dim:

@@ -10,7 +10,7 @@ __all__ = [
     "conv_output_size",
     "conv_transpose_output_size",
     "conv_macs",
-    "conv_params",
+    "conv_parameter_shapes",
     "same_padding",
 ]
 
@@ -33,10 +33,13 @@ def same_padding(kernel: int, dilation: int) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
-def conv_params(in_channels: int, out_channels: int, kernel: tuple[int, ...], groups: int, bias: bool) -> int:
-    """``out_channels*in_channels//groups*prod(kernel)`` weights plus ``out_channels`` biases (transposed: the
-    same product; ``groups`` divides both channel counts)."""
-    return out_channels * (in_channels // groups) * prod(kernel) + (out_channels if bias else 0)
+def conv_parameter_shapes(
+    in_channels: int, out_channels: int, kernel: tuple[int, ...], groups: int, bias: bool, transposed: bool
+) -> dict[str, tuple[int, ...]]:
+    """``weight (out, in/groups, *kernel)`` (transposed: ``(in, out/groups, *kernel)``) and ``bias (out,)``."""
+    first, second = (in_channels, out_channels) if transposed else (out_channels, in_channels)
+    weight = (first, second // groups, *kernel)
+    return {"weight": weight, "bias": (out_channels,)} if bias else {"weight": weight}
 
 
 def conv_macs(out_numel: Dim, in_channels: int, kernel: tuple[int, ...], groups: int) -> Dim:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Final
 
-__all__ = ["formula", "formulas", "params_formula"]
+__all__ = ["formula", "formulas"]
 
 _SPAN: Final = re.compile(r"``(.+?)``")
 _PROD: Final = re.compile(r"prod\((\w+)\)")
@@ -44,8 +44,3 @@ def _value(text: str, m: re.Match[str], values: dict[str, object]) -> str:
     opens_sum = before.endswith("(") and (after.startswith((" +", " -", ")")))
     return value if _ATOM.fullmatch(value) or opens_sum else f"({value})"
 
-
-def params_formula(rule: Callable[..., object], bias: bool, **values: object) -> str:
-    """A parameter count's formula: the weights' (formula 0) plus, with ``bias``, the biases' (formula 1)."""
-    weights = formula(rule, 0, **values)
-    return f"{weights} + {formula(rule, 1, **values)}" if bias else weights

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from shapecheck.dims import Dim
 
-__all__ = ["linear_params", "linear_macs"]
+__all__ = ["linear_macs", "linear_parameter_shapes"]
 
 
-def linear_params(in_features: int, out_features: int, bias: bool) -> int:
-    """``in_features*out_features`` weights plus ``out_features`` biases."""
-    return in_features * out_features + (out_features if bias else 0)
+def linear_parameter_shapes(weight: tuple[int, ...], bias: bool) -> dict[str, tuple[int, ...]]:
+    """``weight`` (``(out, in)``; Bilinear's ``(out, in1, in2)``) and, with ``bias``, ``bias (out,)``."""
+    return {"weight": weight, "bias": weight[:1]} if bias else {"weight": weight}
 
 
 def linear_macs(out_numel: Dim, in_features: int) -> Dim:

@@ -12,17 +12,17 @@ from math import prod
 
 from shapecheck.dims import Dim, floor_div
 
-__all__ = ["affine_params", "group_norm_factors", "running_stats", "single_value_product"]
+__all__ = ["affine_shapes", "group_norm_factors", "running_stats", "single_value_product"]
 
 
-def affine_params(elements: int, weight: bool, bias: bool) -> int:
-    """``elements`` learnable values for the weight and as many for the bias, each when present."""
-    return elements * (int(weight) + int(bias))
+def affine_shapes(shape: tuple[int, ...], weight: bool, bias: bool) -> dict[str, tuple[int, ...]]:
+    """A ``weight`` of ``shape`` and a ``bias`` of ``shape``, each when present."""
+    return {name: shape for name, present in (("weight", weight), ("bias", bias)) if present}
 
 
-def running_stats(features: int) -> int:
-    """``running_mean`` and ``running_var`` (``features`` each) plus ``num_batches_tracked`` (one element)."""
-    return 2 * features + 1
+def running_stats(features: int) -> dict[str, tuple[int, ...]]:
+    """The buffers ``running_mean`` and ``running_var`` (``(features,)`` each) and ``num_batches_tracked`` (``()``)."""
+    return {"running_mean": (features,), "running_var": (features,), "num_batches_tracked": ()}
 
 
 def group_norm_factors(batch: Dim, channels: Dim, groups: int, spatial: Sequence[Dim]) -> tuple[Dim, ...]:

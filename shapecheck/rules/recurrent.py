@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from math import prod
+
 from shapecheck.dims import Dim, unknown
 from shapecheck.errors import RuleError
 from shapecheck.rules.rank import describe_ranks, split_core
 from shapecheck.shape import Shape
 
-__all__ = ["GATES", "rnn_bias_macs", "rnn_macs", "rnn_params", "sequence_dims", "sequence_index"]
+__all__ = ["GATES", "rnn_bias_macs", "rnn_macs", "rnn_parameter_shapes", "sequence_dims", "sequence_index"]
 
 GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 """Gate blocks per cell: ``W_ih`` is ``(gates*hidden_size, input)``."""
@@ -34,32 +37,34 @@ def sequence_index(batched: bool | None, batch_first: bool) -> int:
     return -3 if batched and not batch_first else -2
 
 
-def rnn_params(gates: int, input_size: int, hidden_size: int, num_layers: int, directions: int, bias: bool, proj_size: int) -> int:
-    """Per layer and direction: ``W_ih (G*H, in)``, ``W_hh (G*H, H_out)``, ``b_ih``, ``b_hh`` (``G*H`` each) and,
-    with ``proj_size``, ``W_hr (proj_size, H)``; ``in`` is ``input_size`` for layer 0, else ``directions*H_out``.
-    ``H_out`` is ``proj_size`` when non-zero, else ``hidden_size``.
+def rnn_parameter_shapes(
+    gates: int, input_size: int, hidden_size: int, num_layers: int, directions: int, bias: bool, proj_size: int
+) -> dict[str, tuple[int, ...]]:
+    """Per layer ``k`` and direction (suffix ``_reverse`` for the second): ``weight_ih_l{k} (G*H, in)``,
+    ``weight_hh_l{k} (G*H, H_out)``, ``bias_ih_l{k}`` and ``bias_hh_l{k}`` (``(G*H,)`` each, with ``bias``) and,
+    with ``proj_size``, ``weight_hr_l{k} (proj_size, H)``; ``in`` is ``input_size`` for layer 0, else
+    ``directions*H_out``; ``H_out`` is ``proj_size`` when non-zero, else ``hidden_size``.
     """
-    out = proj_size or hidden_size
-    total = 0
+    out, rows = proj_size or hidden_size, gates * hidden_size
+    shapes: dict[str, tuple[int, ...]] = {}
     for layer in range(num_layers):
         inputs = input_size if layer == 0 else directions * out
-        one = gates * hidden_size * (inputs + out) + (2 * gates * hidden_size if bias else 0)
-        total += directions * (one + proj_size * hidden_size)
-    return total
+        for suffix in ("", "_reverse")[:directions]:
+            at = f"_l{layer}{suffix}"
+            shapes[f"weight_ih{at}"], shapes[f"weight_hh{at}"] = (rows, inputs), (rows, out)
+            if bias:
+                shapes[f"bias_ih{at}"], shapes[f"bias_hh{at}"] = (rows,), (rows,)
+            if proj_size:
+                shapes[f"weight_hr{at}"] = (proj_size, hidden_size)
+    return shapes
 
 
-def rnn_macs(
-    steps: Dim, gates: int, input_size: int, hidden_size: int, num_layers: int, directions: int, proj_size: int
-) -> Dim:
-    """``steps`` (``L*N``) times, per layer and direction, ``G*H*(in + H_out)`` for the input and recurrent
-    matmuls plus ``H*proj_size`` for the projection: the matmuls torch runs, no bias, no gate arithmetic.
+def rnn_macs(steps: Dim, shapes: Mapping[str, tuple[int, ...]]) -> Dim:
+    """``steps`` (``L*N``) times the elements of the weight matrices (:func:`rnn_parameter_shapes`): per layer and
+    direction ``G*H*(in + H_out)`` for the input and recurrent matmuls plus ``H*proj_size`` for the projection,
+    the matmuls torch runs; no bias, no gate arithmetic.
     """
-    out = proj_size or hidden_size
-    per_step = 0
-    for layer in range(num_layers):
-        inputs = input_size if layer == 0 else directions * out
-        per_step += directions * (gates * hidden_size * (inputs + out) + proj_size * hidden_size)
-    return steps * per_step
+    return steps * sum(prod(shape) for name, shape in shapes.items() if name.startswith("weight"))
 
 
 def rnn_bias_macs(steps: Dim, gates: int, hidden_size: int, num_layers: int, directions: int) -> Dim:

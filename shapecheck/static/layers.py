@@ -263,25 +263,12 @@ def _check_states(interp: Interpreter, fn: LayerValue, hx: Value, out: Value, no
 
 
 def parameter_tensor(layer: Layer, name: str) -> Tensor | None:
-    """``layer.weight`` / ``layer.bias`` as a parameter tensor of its shape, for the common layers."""
-    shapes: dict[str, tuple[int, ...]] = {}
-    if isinstance(layer, (nn.Linear, nn.Embedding)):  # the layers whose weight can be tied say its shape
-        shapes = {"weight": layer.weight_shape()}
-        if isinstance(layer, nn.Linear):
-            shapes["bias"] = (layer.out_features,)
-    elif isinstance(layer, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
-        shapes = {"weight": (layer.out_channels, layer.in_channels // layer.groups, *layer.kernel_size), "bias": (layer.out_channels,)}
-    elif isinstance(layer, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)):
-        shapes = {"weight": (layer.in_channels, layer.out_channels // layer.groups, *layer.kernel_size), "bias": (layer.out_channels,)}
-    elif isinstance(layer, nn.LayerNorm):
-        shapes = {"weight": tuple(layer.normalized_shape), "bias": tuple(layer.normalized_shape)}
-    elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.InstanceNorm1d, nn.InstanceNorm2d, nn.InstanceNorm3d)):
-        n = (layer.num_features,)
-        shapes = {"weight": n, "bias": n} if layer.affine else {}
-        if layer.track_running_stats and name in ("running_mean", "running_var"):
-            return Tensor(Shape(n), "float")
-    elif isinstance(layer, nn.GroupNorm):
-        shapes = {"weight": (layer.num_channels,), "bias": (layer.num_channels,)} if layer.affine else {}
-    shape = shapes.get(name)
-    return Tensor(Shape(shape), "float", parameter=True) if shape is not None else None
-
+    """``layer.weight``, ``layer.bias``, ``bn.running_mean``: the layer's own parameter (or buffer) ``name`` as a
+    tensor of the shape the layer gives it (:meth:`~shapecheck.nn.Module.parameter_shapes`), else None."""
+    shape = layer.parameter_shapes().get(name)
+    if shape is not None:
+        return Tensor(Shape(shape), "float", parameter=True)
+    shape = layer.buffer_shapes().get(name)
+    if shape is None:
+        return None
+    return Tensor(Shape(shape), "long" if name == "num_batches_tracked" else "float")
