@@ -28,6 +28,20 @@ def layers(root: ET.Element) -> list[ET.Element]:
     return [g for g in root.iter(f"{SVG}g") if "layer" in g.get("class", "").split()]
 
 
+def pending(root: ET.Element) -> list[ET.Element]:
+    """The merges the walk never reached (it failed in one of their branches)."""
+    return [g for g in root.iter(f"{SVG}g") if g.get("class") == "pending"]
+
+
+def texts(g: ET.Element) -> list[str]:
+    return [t.text or "" for t in g.iter(f"{SVG}text")]
+
+
+def disjoint(boxes: dict[str | None, tuple[float, float, float, float]]) -> None:
+    for (a, (ax, ay, aw, ah)), (b, (bx, by, bw, bh)) in itertools.combinations(boxes.items(), 2):
+        assert ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay, (a, b)
+
+
 def rect(g: ET.Element) -> tuple[float, float, float, float]:
     r = g.find(f"{SVG}rect")
     assert r is not None
@@ -67,8 +81,7 @@ def test_no_two_boxes_overlap_and_branches_sit_side_by_side(make: object) -> Non
     model = make()  # type: ignore[operator]
     root = parse(Drawing.of(model, "m", {"B": 1, "H": 224, "W": 224}).svg())
     boxes = {g.get("data-path"): rect(g) for g in layers(root)}
-    for (a, (ax, ay, aw, ah)), (b, (bx, by, bw, bh)) in itertools.combinations(boxes.items(), 2):
-        assert ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay, (a, b)
+    disjoint(boxes)
     width = float(root.get("width", 0))
     assert all(0 <= x and x + w <= width for x, _, w, _ in boxes.values())
     if make is resnet18:  # the downsampling shortcut to the right of the main path, at the same height
@@ -134,3 +147,25 @@ def test_cli_diagram(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: py
     assert len(boxes) == 33 and "failed" in boxes[-1].get("class", "")
     assert main(["diagram", "examples/cifar_vgg_bug.py", "-o", str(bug)]) == 2  # three models: name one
     assert main(["diagram", *args[:1], "--bind", "Q=1", "-o", str(svg)]) == 2
+
+
+def test_failure_in_a_branch_closes_the_combinators_around_it() -> None:
+    """Failing in branch 0 of three: that branch drawn, the merge not reached (dashed, no layer), no edge out of the failure."""
+    err = built(
+        lambda: nn.Sequential(
+            nn.Input("B", 3, 32, 32),
+            nn.Conv2d(3, 8, 3, padding=1),
+            nn.Concat(nn.Sequential(nn.Conv2d(8, 8, 1), nn.MaxPool2d(64)), nn.Conv2d(8, 8, 3, padding=1), nn.MaxPool2d(3, 1, 1)),
+            nn.ReLU(),
+        )
+    )
+    root = parse(Drawing.of_failure(err, "m").svg())
+    assert [g.get("data-path") for g in layers(root)] == ["0", "1.0.0", "1.0.1"]  # the branches after it not walked
+    [merge] = pending(root)
+    assert merge.get("data-path") == "1" and "failed" not in (merge.get("class") or "")
+    assert texts(merge) == ["Concat(3 branches, dim=1)", "1", "not reached: the walk stopped in branch 0", "branches 1-2 not walked"]
+    failed = rect(layers(root)[-1])
+    assert rect(merge)[1] > failed[1] + failed[3]
+    edges = [p.get("d", "") for p in root.iter(f"{SVG}path") if p.get("class") == "edge"]
+    assert not [d for d in edges if d.endswith(f",{rect(merge)[1]:.1f}")]  # nothing flows into the merge not reached
+
