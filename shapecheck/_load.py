@@ -44,8 +44,10 @@ class Candidate:
 
 
 def split_target(text: str) -> tuple[str, str | None]:
-    """``"examples/vgg16.py:vgg16"`` -> ``("examples/vgg16.py", "vgg16")``; a bare source has no name."""
+    """``"examples/vgg16.py:vgg16"`` (or ``:vgg16()``, as the commands list it) -> ``("examples/vgg16.py", "vgg16")``;
+    a bare source has no name."""
     source, sep, name = text.rpartition(":")
+    name = name.removesuffix("()")
     if sep and name.isidentifier() and source and not os.path.exists(text):
         return source, name
     return text, None

@@ -112,7 +112,7 @@ def _reporting(command: str, body: Callable[[Report], None]) -> Report:
 
 def _summary(report: Report, target: Target, depth: int | None, stage: Stage) -> None:
     module = _imported(report, target.source, stage)
-    if module is None:
+    if not isinstance(module, ModuleType):
         return
     found, notes = candidates(module, target.name)
     for note in notes:
@@ -141,34 +141,45 @@ def _summary(report: Report, target: Target, depth: int | None, stage: Stage) ->
 
 
 def _diagram(report: Report, target: Target, output: str, stage: Stage) -> None:
+    module = _imported(report, target.source, stage)
+    built: tuple[Sequential, str | None] | BaseException
+    if isinstance(module, ModuleType):
+        found, _ = candidates(module, target.name)
+        if len(found) != 1:
+            names = ", ".join(f"{target.source}:{c.label.removesuffix('()')}" for c in found) or "none"
+            raise UsageError(f"name the model to draw, as FILE:NAME (models found: {names})")
+        label, dims, built = found[0].label, target.dims, _built(report, found[0], target.dims, stage)
+    else:  # the file's own code failed as it ran: a model it built is drawn up to where it fails
+        label, dims, built = target.source, None, module
+    if isinstance(built, ShapeError):
+        _draw(report, built, label, target.bindings, dims, output)
+    elif isinstance(built, BaseException):
+        report.note(f"{output} not written: no model was built to draw")
+    else:
+        _draw(report, built[0], label, target.bindings, dims, output)
+
+
+def _draw(
+    report: Report, model: Sequential | ShapeError, label: str, bindings: Mapping[str, int], dims: tuple[DimLike, ...] | None, output: str
+) -> None:
+    """``model`` drawn to ``output``; a ``ShapeError`` drawn up to the layer that raised it (``dims``: its chain's input)."""
     from shapecheck.diagram import Drawing
 
-    module = _imported(report, target.source, stage)
-    if module is None:
-        return
-    found, _ = candidates(module, target.name)
-    if len(found) != 1:
-        names = ", ".join(c.label for c in found) or "none"
-        raise UsageError(f"name the model to draw, as {target.source}:NAME (models found: {names})")
-    label = found[0].label
-    built = _built(report, found[0], target.dims, stage)
-    if isinstance(built, ShapeError):
-        drawing = Drawing.of_failure(built, label, target.bindings, target.dims)
-    elif isinstance(built, BaseException):
-        return
-    else:
-        try:
-            drawing = Drawing.of(built[0], label, target.bindings)
-        except ValueError as err:  # a symbol the input does not have
-            raise UsageError(f"--bind: {err}") from None
+    try:
+        if isinstance(model, ShapeError):
+            drawing = Drawing.of_failure(model, label, bindings, dims)
+        else:
+            drawing = Drawing.of(model, label, bindings)
+    except ValueError as err:  # a symbol the input does not have
+        raise UsageError(f"--bind: {err}") from None
     file = Path(output)
     write(file, drawing.svg() if file.suffix.lower() == ".svg" else drawing.html())
     failed = ", up to the failing one (in red)" if drawing.failure is not None else ""
     report.err(f"wrote {output}: {drawing.boxes} layers{failed}")
 
 
-def _imported(report: Report, source: str, stage: Stage) -> ModuleType | None:
-    """The imported target, or None after reporting what its code raised."""
+def _imported(report: Report, source: str, stage: Stage) -> ModuleType | BaseException:
+    """The imported target, or what its code raised, once reported."""
     stage(f"importing {source}")
     try:
         return import_target(source)
@@ -176,7 +187,7 @@ def _imported(report: Report, source: str, stage: Stage) -> ModuleType | None:
         raise
     except (Exception, SystemExit) as err:
         report.failed(err, f"importing {source}", "nothing was checked")
-        return None
+        return err
 
 
 def _built(

@@ -3,8 +3,9 @@
 A box per layer of the walk (its layer, path and parameters), the edges between them labelled with
 the shape flowing there, the branches of ``Add``/``Mul``/``Concat`` side by side above their merge,
 named blocks (``features``, ``layer1.0``) framed. A model that fails to build is drawn up to the
-failing layer, in red with the error. The layout is layered, top to bottom: each block is measured,
-then placed; text widths are estimated for a monospace font.
+failing layer, in red with the error; a combinator the walk entered but never left ends in a dashed
+merge, not reached, below the branches walked. The layout is layered, top to bottom: each block is
+measured, then placed; text widths are estimated for a monospace font.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ _COLORS: dict[str, tuple[str, str]] = {  # kind -> (fill, stroke)
     "pool": ("#ede9fe", "#7c3aed"),
     "linear": ("#ffedd5", "#ea580c"),
     "merge": ("#e5e7eb", "#374151"),
+    "pending": ("#ffffff", "#9ca3af"),  # a merge not reached: the walk failed in one of its branches
     "other": ("#f3f4f6", "#6b7280"),
 }
 _KINDS = {"conv": "conv", "norm": "norm", "activation": "activation", "pool": "pool", "adaptive": "pool"}
@@ -117,13 +119,22 @@ def _node(step: Step, bindings: Mapping[str, int]) -> _Node:
 
 
 def _failed(err: ShapeError) -> _Node:
-    lines = [err.problem, *(f"fix: {fix}" for fix in err.fixes[:1])]
+    holds = [f"holds only when {err.holds_when}"] if err.holds_when else []
+    lines = [err.problem, *holds, *(f"fix: {fix}" for fix in err.fixes[:1])]
     wrapped = [w for line in lines for w in textwrap.wrap(line, 72, subsequent_indent="  ")]
     label = _short(err.layer) if err.layer else "?"
     return _Node(err.path, label, 0, "failed", None, err.message(), wrapped)
 
 
-def _nest(steps: Sequence[Step], bindings: Mapping[str, int], failed: _Node | None, failed_branches: int) -> list[_Item]:
+def _pending(path: str, owner: _Branches, stopped: int) -> _Node:
+    """The merge of a combinator the walk entered but never left: it stopped in branch ``stopped``."""
+    label = _short(repr(owner._merge))
+    lines = [f"not reached: the walk stopped in branch {stopped}"]
+    lines += [f"branches {stopped + 1}-{len(owner.branches) - 1} not walked"] if stopped + 1 < len(owner.branches) else []
+    return _Node(path, label, 0, "pending", None, f"{label}\n" + "\n".join(lines), lines)
+
+
+def _nest(steps: Sequence[Step], bindings: Mapping[str, int]) -> list[_Item]:
     """The steps as a chain of items, each combinator's branches gathered above its merge."""
     items: list[_Item] = []
     for step in steps:
@@ -132,8 +143,25 @@ def _nest(steps: Sequence[Step], bindings: Mapping[str, int], failed: _Node | No
             items = _gather(items, step.path, len(step.layer.owner.branches), node)
         else:
             items.append(node)
-    if failed is not None:
-        items = _gather(items, failed.path, failed_branches, failed) if failed_branches else [*items, failed]
+    return items
+
+
+def _unfinished(items: list[_Item], model: Module, failed: _Node) -> list[_Item]:
+    """``items`` ended by ``failed``, the combinators around it closed from the inside out: one that failed
+    to merge by ``failed`` itself, the ones enclosing it by a merge not reached."""
+    parts = failed.path.split(".") if failed.path else []
+    if not isinstance(_find(model, failed.path), _Branches):
+        items = [*items, failed]
+    for depth in range(len(parts), 0, -1):
+        path = ".".join(parts[:depth])
+        owner = _find(model, path)
+        if not isinstance(owner, _Branches):
+            continue
+        if path == failed.path:
+            items = _gather(items, path, len(owner.branches), failed)
+        else:  # only the branches walked: up to the one the walk stopped in (a combinator's children are numbered)
+            stopped = int(parts[depth])
+            items = _gather(items, path, stopped + 1, _pending(path, owner, stopped))
     return items
 
 
@@ -191,13 +219,14 @@ def _box(node: _Node) -> _Block:
     width = max(140.0, max(_width(t, s) for t, s, _ in lines) + 2 * _PAD)
     height = _LINE * len(lines) + 12
     fill, stroke = (_RED_FILL, _RED) if node.kind == "failed" else _COLORS[node.kind]
-    rx = 18 if node.kind == "merge" else 6
+    rx = 18 if node.kind in ("merge", "pending") else 6
+    css = {"failed": "layer failed", "pending": "pending"}.get(node.kind, "layer")  # a pending merge is no layer walked
+    dash = ' stroke-dasharray="5,4"' if node.kind == "pending" else ""
 
     def draw(x: float, y: float, out: list[str]) -> None:
-        css = "layer failed" if node.kind == "failed" else "layer"
         out.append(f"<g class={quoteattr(css)} data-path={quoteattr(node.path)}><title>{escape(node.tooltip)}</title>")
         sw = 2.5 if node.kind == "failed" else 1.2
-        out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" rx="{rx}" fill="{fill}" stroke="{stroke}" stroke-width="{sw}"/>')
+        out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{width:.1f}" height="{height:.1f}" rx="{rx}" fill="{fill}" stroke="{stroke}" stroke-width="{sw}"{dash}/>')
         for i, (text, size, weight) in enumerate(lines):
             color = _RED if node.kind == "failed" and i > 1 else ("#111827" if i == 0 else "#4b5563")
             ty = y + 6 + _LINE * (i + 1) - 3
@@ -206,7 +235,7 @@ def _box(node: _Node) -> _Block:
             )
         out.append("</g>")
 
-    return _Block(width, height, width / 2, draw, 1)
+    return _Block(width, height, width / 2, draw, int(css != "pending"))
 
 
 def _edge(out: list[str], points: Sequence[tuple[float, float]], label: str | None, at: tuple[float, float] | None = None, red: bool = False) -> None:
@@ -248,6 +277,7 @@ def _branches(item: _Branch) -> _Block:
     columns = [_chain(branch) for branch in item.branches]
     merge = _box(item.merge)
     outs = [_label(branch[-1].output) if branch else None for branch in item.branches]
+    stopped = [bool(branch) and branch[-1].output is None for branch in item.branches]  # the walk failed in it
     widths = [max(c.width, c.axis + 6 + _width(t or "", _SMALL)) for c, t in zip(columns, outs)]
     xs, x = [], 0.0
     for w in widths:
@@ -282,10 +312,11 @@ def _branches(item: _Branch) -> _Block:
                 entry = a + merge.width / 4 if ax > a else a - merge.width / 4
             bend = max(bottom + 20, bottom + _JOIN - 10 - 7 * level.get(i, 0))
             at = (ax + 6, start + 14) if column.boxes else (ax + 6, bend - 4)
-            _edge(out, [(ax, start), (ax, bend), (entry, bend), (entry, bottom + _JOIN)], outs[i], at, red)
+            if not stopped[i]:
+                _edge(out, [(ax, start), (ax, bend), (entry, bend), (entry, bottom + _JOIN)], outs[i], at, red)
         merge.draw(a - merge.axis, bottom + _JOIN, out)
 
-    return _Block(high - low, height, axis - low, draw, sum(c.boxes for c in columns) + 1)
+    return _Block(high - low, height, axis - low, draw, sum(c.boxes for c in columns) + merge.boxes)
 
 
 def _frame(item: _Frame) -> _Block:
@@ -342,7 +373,7 @@ class Drawing:
     def of(cls, model: Sequential, label: str, bindings: Mapping[str, int] | None = None) -> Drawing:
         """The diagram of a checked model (with an input); ``bindings`` give symbols values (``B=1``)."""
         values = _bindings(model.input_shape, bindings or {})
-        items = _frames(_nest(model.steps, values, None, 0), 1, _params(model))
+        items = _frames(_nest(model.steps, values), 1, _params(model))
         params = model.parameter_count()
         title = f"{label} · {params:,} parameters"
         drawing = cls(title, model.input_shape.bind(values), items, 0, None, model.output_shape.bind(values))
@@ -368,9 +399,7 @@ class Drawing:
         except ShapeError as again:  # the same error, raised again where the walk stops
             failed = _failed(again)
         values = _bindings(start, bindings or {})
-        target = _find(model, failed.path)
-        count = len(target.branches) if isinstance(target, _Branches) else 0
-        items = _frames(_nest(tracer.steps, values, failed, count), 1, _params(model))
+        items = _frames(_unfinished(_nest(tracer.steps, values), model, failed), 1, _params(model))
         drawing = cls(f"{label} · does not build", start.bind(values), items, 0, err)
         drawing.boxes = _chain(items).boxes
         return drawing
@@ -411,7 +440,7 @@ class Drawing:
         )
         return (
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" '
-            f'font-family="{FONT}">\n<defs>{defs}</defs>\n<rect width="100%" height="100%" fill="#ffffff"/>\n' + "\n".join(out) + "\n</svg>\n"
+            f'font-family="{FONT}">\n<defs>{defs}</defs>\n<rect width="{width:.0f}" height="{height:.0f}" fill="#ffffff" stroke="none"/>\n' + "\n".join(out) + "\n</svg>\n"
         )
 
     def html(self) -> str:
