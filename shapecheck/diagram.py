@@ -123,13 +123,13 @@ def _failed(err: ShapeError) -> _Node:
     return _Node(err.path, label, 0, "failed", None, err.message(), wrapped)
 
 
-def _nest(steps: Sequence[Step], bindings: Mapping[str, int], failed: _Node | None, failed_branches: int) -> list[_Item]:
+def _nest(steps: Sequence[Step], bindings: Mapping[str, int], failed: _Node | None, failed_branches: Sequence[str]) -> list[_Item]:
     """The steps as a chain of items, each combinator's branches gathered above its merge."""
     items: list[_Item] = []
     for step in steps:
         node = _node(step, bindings)
         if isinstance(step.layer, _Merge):
-            items = _gather(items, step.path, len(step.layer.owner.branches), node)
+            items = _gather(items, step.path, [name for name, _ in step.layer.owner.children()], node)
         else:
             items.append(node)
     if failed is not None:
@@ -137,16 +137,18 @@ def _nest(steps: Sequence[Step], bindings: Mapping[str, int], failed: _Node | No
     return items
 
 
-def _gather(items: list[_Item], path: str, count: int, merge: _Node) -> list[_Item]:
+def _gather(items: list[_Item], path: str, names: Sequence[str], merge: _Node) -> list[_Item]:
+    """The items under ``path`` gathered into the branches called ``names``, above ``merge``."""
     prefix = f"{path}." if path else ""
     start = len(items)
     while start > 0 and items[start - 1].path.startswith(prefix):
         start -= 1
-    branches: list[list[_Item]] = [[] for _ in range(count)]
+    column = {name: i for i, name in enumerate(names)}
+    branches: list[list[_Item]] = [[] for _ in names]
     for item in items[start:]:
         head = item.path[len(prefix) :].split(".")[0]
-        if head.isdigit() and int(head) < count:
-            branches[int(head)].append(item)
+        if head in column:
+            branches[column[head]].append(item)
     return [*items[:start], _Branch(path, branches, merge)]
 
 
@@ -342,7 +344,7 @@ class Drawing:
     def of(cls, model: Sequential, label: str, bindings: Mapping[str, int] | None = None) -> Drawing:
         """The diagram of a checked model (with an input); ``bindings`` give symbols values (``B=1``)."""
         values = _bindings(model.input_shape, bindings or {})
-        items = _frames(_nest(model.steps, values, None, 0), 1, _params(model))
+        items = _frames(_nest(model.steps, values, None, ()), 1, _params(model))
         params = model.parameter_count()
         title = f"{label} · {params:,} parameters"
         drawing = cls(title, model.input_shape.bind(values), items, 0, None, model.output_shape.bind(values))
@@ -369,8 +371,8 @@ class Drawing:
             failed = _failed(again)
         values = _bindings(start, bindings or {})
         target = _find(model, failed.path)
-        count = len(target.branches) if isinstance(target, _Branches) else 0
-        items = _frames(_nest(tracer.steps, values, failed, count), 1, _params(model))
+        names = [name for name, _ in target.children()] if isinstance(target, _Branches) else []
+        items = _frames(_nest(tracer.steps, values, failed, names), 1, _params(model))
         drawing = cls(f"{label} · does not build", start.bind(values), items, 0, err)
         drawing.boxes = _chain(items).boxes
         return drawing
