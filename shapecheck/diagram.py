@@ -126,12 +126,19 @@ def _failed(err: ShapeError) -> _Node:
     return _Node(err.path, label, 0, "failed", None, err.message(), wrapped)
 
 
-def _pending(path: str, owner: _Branches, stopped: int) -> _Node:
-    """The merge of a combinator the walk entered but never left: it stopped in branch ``stopped``."""
+def _pending(path: str, owner: _Branches, names: Sequence[str], stopped: int) -> _Node:
+    """The merge of a combinator the walk entered but never left: it stopped in branch ``stopped`` (of ``names``)."""
     label = _short(repr(owner._merge))
-    lines = [f"not reached: the walk stopped in branch {stopped}"]
-    lines += [f"branches {stopped + 1}-{len(owner.branches) - 1} not walked"] if stopped + 1 < len(owner.branches) else []
+    lines = [f"not reached: the walk stopped in branch {_branch(names, stopped)}"]
+    if stopped + 1 < len(names):
+        rest = [_branch(names, i) for i in range(stopped + 1, len(names))]
+        lines.append(f"branch{'es' if len(rest) > 1 else ''} {rest[0]}{'-' + rest[-1] if len(rest) > 1 else ''} not walked")
     return _Node(path, label, 0, "pending", None, f"{label}\n" + "\n".join(lines), lines)
+
+
+def _branch(names: Sequence[str], i: int) -> str:
+    """Branch ``i`` as a message names it: its number, or its name in quotes (``'pool'``)."""
+    return str(i) if names[i] == str(i) else repr(names[i])
 
 
 def _nest(steps: Sequence[Step], bindings: Mapping[str, int]) -> list[_Item]:
@@ -140,7 +147,7 @@ def _nest(steps: Sequence[Step], bindings: Mapping[str, int]) -> list[_Item]:
     for step in steps:
         node = _node(step, bindings)
         if isinstance(step.layer, _Merge):
-            items = _gather(items, step.path, len(step.layer.owner.branches), node)
+            items = _gather(items, step.path, [name for name, _ in step.layer.owner.children()], node)
         else:
             items.append(node)
     return items
@@ -157,24 +164,27 @@ def _unfinished(items: list[_Item], model: Module, failed: _Node) -> list[_Item]
         owner = _find(model, path)
         if not isinstance(owner, _Branches):
             continue
+        names = [name for name, _ in owner.children()]
         if path == failed.path:
-            items = _gather(items, path, len(owner.branches), failed)
-        else:  # only the branches walked: up to the one the walk stopped in (a combinator's children are numbered)
-            stopped = int(parts[depth])
-            items = _gather(items, path, stopped + 1, _pending(path, owner, stopped))
+            items = _gather(items, path, names, failed)
+        else:  # only the branches walked: up to the one the walk stopped in
+            stopped = names.index(parts[depth])
+            items = _gather(items, path, names[: stopped + 1], _pending(path, owner, names, stopped))
     return items
 
 
-def _gather(items: list[_Item], path: str, count: int, merge: _Node) -> list[_Item]:
+def _gather(items: list[_Item], path: str, names: Sequence[str], merge: _Node) -> list[_Item]:
+    """The items under ``path`` gathered into the branches called ``names``, above ``merge``."""
     prefix = f"{path}." if path else ""
     start = len(items)
     while start > 0 and items[start - 1].path.startswith(prefix):
         start -= 1
-    branches: list[list[_Item]] = [[] for _ in range(count)]
+    column = {name: i for i, name in enumerate(names)}
+    branches: list[list[_Item]] = [[] for _ in names]
     for item in items[start:]:
         head = item.path[len(prefix) :].split(".")[0]
-        if head.isdigit() and int(head) < count:
-            branches[int(head)].append(item)
+        if head in column:
+            branches[column[head]].append(item)
     return [*items[:start], _Branch(path, branches, merge)]
 
 

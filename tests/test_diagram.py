@@ -94,7 +94,7 @@ def test_no_two_boxes_overlap_and_branches_sit_side_by_side(make: object) -> Non
         merge = boxes["layer2.0.residual"]
         assert merge[1] > boxes["layer2.0.residual.0.bn2"][1]
     else:  # the four branches of an inception block in one row
-        tops = {boxes[p][1] for p in ("inception3a.0.conv", "inception3a.1.0.conv", "inception3a.2.0.conv", "inception3a.3.0")}
+        tops = {boxes[p][1] for p in ("inception3a.branch1.conv", "inception3a.branch2.0.conv", "inception3a.branch3.0.conv", "inception3a.branch4.0")}
         assert len(tops) == 1
 
 

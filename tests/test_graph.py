@@ -491,8 +491,10 @@ def test_nested_paths_parameters_and_summary_rows() -> None:
 def test_constructor_errors() -> None:
     with pytest.raises(TypeError, match="Add needs at least 2 branches"):
         nn.Add(nn.Identity())
-    with pytest.raises(TypeError, match="branch 1 must be a shapecheck.nn layer"):
+    with pytest.raises(TypeError, match=r"Concat: branch 1 is a torch module \(Identity\); use the same class from shapecheck.nn"):
         nn.Concat(nn.Identity(), torch.nn.Identity())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="Concat: branch 1 must be a shapecheck.nn layer, got int 3"):
+        nn.Concat(nn.Identity(), 3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="only one dimension can be inferred"):
         nn.Reshape(-1, 2, -1)
     with pytest.raises(ValueError, match="invalid shape dimension -2"):

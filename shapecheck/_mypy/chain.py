@@ -45,6 +45,7 @@ __all__ = ["Finding", "Opaque", "check_call", "check_with_input", "layer_class"]
 
 _IGNORED: Final = frozenset({"device", "dtype"})  # accepted and ignored by every layer: unknown is fine
 _MAPPINGS: Final = frozenset({"collections.OrderedDict", "typing.OrderedDict", "builtins.dict"})
+_COMBINATORS: Final = (nn.Add, nn.Mul, nn.Concat)  # take their branches as layers or as one mapping, as Sequential
 
 
 class Opaque(nn.Module):
@@ -113,7 +114,8 @@ class _Builder:
                 except ShapeError:
                     raise
                 except (TypeError, ValueError) as err:
-                    if any(isinstance(v, Opaque) for v in [*positional, *keywords.values()]):
+                    given = [*positional, *keywords.values()]
+                    if any(isinstance(v, Opaque) for v in [*given, *(p for m in given if isinstance(m, Mapping) for p in m.values())]):
                         module = Opaque(cls.__name__)  # it may be a part we could not build: stay silent
                     else:
                         raise _Invalid(err) from None
@@ -137,7 +139,8 @@ class _Builder:
         positional: list[object] = []
         keywords: dict[str, object] = {}
         for expr, kind, name in zip(call.args, call.arg_kinds, call.arg_names):
-            value = self.part(expr) if _callee_class(expr) is not None else constant(expr)
+            named = self._named_parts(expr) if issubclass(cls, _COMBINATORS) and kind == ARG_POS else None
+            value: object = named if named is not None else self.part(expr) if _callee_class(expr) is not None else constant(expr)
             if value is UNKNOWN and kind == ARG_NAMED and name in _IGNORED:
                 continue
             if value is UNKNOWN or kind not in (ARG_POS, ARG_NAMED):

@@ -43,14 +43,14 @@ __all__ = [
 
 
 class _Branches(torch.nn.Module):
-    """Branches ``0, 1, ...`` applied to the same input; subclasses merge their outputs."""
+    """Branches applied to the same input, under their names (``0, 1, ...`` or the user's); subclasses merge their outputs."""
 
-    def __init__(self, branches: Sequence[torch.nn.Module]) -> None:
+    def __init__(self, branches: Mapping[str, torch.nn.Module]) -> None:
         super().__init__()
-        for i, branch in enumerate(branches):
-            self.add_module(str(i), branch)
+        for name, branch in branches.items():
+            self.add_module(name, branch)
 
-    def outputs(self, x: Tensor) -> list[Tensor]:
+    def _outputs(self, x: Tensor) -> list[Tensor]:
         return [branch(x) for branch in self.children()]
 
 
@@ -58,14 +58,14 @@ class Add(_Branches):
     """``branch0(x) + branch1(x) + ...`` (torch broadcasting)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return reduce(operator.add, self.outputs(x))
+        return reduce(operator.add, self._outputs(x))
 
 
 class Mul(_Branches):
     """``branch0(x) * branch1(x) * ...`` (torch broadcasting)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return reduce(operator.mul, self.outputs(x))
+        return reduce(operator.mul, self._outputs(x))
 
 
 def center_crop(x: Tensor, sizes: Sequence[int]) -> Tensor:
@@ -80,13 +80,13 @@ class Concat(_Branches):
     """``torch.cat([branch0(x), branch1(x), ...], dim)``; with ``crop``, each output first center-cropped to
     the last one's size in the dims after ``dim``."""
 
-    def __init__(self, branches: Sequence[torch.nn.Module], dim: int = 1, crop: bool = False) -> None:
+    def __init__(self, branches: Mapping[str, torch.nn.Module], dim: int = 1, crop: bool = False) -> None:
         super().__init__(branches)
         self.dim = dim
         self.crop = crop
 
     def forward(self, x: Tensor) -> Tensor:
-        outs = self.outputs(x)
+        outs = self._outputs(x)
         if self.crop:
             after = outs[-1].dim() - self.dim % outs[-1].dim() - 1
             outs = [center_crop(out, outs[-1].shape[outs[-1].dim() - after :]) for out in outs]

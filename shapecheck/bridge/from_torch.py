@@ -287,9 +287,10 @@ class _Importer:
         from shapecheck.bridge import _modules as m
 
         if isinstance(mod, m._Branches):
-            branches = [self.module(c) for c in mod.children()]
+            named = {name: self.module(c) for name, c in mod.named_children()}
+            branches = [named] if list(named) != [str(i) for i in range(len(named))] else list(named.values())
             if isinstance(mod, m.Concat):
-                return scnn.Concat(*branches, dim=mod.dim)
+                return scnn.Concat(*branches, dim=mod.dim, crop=mod.crop)
             return (scnn.Add if isinstance(mod, m.Add) else scnn.Mul)(*branches)
         if isinstance(mod, m.Pick):
             return scnn.Pick(self.module(mod.layer), *mod.index, **mod.options)  # type: ignore[arg-type]

@@ -1,7 +1,7 @@
 """``to_torch(model)``: the ``torch.nn`` module tree of a checked shapecheck model.
 
 Layers map by class name to ``torch.nn`` with the constructor arguments the shapecheck layer stores
-(every layer keeps torch's arguments under torch's names); ``Sequential`` keeps its children's names;
+(every layer keeps torch's arguments under torch's names); ``Sequential`` and the combinators keep their children's names;
 combinators, tensor ops, ``Pick`` and the learned tokens become the small modules of
 ``shapecheck.bridge._modules``. torch is imported when the function is called.
 """
@@ -91,15 +91,16 @@ class _Converter:
         from shapecheck.nn.attention import ClassToken, MultiheadAttention, PositionalEmbedding, TransformerEncoder, TransformerEncoderLayer
 
         name = type(layer).__name__
+        named = OrderedDict(zip((n for n, _ in layer.children()), children))
         if isinstance(layer, Sequential):
-            return torch.nn.Sequential(OrderedDict(zip((n for n, _ in layer.children()), children)))
+            return torch.nn.Sequential(named)
         if isinstance(layer, Input):
             return torch.nn.Identity()
         if isinstance(layer, (graph.Add, graph.Mul)):
             merge: Any = m.Add if isinstance(layer, graph.Add) else m.Mul
-            return merge(children)
+            return merge(named)
         if isinstance(layer, graph.Concat):
-            return m.Concat(children, layer.dim, layer.crop)
+            return m.Concat(named, layer.dim, layer.crop)
         if isinstance(layer, outputs.Pick):
             return m.Pick(self.convert(layer.layer), layer.index, layer._options())
         if isinstance(layer, MultiheadAttention):

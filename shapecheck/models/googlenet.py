@@ -1,7 +1,8 @@
 """GoogLeNet (Inception v1), as ``torchvision.models.googlenet``.
 
-An ``Inception`` block is ``Concat(branch1, branch2, branch3, branch4)``, its four branches applied to
-the same input and concatenated along the channels. torchvision publishes the model without its two
+An ``Inception`` block is ``Concat({"branch1": ..., "branch4": ...})``, its four branches applied to
+the same input and concatenated along the channels, under torchvision's names (its parameters are
+named as torchvision's: ``inception3a.branch2.0.conv.weight``). torchvision publishes the model without its two
 auxiliary classifiers (6,624,904 parameters): that is the default here; ``aux_logits=True`` adds them as
 :class:`~shapecheck.models._blocks.TrainingOnly` side branches (parameters counted, no MACs, as they run
 only in training). ``transform_input`` (a per-channel affine map of the 3 input channels) changes no
@@ -36,12 +37,14 @@ def inception(
 ) -> nn.Concat:
     """torchvision's ``Inception``: 1x1 | 1x1, 3x3 | 1x1, 3x3 (torchvision's "5x5" branch) | 3x3 max pool, 1x1."""
     return nn.Concat(
-        basic_conv2d(in_channels, ch1x1, kernel_size=1),
-        nn.Sequential(basic_conv2d(in_channels, ch3x3red, kernel_size=1), basic_conv2d(ch3x3red, ch3x3, 3, padding=1)),
-        nn.Sequential(basic_conv2d(in_channels, ch5x5red, kernel_size=1), basic_conv2d(ch5x5red, ch5x5, 3, padding=1)),
-        nn.Sequential(
-            nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True), basic_conv2d(in_channels, pool_proj, 1)
-        ),
+        {
+            "branch1": basic_conv2d(in_channels, ch1x1, kernel_size=1),
+            "branch2": nn.Sequential(basic_conv2d(in_channels, ch3x3red, kernel_size=1), basic_conv2d(ch3x3red, ch3x3, 3, padding=1)),
+            "branch3": nn.Sequential(basic_conv2d(in_channels, ch5x5red, kernel_size=1), basic_conv2d(ch5x5red, ch5x5, 3, padding=1)),
+            "branch4": nn.Sequential(
+                nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True), basic_conv2d(in_channels, pool_proj, 1)
+            ),
+        },
         dim=1,
     )
 

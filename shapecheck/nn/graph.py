@@ -1,22 +1,25 @@
 """Combinators: branches applied to the same input, merged by ``+``, ``*`` or ``torch.cat``.
 
 ``Add(Sequential(Conv2d(64, 64, 3, padding=1), BatchNorm2d(64)), Identity())`` is ResNet's residual
-sum. Each branch is traced on the combinator's input under the path ``<path>.<i>``, so an error inside
-a branch names that layer; a disagreement between the branches' outputs is raised at the combinator
-and names every branch and its shape. The merge itself is one step of the chain (no parameters, no
+sum. Branches are numbered, or named by passing one mapping as ``Sequential`` takes it:
+``Concat({"branch1": conv, "branch2": pool}, dim=1)``. Each branch is traced on the combinator's input
+under the path ``<path>.<name>`` (``<path>.<i>``), so an error inside a branch names that layer; a
+disagreement between the branches' outputs is raised at the combinator and names every branch and its shape. The merge itself is one step of the chain (no parameters, no
 MACs, as torchvision counts an elementwise sum).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 from shapecheck.checker import Checker
 from shapecheck.dims import Dim, evaluate, find_witness, is_unknown, unknown
 from shapecheck.rules.pad import crop_bound
 from shapecheck.errors import RuleError
 from shapecheck.nn._args import UNBOUNDED, check_int
-from shapecheck.nn.module import Module
+from shapecheck.nn._names import MODULE_ATTRIBUTES, items_of
+from shapecheck.nn.module import Module, not_a_layer
 from shapecheck.rules.broadcast import broadcast
 from shapecheck.rules.reshape import normalize_dim
 from shapecheck.shape import Shape
@@ -26,6 +29,12 @@ __all__ = ["Add", "Concat", "Mul"]
 
 Outputs = Sequence[tuple[str, Shape]]
 """The branches' outputs: ``(path, shape)`` in branch order."""
+
+
+def _label(path: str) -> str:
+    """How a message names the branch at ``path`` (the path's last part): its number, or its name quoted."""
+    last = path.rpartition(".")[2]
+    return last if last.isdigit() else repr(last)
 
 
 class _Merge(Module):
@@ -46,31 +55,38 @@ class _Merge(Module):
 
 
 class _Branches(Module):
-    """A container whose branches all take its input; subclasses merge their outputs."""
+    """A container whose branches all take its input; subclasses merge their outputs. The branches are
+    layers, or one mapping of name -> layer (names as torch's, not the names of the options)."""
 
     _least = 1
     _merge_type: type[_Merge] = _Merge
+    _options: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls) -> None:
         super().__init_subclass__()
         cls._merge_type = type(cls.__name__, (_Merge,), {"__module__": cls.__module__, "__doc__": _Merge.__doc__})
 
-    def __init__(self, *branches: Module) -> None:
+    def __init__(self, *branches: Module | Mapping[str, Module]) -> None:
         super().__init__()
         name = type(self).__name__
-        if len(branches) < self._least:
-            raise TypeError(f"{name} needs at least {self._least} branches, got {len(branches)}")
-        for i, branch in enumerate(branches):
+        _, items = items_of(name, branches, MODULE_ATTRIBUTES | self._options)
+        if len(items) < self._least:
+            raise TypeError(f"{name} needs at least {self._least} branches, got {len(items)}")
+        self._named: list[tuple[str, Module]] = []
+        for label, branch in items:
             if not isinstance(branch, Module):
-                kind = type(branch)
-                raise TypeError(f"{name}: branch {i} must be a shapecheck.nn layer, got {kind.__name__} {branch!r}")
-        self.branches = list(branches)
+                raise TypeError(not_a_layer(f"{name}: branch {_label(label)}", branch))
+            self._named.append((label, branch))
         self._merge = self._merge_type(self)
+
+    @property
+    def branches(self) -> list[Module]:
+        return [branch for _, branch in self._named]
 
     def trace(self, x: Shape, tracer: Tracer, path: str) -> Shape:
         outs: list[tuple[str, Shape]] = []
-        for i, branch in enumerate(self.branches):
-            where = f"{path}.{i}" if path else str(i)
+        for name, branch in self._named:
+            where = f"{path}.{name}" if path else name
             outs.append((where, branch.trace(x, tracer, where)))
         try:
             y = self.merge(outs, tracer.check)
@@ -87,7 +103,7 @@ class _Branches(Module):
         return ""
 
     def children(self) -> list[tuple[str, Module]]:
-        return [(str(i), branch) for i, branch in enumerate(self.branches)]
+        return list(self._named)
 
     def listing(self) -> tuple[str, list[tuple[str, Module]]]:
         return f"{type(self).__name__}({self.merge_repr()}", self.children()
@@ -103,7 +119,7 @@ class _Listing:
         self.outs = outs
 
     def __str__(self) -> str:
-        return "; ".join(f"branch {i} ({p}) gives {s}" for i, (p, s) in enumerate(self.outs))
+        return "; ".join(f"branch {_label(p)} ({p}) gives {s}" for p, s in self.outs)
 
     __format__ = lambda self, spec: format(str(self), spec)  # noqa: E731
 
@@ -159,9 +175,9 @@ class _Broadcast(_Branches):
                 "{}: the branches' outputs do not broadcast at dim {}: branch {} has {}, branch {} has {} ({})",
                 name,
                 _index(j, width, prefix),
-                first,
+                _label(outs[first][0]),
                 want,
-                i,
+                _label(outs[i][0]),
                 d,
                 _Listing(outs),
             )
@@ -187,7 +203,9 @@ class Concat(_Branches):
     each must be at least as large.
     """
 
-    def __init__(self, *branches: Module, dim: int = 1, crop: bool = False) -> None:
+    _options = frozenset({"dim", "crop"})
+
+    def __init__(self, *branches: Module | Mapping[str, Module], dim: int = 1, crop: bool = False) -> None:
         super().__init__(*branches)
         self.dim = check_int("Concat", "dim", dim, minimum=UNBOUNDED)
         if not isinstance(crop, bool):
@@ -214,14 +232,14 @@ class Concat(_Branches):
             width, at = rank, rank - normalize_dim(self.dim, rank, "Concat")
         dims: list[Dim] = []
         for j in range(width, 0, -1):
-            column = [d for s in shapes if (d := _column(s, j)) is not None]
+            column = [(_label(p), d) for p, s in outs if (d := _column(s, j)) is not None]
             if j == at:
                 total: Dim = 0
-                for d in column:
+                for _, d in column:
                     total = total + d
                 dims.append(total)
                 continue
-            known = [(i, d) for i, d in enumerate(column) if not is_unknown(d)]
+            known = [(label, d) for label, d in column if not is_unknown(d)]
             for i, d in known[1:]:
                 first, want = known[0]
                 check.equal(
@@ -237,7 +255,7 @@ class Concat(_Branches):
                     _Listing(outs),
                     kind="concat",
                 )
-            dims.append(known[0][1] if known else column[0])
+            dims.append(known[0][1] if known else column[0][1])
         return Shape(dims, rank is None)
 
     def _cropped(self, outs: Outputs, check: Checker) -> Outputs:
@@ -247,10 +265,10 @@ class Concat(_Branches):
             return outs
         start = normalize_dim(self.dim, target.rank, "Concat") + 1
         out: list[tuple[str, Shape]] = []
-        for i, (where, s) in enumerate(outs):
+        for where, s in outs:
             for j in range(start, target.rank):
                 expr, bound, why = crop_bound(s[j], target[j])
-                check.at_least(expr, bound, "Concat: branch {} ({}) {} at dim {}", i, where, why, j)
+                check.at_least(expr, bound, "Concat: branch {} ({}) {} at dim {}", _label(where), where, why, j)
             out.append((where, s.with_tail(start, target.dims[start:])))
         return out
 

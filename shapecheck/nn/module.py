@@ -11,12 +11,13 @@ import inspect
 import sys
 from math import prod
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, ClassVar, Literal, cast, overload
+from typing import TYPE_CHECKING, ClassVar, Final, Literal, cast, overload
 
 from shapecheck.checker import Checker, describe_condition
 from shapecheck.dims import Condition, Dim, DimLike, parse_conditions, symbols_of
 from shapecheck.errors import RuleError, ShapeError
 from shapecheck.nn._args import check_int
+from shapecheck.nn._names import MODULE_ATTRIBUTES, items_of
 from shapecheck.shape import Shape
 from shapecheck.trace import Call, Location, Step, Tracer, caller_sites
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from shapecheck.guards import Contract
 
 __all__ = ["Input", "Module", "Sequential", "Weight"]
+
+_SEQUENTIAL_ATTRIBUTES: Final = MODULE_ATTRIBUTES | {"append", "extend", "insert", "pop"}
 
 
 Takes = Literal["Float", "Int", "same", "any", None]
@@ -310,12 +313,7 @@ class Sequential(Module):
 
     def __init__(self, *args: Module | Mapping[str, Module]) -> None:
         super().__init__()
-        named = len(args) == 1 and isinstance(args[0], Mapping)
-        items: list[tuple[str, object]]
-        if len(args) == 1 and isinstance(args[0], Mapping):
-            items = [(str(k), v) for k, v in args[0].items()]
-        else:
-            items = [(str(i), v) for i, v in enumerate(args)]
+        named, items = items_of("Sequential", args, _SEQUENTIAL_ATTRIBUTES)
         self.input = None
         layers: list[tuple[str, Module]] = []
         for i, (name, layer) in enumerate(items):
@@ -411,6 +409,8 @@ class Sequential(Module):
 def not_a_layer(what: str, value: object) -> str:
     """Why ``value`` (given as ``what``: ``"Sequential: argument 2"``) is refused where a layer belongs."""
     kind = type(value)
+    if isinstance(value, Mapping):
+        return f"{what} is a mapping; layers given by name are one mapping, the only positional argument"
     if kind.__module__.startswith("torch"):
         return (
             f"{what} is a torch module ({kind.__name__}); "

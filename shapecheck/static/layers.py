@@ -118,7 +118,7 @@ _NOT_PLAIN: Final = _NotPlain()
 
 
 def _plain(value: Value) -> object:
-    """A constructor argument as Python would pass it: constants, tuples, lists, layers; else not plain."""
+    """A constructor argument as Python would pass it: constants, tuples, lists, dicts, layers; else not plain."""
     if isinstance(value, LayerValue):
         return value.layer
     if isinstance(value, ListValue):
@@ -127,6 +127,9 @@ def _plain(value: Value) -> object:
     if isinstance(value, tuple):
         items = [_plain(v) for v in value]
         return _NOT_PLAIN if any(i is _NOT_PLAIN for i in items) else tuple(items)
+    if isinstance(value, DictValue):  # a combinator's named branches
+        named = {k: _plain(v) for k, v in value.items.items()}
+        return _NOT_PLAIN if any(v is _NOT_PLAIN for v in named.values()) else named
     if value is None or type(value) in (int, float, str, bool):
         return value
     return _NOT_PLAIN
