@@ -23,6 +23,7 @@ from shapecheck.lsp.hints import inlay_hints
 from shapecheck.lsp.hover import hover
 from shapecheck.lsp.snapshot import analyze
 from shapecheck.lsp.text import byte_column, client_column, lines_of, word_at
+from tests.test_static import HELPER_NET
 
 ROOT = Path(__file__).parents[1]
 NET = (ROOT / "examples" / "cifar_net.py").read_text()
@@ -440,23 +441,6 @@ async def test_hovers_on_layers_built_elsewhere(client: LanguageClient, tmp_path
     assert f"parameters: {sum(p.numel() for p in real_stem.parameters()):,}" in stem
 
 
-HELPER_NET = """\
-import torch.nn as nn
-
-
-def conv_bn(cin, cout):
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout))
-
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.a = conv_bn(3, 16)
-        self.b = conv_bn(32, 64)
-
-    def forward(self, x):
-        return self.b(self.a(x))
-"""
 
 
 def test_fix_at_the_helper_call() -> None:
@@ -465,6 +449,7 @@ def test_fix_at_the_helper_call() -> None:
     assert snap is not None
     (finding,) = snap.report.findings
     (fix,) = fixes_of(snap, finding)
-    assert fix.text == "conv_bn(16, 64)" and fix.edits == (Edit(12, 25, 27, "16"),)
+    line = HELPER_NET.splitlines().index("        self.b = conv_bn(32, 64)") + 1
+    assert fix.text == "conv_bn(16, 64)" and fix.edits == (Edit(line, 25, 27, "16"),)
     after = analyze(apply(snap.text, fix.edits), "net.py", 2)
     assert after is not None and after.report.findings == []

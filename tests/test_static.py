@@ -653,24 +653,28 @@ def test_a_block_built_by_a_model_is_checked_with_its_arguments_not_alone() -> N
     assert analyze(fixed).findings == []
 
 
+HELPER_NET = """
+import torch.nn as nn
+
+def conv_bn(cin, cout):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout))
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.a = conv_bn(3, 16)
+        self.b = conv_bn(32, 64)
+
+    def forward(self, x):
+        return self.b(self.a(x))
+"""
+"""A helper of the file that builds a layer, called once with the wrong in_channels (``conv_bn(32, 64)``)."""
+
+
 def test_a_layer_a_helper_built_names_the_call_then_the_helper_line() -> None:
     """``conv_bn(32, 64)`` is the mistake the user made; the Conv2d inside the helper is where it shows. The
     finding names the call line first and the helper's line second, as construction-time errors do."""
-    source = """
-        import torch.nn as nn
-
-        def conv_bn(cin, cout):
-            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout))
-
-        class Net(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.a = conv_bn(3, 16)
-                self.b = conv_bn(32, 64)
-
-            def forward(self, x):
-                return self.b(self.a(x))
-        """
+    source = HELPER_NET
     (finding,) = analyze(source).findings
     call, inside = line_of(source, "conv_bn(32, 64)"), line_of(source, "nn.Conv2d(cin, cout")
     assert finding.message == "Conv2d expects 32 input channels, got 16"
