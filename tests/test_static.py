@@ -689,9 +689,10 @@ def test_a_layer_a_helper_built_names_the_call_then_the_helper_line() -> None:
         assert bool(analyze(text).findings) is fails
 
 
-def test_no_fix_at_the_call_when_the_literal_is_ambiguous_or_changes_more() -> None:
-    """``conv_bn(32, 32)``: two literals could be the wrong 32; ``wide(64)`` builds ``Conv2d(n, n)``, so changing
-    its 64 would change the conv's output too, not only what the finding's fix changes. Neither is proposed at the call."""
+def test_of_two_equal_literals_the_fix_is_the_one_that_checks_and_none_that_changes_more() -> None:
+    """``conv_bn(32, 32)``: either 32 could be the wrong one; only ``conv_bn(16, 32)`` builds the layer that fits
+    (``conv_bn(32, 16)`` still fails). ``wide(64)`` builds ``Conv2d(n, n)``: changing its 64 changes the conv's
+    output too, more than the finding's fix, so no fix is proposed at that call."""
     source = """
         import torch.nn as nn
 
@@ -711,10 +712,13 @@ def test_no_fix_at_the_call_when_the_literal_is_ambiguous_or_changes_more() -> N
             def forward(self, x):
                 return self.c(self.b(self.a(x)))
         """
-    for text in (source, source.replace("conv_bn(32, 32)", "conv_bn(16, 32)")):
-        (finding,) = analyze(text).findings
-        assert not any(n.startswith("fix: conv_bn(") or n.startswith("fix: wide(") for n in finding.notes), finding.notes
-        assert finding.notes[-1].startswith("fix: Conv2d(")
+    (finding,) = analyze(source).findings
+    assert finding.notes[-1] == f"fix: conv_bn(16, 32) (line {line_of(source, 'conv_bn(32, 32)')})"
+    fixed = source.replace("conv_bn(32, 32)", "conv_bn(16, 32)")
+    (finding,) = analyze(fixed).findings
+    assert finding.message == "Conv2d expects 64 input channels, got 32"
+    assert finding.notes[-1] == "fix: Conv2d(32, 64, kernel_size=(1, 1), stride=(1, 1))"  # not wide(32): Conv2d(32, 32)
+    assert not _runs_in_torch(source, (1, 3, 8, 8)) and not _runs_in_torch(fixed, (1, 3, 8, 8))
 
 
 def _runs_in_torch(source: str, shape: tuple[int, ...]) -> bool:

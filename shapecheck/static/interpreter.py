@@ -56,7 +56,7 @@ from shapecheck.static.values import (
     is_module,
     tensor_tuple,
 )
-from shapecheck.static.call_fixes import CallEdit, call_edit
+from shapecheck.static.call_fixes import CallEdit, call_edits
 from shapecheck.trace import Call, Location, Step, Tracer, building_at
 
 __all__ = ["Interpreter", "OpStep", "SourceFile"]
@@ -201,8 +201,8 @@ class Interpreter:
         self.frames: list[tuple[FunctionValue, Scope]] = []
         self.calls: list[Location] = []
         """The line that called each frame's function, in the caller's file."""
-        self.call_edits: dict[int, CallEdit] = {}
-        """By finding line: the edit of the helper call that may fix it (``conv_bn(32, 64)`` -> ``conv_bn(16, 64)``)."""
+        self.call_edits: dict[int, list[CallEdit]] = {}
+        """By finding line: the edits of the helper call that may fix it (``conv_bn(32, 64)`` -> ``conv_bn(16, 64)``)."""
         self.entry = ""
         """The entry point being run (``resnet50()``): the models it builds are named after it."""
         self.built_by: dict[int, str] = {}
@@ -1365,9 +1365,7 @@ class Interpreter:
         if header is not None and at is not None and at != line:
             header += f", defined at line {at}" + (f" (in {helper[0]} at line {helper[1]})" if helper else "")
         if helper is not None and at is not None and self.file is self.root:
-            candidate = call_edit(self.tree, self.source, at, helper[0], err)
-            if candidate is not None:
-                self.call_edits.setdefault(line, candidate)
+            self.call_edits.setdefault(line, call_edits(self.tree, self.source, at, helper[0], err))
         self.report(finding_of(err, line, column, end, header, at))
 
 
