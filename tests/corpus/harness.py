@@ -70,8 +70,11 @@ def tensors(model: Model, inputs: Inputs, seed: int = 0) -> list[Any]:
 
 @contextmanager
 def _construction_lines(path: str) -> Iterator[dict[int, int]]:
-    """While active, each nn.Module built is mapped (by id) to the innermost line of path constructing it."""
+    """While active, each nn.Module built is mapped (by id) to the innermost line of path constructing it.
+    Each is kept alive meanwhile: a module torch builds and drops (nn.Transformer's template layers) would
+    otherwise leave its id to a later one, which would then read as built on the template's line."""
     lines: dict[int, int] = {}
+    alive: list[torch.nn.Module] = []
     original = torch.nn.Module.__init__
 
     def init(self: torch.nn.Module, *args: Any, **kwargs: Any) -> None:
@@ -81,6 +84,7 @@ def _construction_lines(path: str) -> Iterator[dict[int, int]]:
             frame = frame.f_back
         if frame is not None:
             lines.setdefault(id(self), frame.f_lineno)
+            alive.append(self)
 
     torch.nn.Module.__init__ = init  # type: ignore[method-assign]
     try:
