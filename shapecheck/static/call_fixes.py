@@ -58,6 +58,8 @@ def call_edits(tree: ast.Module, source: str, line: int, helper: str, err: Shape
 
 _MOST = 4
 """Literals of one call tried as the wrong one (each costs an analysis of the edited file)."""
+_MOST_CHECKED = 8
+"""Edits checked in one analysis at most: a file of many such findings stays as quick to check as any."""
 
 
 def _name(func: ast.expr) -> str | None:
@@ -78,6 +80,8 @@ def verified_call_fixes(
             continue
         good = []
         for edit in edits.get(finding.line, []):
+            if edit not in checked and len(checked) == _MOST_CHECKED:
+                break
             if edit not in checked:
                 raw = lines[edit.line - 1].encode()
                 edited = [*lines]
