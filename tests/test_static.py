@@ -731,3 +731,16 @@ def _runs_in_torch(source: str, shape: tuple[int, ...]) -> bool:
     except RuntimeError:
         return False
     return True
+
+
+def test_asking_a_shapecheck_model_about_itself_loses_nothing() -> None:
+    """``model.contract()`` or ``model.parameter_count()`` returns no tensor: not a place where tracking was lost."""
+    report = analyze(
+        """
+        from shapecheck import nn
+
+        model = nn.Sequential(nn.Input("B", 3, 32, 32), nn.Conv2d(3, 8, 3), nn.Flatten(), nn.Linear(8 * 30 * 30, 10))
+        print(model.contract(), model.parameter_count())
+        """
+    )
+    assert [(m.name, m.complete) for m in report.models] == [("module level", True)]

@@ -216,6 +216,10 @@ def _tensor_attribute(interp: Interpreter, obj: Tensor, name: str, node: ast.AST
     return Method(obj, name)
 
 
+_QUERIES: Final = frozenset({"contract", "parameter_count", "buffer_count", "parameter_shapes", "buffer_shapes"})
+"""A shapecheck layer's methods that tell about it (no tensor comes back): their results are simply not known."""
+
+
 def _dims_tuple(shape: Shape) -> Value:
     if shape.prefix:
         return Unknown("the shape of a tensor of unknown rank", True, of_shape=shape)
@@ -227,7 +231,7 @@ def _layer_attribute(interp: Interpreter, obj: LayerValue, name: str, node: ast.
     tensor = obj.parameter(name)
     if tensor is not None:
         return tensor
-    if name == "with_input" and isinstance(layer, nn.Sequential):
+    if name == "with_input" and isinstance(layer, nn.Sequential) or name in _QUERIES:
         return Method(obj, name)
     value = getattr(layer, name, None)
     if isinstance(value, Shape):
