@@ -524,3 +524,9 @@ def test_derivation_follows_the_data_path_not_the_sibling_branch() -> None:
     assert "[2] Conv2d -> (1, 8, 4, 4)" in trail
     assert "ReLU" not in trail, trail  # branch 0 ran before, but did not feed this layer
     assert trail.startswith("4 = (8 + 2*0 - 1*(1 - 1) - 1)//2 + 1 by [2] Conv2d")
+
+
+def test_the_base_of_multi_output_layers_is_not_a_layer() -> None:
+    """``nn.TupleModule()`` is exported for type annotations; built, it says what to use instead of failing later."""
+    with pytest.raises(TypeError, match="use one of those"):
+        nn.TupleModule()

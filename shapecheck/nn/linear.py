@@ -13,7 +13,7 @@ from shapecheck.nn.module import Module
 from shapecheck.rules.linear import linear_macs, linear_parameter_shapes
 from shapecheck.shape import Shape
 
-__all__ = ["FLATTEN_FIX", "Bilinear", "Identity", "Linear"]
+__all__ = ["Bilinear", "Identity", "Linear"]
 
 FLATTEN_FIX: Final = "Flatten() before it"
 """How the fix of a Linear on an unflattened map opens (a front-end may say it in the code's words)."""

@@ -55,6 +55,11 @@ class TupleModule(Module):
 
     options: ClassVar[Mapping[str, bool]] = {}
 
+    def __init__(self) -> None:
+        if type(self) is TupleModule:
+            raise TypeError("TupleModule is the base of the layers with several outputs (LSTM, MultiheadAttention, ...); use one of those")
+        super().__init__()
+
     def names(self, options: Options) -> tuple[Names, ...]:
         raise NotImplementedError
 
