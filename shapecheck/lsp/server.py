@@ -4,8 +4,10 @@ inlay hints and quick fixes read its last good analysis.
 Edits are coalesced: the first change after a pause is analysed at once, changes that follow within
 ``debounce`` seconds of each other once they pause, and a newer version always supersedes an older
 one. The analyses run one at a time on a worker thread (the interpreter is not re-entrant), so the
-server keeps answering meanwhile. A file that does not parse keeps its last good analysis; a failure
-of the analysis or of a feature is logged to the client once and answered with nothing.
+server keeps answering meanwhile. Once edits pause, the files beside a document that import it are
+analysed with its text, and what their runs recorded at its lines joins its analysis (``lsp.importers``).
+A file that does not parse keeps its last good analysis; a failure of the analysis or of a feature is
+logged to the client once and answered with nothing.
 """
 
 from __future__ import annotations
