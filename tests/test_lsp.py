@@ -6,6 +6,7 @@ diagnostics before it answers, so the client's diagnostics are current after any
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -455,3 +456,179 @@ def test_fix_at_the_helper_call() -> None:
     assert fix.text == "conv_bn(16, 64)" and fix.edits == (Edit(line, 25, 27, "16"),)
     after = analyze(apply(snap.text, fix.edits), "net.py", 2)
     assert after is not None and after.report.findings == []
+
+
+PACKAGE_BLOCKS = '''import torch.nn as nn
+import torch.nn.functional as F
+
+
+def conv_bn(cin, cout, stride=1):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.BatchNorm2d(cout))
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.body = conv_bn(cin, cout)
+        self.skip = nn.Conv2d(cin, cout, 1)
+
+    def forward(self, x):
+        y = self.body(x)
+        x = self.skip(x)
+        return F.relu(x + y)
+'''
+
+PACKAGE_NET = '''import torch.nn as nn
+
+from .blocks import Block, conv_bn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = Block(3, 16)
+        self.down = conv_bn(16, 32, 2)
+        self.fc = nn.Linear(32, 10)
+
+    def forward(self, x):
+        x = self.down(self.stem(x))
+        return self.fc(x.mean((2, 3)))
+'''
+
+SIBLING_HEAD = """import torch
+import blocks
+
+model = blocks.Block(3, 8)
+"""
+SIBLING_RUN = "y = model(torch.randn(2, 3, 20, 24))\n"
+
+IN_TORCH = """import json, torch
+{setup}
+seen = {{}}
+def keep(key):
+    return lambda module, args, out: seen.setdefault(key, []).append([list(args[0].shape), list(out.shape)])
+for key, module in {hooks}.items():
+    module.register_forward_hook(keep(key))
+{run}
+print(json.dumps(seen))
+"""
+"""A script that runs the project's model in torch and prints what the ``hooks`` layers got and gave."""
+
+
+def _position(text: str, line: str, needle: str) -> tuple[int, int]:
+    """The 0-based position of the last ``needle`` in the first line of ``text`` that starts with ``line``."""
+    lines = text.split("\n")
+    number = next(i for i, t in enumerate(lines) if t.startswith(line))
+    return number, lines[number].rindex(needle, 0, len(line))
+
+
+def _in_torch(cwd: Path, setup: str, hooks: str, run: str) -> dict[str, list[list[list[int]]]]:
+    script = IN_TORCH.format(setup=setup, hooks=hooks, run=run)
+    done = subprocess.run([sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result: dict[str, list[list[list[int]]]] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def _value(shape: str, **sizes: int) -> list[int]:
+    """A shape the server showed (``(B, 16, H, W)``) at the given sizes (its formulas are Python's)."""
+    return list(eval(shape, {}, sizes))
+
+
+async def _hints(client: LanguageClient, uri: str) -> dict[tuple[int, int], types.InlayHint]:
+    whole = types.Range(types.Position(0, 0), types.Position(100, 0))
+    hints = await client.text_document_inlay_hint_async(types.InlayHintParams(types.TextDocumentIdentifier(uri), whole))
+    return {(h.position.line, h.position.character): h for h in hints or []}
+
+
+def _package(tmp_path: Path) -> Path:
+    """A package whose ``net.py`` builds ``Block(3, 16)`` and ``conv_bn(16, 32, 2)`` of its ``blocks.py`` (not written)."""
+    package = tmp_path / "proj"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "net.py").write_text(PACKAGE_NET)
+    return package / "blocks.py"
+
+
+SIZES = ((2, 32, 40), (3, 17, 9))
+
+
+@pytest.mark.asyncio
+async def test_shapes_inside_a_module_the_package_imports(client: LanguageClient, tmp_path: Path) -> None:
+    """``blocks.py`` open alone: ``Block(cin, cout)`` cannot be checked alone, but ``net.py`` builds
+    ``Block(3, 16)``; its hovers and hints show the shapes of Net's run, which torch gives too."""
+    uri = _open(client, _package(tmp_path), PACKAGE_BLOCKS)
+    assert await _diagnostics(client, uri) == []
+    read = await _hover(client, uri, *_position(PACKAGE_BLOCKS, "        y = self.body(x", "x"))
+    assert "x: (B, 3, H, W)" in read and "in Net (net.py), on x: (B, 3, H, W)" in read
+    assert "y: (B, 16, H, W)" in await _hover(client, uri, *_position(PACKAGE_BLOCKS, "        y", "y"))
+    skipped = _position(PACKAGE_BLOCKS, "        x", "x")
+    assert "x: (B, 16, H, W)" in await _hover(client, uri, *skipped)
+    conv = await _hover(client, uri, *_position(PACKAGE_BLOCKS, "    return nn.Sequential(nn.Conv2d", "Conv2d"))
+    assert "the layers: 2 layers" in conv  # conv_bn(3, 16) in the Block, then conv_bn(16, 32, 2)
+    assert "- Net (net.py): `(B, 3, H, W)` -> `(B, 32, (H + 1)//2, (W + 1)//2)`" in conv
+    hint = (await _hints(client, uri))[(skipped[0], skipped[1] + 1)]
+    assert hint.label == ": (B, 16, H, W)" and hint.tooltip == "in Net (net.py)"
+
+    hooks = '{"body": net.stem.body, "skip": net.stem.skip, "down": net.down[0]}'
+    run = f"for b, h, w in {SIZES}:\n    net(torch.zeros(b, 3, h, w))\nseen['params'] = [sum(p.numel() for m in (net.stem.body[0], net.down[0]) for p in m.parameters())]"
+    real = _in_torch(tmp_path, "from proj.net import Net\nnet = Net()", hooks, run)
+    for (b, h, w), body, skip, down in zip(SIZES, real["body"], real["skip"], real["down"]):
+        assert body[0] == _value("(B, 3, H, W)", B=b, H=h, W=w)
+        assert body[1] == skip[1] == down[0] == _value("(B, 16, H, W)", B=b, H=h, W=w)
+        assert down[1] == _value("(B, 32, (H + 1)//2, (W + 1)//2)", B=b, H=h, W=w)
+    assert f"parameters: {real['params'][0]:,}" in conv
+
+
+@pytest.mark.asyncio
+async def test_shapes_inside_a_module_a_script_imports(client: LanguageClient, tmp_path: Path) -> None:
+    """``import blocks`` beside a script that runs ``Block(3, 8)`` on a (2, 3, 20, 24) batch at its top level."""
+    (tmp_path / "train.py").write_text(SIBLING_HEAD + SIBLING_RUN)
+    uri = _open(client, tmp_path / "blocks.py", PACKAGE_BLOCKS)
+    read = await _hover(client, uri, *_position(PACKAGE_BLOCKS, "        y = self.body(x", "x"))
+    assert "x: (B, 3, H, W)" in read and "in Block (built at line 4 of train.py), on x: (B, 3, H, W)" in read
+    assert "- `(2, 3, 20, 24)` in module level (train.py)" in read  # the batch the script runs it on
+    y = _position(PACKAGE_BLOCKS, "        y", "y")
+    assert "- `(2, 8, 20, 24)` in module level (train.py)" in await _hover(client, uri, *y)
+    assert (await _hints(client, uri))[(y[0], y[1] + 1)].label == ": (B, 8, H, W)"
+    run = SIBLING_RUN + f"for b, h, w in {SIZES}:\n    model(torch.zeros(b, 3, h, w))"
+    real = _in_torch(tmp_path, SIBLING_HEAD, '{"body": model.body}', run)
+    assert real["body"][0] == [[2, 3, 20, 24], [2, 8, 20, 24]]
+    for (b, h, w), (x, out) in zip(SIZES, real["body"][1:]):
+        assert x == _value("(B, 3, H, W)", B=b, H=h, W=w) and out == _value("(B, 8, H, W)", B=b, H=h, W=w)
+
+
+@pytest.mark.asyncio
+async def test_a_module_nobody_imports_is_analysed_alone(client: LanguageClient, tmp_path: Path) -> None:
+    """A sibling that does not import it changes nothing: the server answers as the file's own analysis."""
+    (tmp_path / "other.py").write_text("import json\nimport torch\n\nprint(torch.zeros(2, 3).shape)\n")
+    path = tmp_path / "blocks.py"
+    uri = _open(client, path, PACKAGE_BLOCKS)
+    alone = analyze(PACKAGE_BLOCKS, str(path), 1)
+    assert alone is not None
+    line, column = _position(PACKAGE_BLOCKS, "        y = self.body(x", "x")
+    found = await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(line, column)))
+    expected = hover(alone, line + 1, column)
+    assert expected is not None and "x: (...)" in expected  # Block(cin, cout) alone: the rank of x is not known
+    assert (found.contents.value if found is not None and isinstance(found.contents, types.MarkupContent) else None) == expected
+    shown = {k: h.label for k, h in (await _hints(client, uri)).items()}
+    assert shown == {(h.position.line, h.position.character): h.label for h in inlay_hints(alone, 0, 100, set(range(100)), "utf-16")}
+
+
+@pytest.mark.asyncio
+async def test_importer_shapes_follow_the_edited_text(client: LanguageClient, tmp_path: Path) -> None:
+    """Edits not saved: the importers read the editor's text (a line added above moves the shapes with
+    it); a line changed since their analysis (mid-edit, not parsed) shows none."""
+    uri = _open(client, _package(tmp_path), PACKAGE_BLOCKS)
+    y = _position(PACKAGE_BLOCKS, "        y", "y")
+    assert "y: (B, 16, H, W)" in await _hover(client, uri, *y)
+    moved = "# a comment\n" + PACKAGE_BLOCKS
+    _change(client, uri, 2, moved)
+    assert "y: (B, 16, H, W)" in await _hover(client, uri, y[0] + 1, y[1])
+    assert await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(*y))) is None
+    skipped = _position(moved, "        x", "x")
+    _change(client, uri, 3, moved.replace("        x = self.skip(x)", "        x = self.skip("))
+    assert await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(*skipped))) is None
+    assert skipped[0] not in {line for line, _ in await _hints(client, uri)}
+    assert "y: (B, 16, H, W)" in await _hover(client, uri, y[0] + 1, y[1])  # unchanged since: still shown
+    assert not [m for m in client.log_messages if m.type == types.MessageType.Error]

@@ -4,12 +4,13 @@ torch: a finding only where torch fails."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-from shapecheck.static import analyze_file
+from shapecheck.static import analyze_file, analyze_source
 
 BLOCKS = """
 import torch.nn as nn
@@ -131,3 +132,19 @@ def test_a_function_of_star_args_is_not_called_without_them(tmp_path: Path) -> N
     path = tmp_path / "factory.py"
     path.write_text("from shapecheck import nn\n\n\ndef net(*dims):\n    return nn.Sequential(nn.Input(*dims), nn.Conv2d(1, 4, 3))\n\n\nMODEL = net('B', 1, 'H', 'W')\n")
     assert analyze_file(str(path)).findings == []
+
+
+def test_an_imported_module_is_read_from_the_text_given(tmp_path: Path) -> None:
+    """``sources`` stands for a module's file (an editor's unsaved text): what the runs of the importing
+    file recorded in it is at the lines of that text, and holds the shapes torch gives."""
+    path = _project(tmp_path, NET)
+    blocks = str((path.parent / "blocks.py").resolve())
+    edited = "\n\n" + textwrap.dedent(BLOCKS)  # two lines added above, not saved
+    seen = analyze_source(path.read_text(), str(path), detail=True, sources={blocks: edited}).imported[blocks]
+    lines = edited.split("\n")
+    line = next(i for i, text in enumerate(lines, 1) if text == "        return self.norm(self.conv(x))")
+    shapes = seen.read[(line, lines[line - 1].index("x)"))]
+    run = "import json, proj.net as n, proj.blocks as b\nseen = []\nforward = b.Block.forward\n"
+    run += "b.Block.forward = lambda self, x: seen.append(tuple(x.shape)) or forward(self, x)\nn.run()\nprint(json.dumps(seen))"
+    done = subprocess.run([sys.executable, "-c", run], cwd=tmp_path, capture_output=True, text=True)
+    assert [s for s, model in shapes.items() if model == "run()"] == [str(tuple(s)) for s in json.loads(done.stdout)]

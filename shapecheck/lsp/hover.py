@@ -44,7 +44,7 @@ def _tensor(snap: Snapshot, name: str, shapes: dict[str, str]) -> str:
 
 def _run(snap: Snapshot, name: str) -> str:
     """The model run ``name``: its inputs and the conditions on them."""
-    model = next((m for m in snap.report.models if m.name == name), None)
+    model = next((m for m in (*snap.report.models, *snap.runs) if m.name == name), None)
     if model is None:
         return f"in {name}"
     text = f"in {name}" + (f", on {model.inputs}" if model.inputs else "")

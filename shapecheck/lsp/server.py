@@ -4,8 +4,10 @@ inlay hints and quick fixes read its last good analysis.
 Edits are coalesced: the first change after a pause is analysed at once, changes that follow within
 ``debounce`` seconds of each other once they pause, and a newer version always supersedes an older
 one. The analyses run one at a time on a worker thread (the interpreter is not re-entrant), so the
-server keeps answering meanwhile. A file that does not parse keeps its last good analysis; a failure
-of the analysis or of a feature is logged to the client once and answered with nothing.
+server keeps answering meanwhile. Once edits pause, the files beside a document that import it are
+analysed with its text, and what their runs recorded at its lines joins its analysis (``lsp.importers``).
+A file that does not parse keeps its last good analysis; a failure of the analysis or of a feature is
+logged to the client once and answered with nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from shapecheck.lsp.diagnostics import diagnostics
 from shapecheck.lsp.fixes import Edit, Fix, apply, fixes_of
 from shapecheck.lsp.hints import inlay_hints
 from shapecheck.lsp.hover import hover
+from shapecheck.lsp.importers import Importers, with_importers
 from shapecheck.lsp.snapshot import Snapshot, analyze
 from shapecheck.lsp.text import byte_column, client_column, lines_of
 from shapecheck.static.analysis import Entry
@@ -67,6 +70,7 @@ class ShapeServer(LanguageServer):
         self._changed: dict[str, float] = {}
         self._verified: dict[tuple[str, tuple[Edit, ...]], bool] = {}
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shapecheck-analysis")
+        self._importers = Importers()
         self._logged: set[str] = set()
 
     @property
@@ -118,6 +122,24 @@ class ShapeServer(LanguageServer):
         self.snapshots[uri] = snap
         self._verified = {k: v for k, v in self._verified.items() if k[0] != uri}
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, published, version))
+        await self._borrow(uri, path, snap)
+
+    async def _borrow(self, uri: str, path: str, snap: Snapshot) -> None:
+        """Add to ``snap`` what the runs of the files importing ``path`` recorded at its lines, once edits
+        pause (the importers read ``snap``'s text, so each shape is at its line)."""
+        opened = {str(Path(d.path).resolve()): d.source for d in self.workspace.text_documents.values()}
+        try:
+            found = await self.run(self._importers.find, path, opened)
+            if not found:
+                return
+            await asyncio.sleep(self.debounce)
+            borrowed = [await self.run(self._importers.borrow, f, path, snap.text, opened) for f in found]
+        except OSError:  # a file removed meanwhile: the next analysis looks again
+            return
+        except Exception as err:
+            self.log_once(f"analysis of the files importing {path} failed", err)
+            return
+        self.snapshots[uri] = with_importers(snap, borrowed)
 
     def _entries(self, path: str) -> Sequence[Entry]:
         """The models ``[tool.shapecheck] models`` of the nearest ``pyproject.toml`` names in ``path``."""

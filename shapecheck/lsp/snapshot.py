@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from shapecheck.lsp.text import lines_of
 from shapecheck.static.analysis import Entry, analyze_source
-from shapecheck.static.report import FileReport, Finding
+from shapecheck.static.report import FileReport, Finding, ModelReport
 
 __all__ = ["Snapshot", "analyze"]
 
@@ -22,6 +22,8 @@ class Snapshot:
     lines: list[str]
     tree: ast.Module
     report: FileReport
+    runs: tuple[ModelReport, ...] = ()
+    """The runs of the files importing this one whose shapes ``report`` also holds (``lsp.importers``)."""
 
     def findings(self, first: int, last: int) -> list[Finding]:
         """The findings whose lines (0-based, as LSP counts) meet ``first``..``last``."""

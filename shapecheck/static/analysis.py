@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import itertools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Final
 
@@ -63,11 +63,13 @@ def analyze_source(
     tree: ast.Module | None = None,
     detail: bool = False,
     call_fixes: bool = True,
+    sources: Mapping[str, str] | None = None,
 ) -> FileReport:
     """Every finding, model and shape the interpreter gets from ``source`` (and from ``entries``);
     ``tree`` is the source already parsed, when the caller has it. With ``detail``, the report also has
     every shape each name held and the layers applied (``seen``, ``layers``: what an editor shows).
-    ``call_fixes`` checks the fixes at a helper's call (``conv_bn(16, 64)``) by analysing the edited source."""
+    ``call_fixes`` checks the fixes at a helper's call (``conv_bn(16, 64)``) by analysing the edited source.
+    ``sources``: the text to read for a module of the project instead of its file, by resolved path."""
     report = FileReport(path)
     if not mentions_models(source):
         return report
@@ -77,12 +79,13 @@ def analyze_source(
         line = getattr(err, "lineno", None)
         report.error = f"syntax error{f' at line {line}' if line else ''}: {getattr(err, 'msg', err)}"
         return report
-    interp = Interpreter(source, path, tree, detail)
+    interp = Interpreter(source, path, tree, detail, sources)
     _Analysis(interp, report).run(entries)
     ignored = _ignored_lines(source)
     report.findings = sorted((f for f in interp.findings.values() if f.line not in ignored), key=lambda f: (f.line, f.column, f.message))
     report.shapes = interp.shapes
     report.seen = interp.seen
+    report.imported = {key: file.seen for key, file in interp.local_files.items() if file is not None}
     if call_fixes and interp.call_edits:
         verified_call_fixes(source, report, interp.call_edits, lambda edited: analyze_source(edited, path, entries, detail=True, call_fixes=False))
     return report

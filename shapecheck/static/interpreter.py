@@ -19,7 +19,7 @@ import dataclasses
 import operator
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final, NoReturn
@@ -168,7 +168,7 @@ class Interpreter:
     tensor bound to a name. ``tracer`` records layer applications (the steps of the current model).
     """
 
-    def __init__(self, source: str, path: str, tree: ast.Module | None = None, detail: bool = False) -> None:
+    def __init__(self, source: str, path: str, tree: ast.Module | None = None, detail: bool = False, sources: Mapping[str, str] | None = None) -> None:
         self.source = source
         self.detail = detail
         """Record every shape each name holds (``seen``) and the chains built (what an editor shows)."""
@@ -216,11 +216,13 @@ class Interpreter:
         """While in the prelude: the findings of the file that called into it, and the statement that did."""
         self.file = SourceFile(path, source, self.tree, self.module_scope, self.findings, self.shapes, self.seen)
         self.files: dict[int, SourceFile] = {id(self.module_scope): self.file}
+        """The files read (this one, and those :meth:`load` adds), by the id of their module scope."""
         self.root = self.file
         """The file analysed; the others are read for what it imports."""
         self.local_files: dict[str, SourceFile | None] = {}
         """The user's modules read for imports, by path (``static.local_imports``)."""
-        """The files read (this one, and those :meth:`load` adds), by the id of their module scope."""
+        self.sources: Mapping[str, str] = sources or {}
+        """The text to read for a module of the user's instead of its file (an editor's unsaved text), by resolved path."""
 
     # -- entry points -------------------------------------------------------------------------
     @staticmethod

@@ -6,6 +6,7 @@ caller's arguments. Anything else imported stays a name (:class:`External`).
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -14,7 +15,7 @@ from shapecheck.static.values import External, LocalModule, Unknown, Value
 if TYPE_CHECKING:
     from shapecheck.static.interpreter import Interpreter, SourceFile
 
-__all__ = ["MODELED", "imported", "imported_from", "installed"]
+__all__ = ["MODELED", "imported", "imported_from", "imports_of", "installed"]
 
 MODELED: Final = frozenset(
     {"torch", "einops", "math", "numpy", "typing", "typing_extensions", "dataclasses", "collections", "functools", "jaxtyping", "shapecheck", "builtins"}
@@ -53,14 +54,27 @@ def installed(path: str) -> bool:
     return "site-packages" in parts or "dist-packages" in parts or path.endswith(".pyi")
 
 
-def _module_file(interp: Interpreter, module: str, level: int) -> SourceFile | None:
-    """The file ``module`` names: in the importing file's package (``level`` >= 1: one directory up per
-    dot past the first), or beside the importing file (a script's sibling)."""
+def imports_of(origin: Path, tree: ast.Module) -> set[Path]:
+    """The files of the project that ``tree`` (the source of ``origin``) may import, as :func:`imported` and
+    :func:`imported_from` find them (both the module and the submodule of ``from a import b``)."""
+    found: set[Path | None] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(module_path(origin, alias.name.split(".")[0], 0) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            found.add(module_path(origin, module, node.level))
+            found.update(module_path(origin, f"{module}.{a.name}" if module else a.name, node.level) for a in node.names)
+    return {path for path in found if path is not None}
+
+
+def module_path(origin: Path, module: str, level: int) -> Path | None:
+    """The file ``module`` names when ``origin`` imports it: in origin's package (``level`` >= 1: one
+    directory up per dot past the first), or beside origin (a script's sibling)."""
     parts = [p for p in module.split(".") if p]
     if level == 0 and (not parts or parts[0] in MODELED):
         return None
-    origin = Path(interp.path)
-    if installed(interp.path) or not origin.is_file():
+    if installed(str(origin)) or not origin.is_file():
         return None
     base = origin.resolve().parent
     for _ in range(max(level - 1, 0)):
@@ -68,8 +82,13 @@ def _module_file(interp: Interpreter, module: str, level: int) -> SourceFile | N
     target = base.joinpath(*parts)
     for path in (target.with_suffix(".py"), target / "__init__.py") if parts else (base / "__init__.py",):
         if path.is_file():
-            return _load(interp, path)
+            return path
     return None
+
+
+def _module_file(interp: Interpreter, module: str, level: int) -> SourceFile | None:
+    path = module_path(Path(interp.path), module, level)
+    return _load(interp, path) if path is not None else None
 
 
 def _load(interp: Interpreter, path: Path) -> SourceFile | None:
@@ -82,7 +101,7 @@ def _load(interp: Interpreter, path: Path) -> SourceFile | None:
     from shapecheck.static.interpreter import Exhausted
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = interp.sources[key] if key in interp.sources else path.read_text(encoding="utf-8")
         steps = interp.steps
         with interp.silenced():  # its own top level is checked where that file is
             file = interp.load(text, key)

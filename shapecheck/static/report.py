@@ -121,6 +121,8 @@ class FileReport:
     """Every shape each name held, in every model run (what an editor shows on hover; ``detail`` only)."""
     layers: list[LayerUse] = field(default_factory=list)
     """The layers of the file applied in the models' runs (``detail`` only)."""
+    imported: dict[str, Seen] = field(default_factory=dict)
+    """What the runs recorded in the project's files this one imports, by resolved path (``detail`` only)."""
     error: str | None = None
     """Why the file could not be analysed at all (a syntax error)."""
 
