@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Final
 
 from shapecheck.check import CheckError, Finding, Result
+from shapecheck.nn.module import Input
 from shapecheck.static import FileReport, analyze_file
+from shapecheck.static.analysis import Entry
 
 __all__ = ["python_files", "run_static"]
 
@@ -49,9 +51,11 @@ def split_entry(target: str) -> tuple[str, str | None]:
     return (path + ".py", entry) if sep and entry else (target, None)
 
 
-def configured_entries(start: str = ".") -> dict[str, list[str]]:
-    """The models ``[tool.shapecheck] models`` names in the nearest ``pyproject.toml`` (``"vit.py:ViT(dim=64)"``),
-    by file (resolved), for ``check`` to build besides those the files build themselves."""
+def configured_entries(start: str = ".") -> dict[str, list[Entry]]:
+    """The models ``[tool.shapecheck] models`` names in the nearest ``pyproject.toml``, by file (resolved), for
+    ``check`` to build besides those the files build themselves: ``"vit.py:ViT(dim=64)"``, or a table that
+    also gives the input, ``{model = "net.py:Net(10)", input = "B 3 32 32"}`` (a list of them for a forward
+    of several tensors)."""
     import tomllib
 
     directory = Path(start).resolve()
@@ -63,18 +67,41 @@ def configured_entries(start: str = ".") -> dict[str, list[str]]:
             except tomllib.TOMLDecodeError as err:
                 raise CheckError(f"{candidate}: {err}") from None
             models = table.get("models", [])
-            if not isinstance(models, list) or not all(isinstance(m, str) for m in models):
-                raise CheckError(f"{candidate}: [tool.shapecheck] models must be a list of strings such as \"vit.py:ViT(dim=64)\"")
-            out: dict[str, list[str]] = {}
+            if not isinstance(models, list):
+                raise CheckError(f"{candidate}: [tool.shapecheck] models must be a list such as {_EXAMPLE}")
+            out: dict[str, list[Entry]] = {}
             for model in models:
-                path, entry = split_entry(model)
-                if entry is None:
-                    raise CheckError(f"{candidate}: [tool.shapecheck] models: {model!r} is not FILE.py:EXPRESSION")
+                path, entry = _configured(model, f"{candidate}: [tool.shapecheck] models")
                 out.setdefault(str((folder / path).resolve()), []).append(entry)
             return out
         if (folder / ".git").exists():
             break
     return {}
+
+
+_EXAMPLE: Final = '["vit.py:ViT(dim=64)", {model = "net.py:Net(10)", input = "B 3 32 32"}]'
+
+
+def _configured(model: object, where: str) -> tuple[str, Entry]:
+    """One item of ``models``: its file, and the expression to build (with the input shapes, when given)."""
+    target, given = (model, None) if isinstance(model, str) else (model.get("model"), model.get("input")) if isinstance(model, dict) else (None, None)
+    if not isinstance(target, str) or isinstance(model, dict) and not set(model) <= {"model", "input"}:
+        raise CheckError(f"{where}: {model!r} is not a string or a table of model and input, as in {_EXAMPLE}")
+    path, entry = split_entry(target)
+    if entry is None:
+        raise CheckError(f"{where}: {target!r} is not FILE.py:EXPRESSION")
+    if given is None:
+        return path, entry
+    shapes = [given] if isinstance(given, str) else given
+    if not isinstance(shapes, list) or not shapes or not all(isinstance(s, str) for s in shapes):
+        raise CheckError(f"{where}: the input of {target!r} must be a shape such as \"B 3 32 32\" or a list of them, got {given!r}")
+    dims = [tuple(int(d) if d.isdigit() else d for d in shape.split()) for shape in shapes]
+    for shape in dims:
+        try:
+            Input(*shape)
+        except (TypeError, ValueError) as err:
+            raise CheckError(f"{where}: the input of {target!r}: {err}") from None
+    return path, (entry, dims)
 
 
 def run_static(paths: Sequence[str], progress: Callable[[str], None] = lambda _: None) -> Result:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -329,3 +330,43 @@ def test_pre_commit_hook() -> None:
     assert "- id: shapecheck-check" in text
     assert "entry: shapecheck check" in text
     assert "language: python" in text and "require_serial: true" in text
+
+
+PYPROJECT_NET = """\
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self, classes):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 16, 3)
+        self.fc = nn.Linear(16 * 30 * 30, classes)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.conv(x), 1))
+"""
+
+
+def test_pyproject_names_a_model_with_its_input(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``{model = ..., input = "B 3 28 28"}``: the class is built and run on that input, where the Linear cannot
+    fit (on any H, W it is an input condition, not an error); torch agrees on 28x28 and runs 32x32."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "net.py").write_text(PYPROJECT_NET)
+    monkeypatch.chdir(tmp_path)
+    for size, found in ((28, True), (32, False)):
+        (tmp_path / "pyproject.toml").write_text(f'[tool.shapecheck]\nmodels = [{{model = "net.py:Net(10)", input = "B 3 {size} {size}"}}]\n')
+        status, out, _ = run(capsys, "check", "net.py")
+        assert (status, "Linear expects 14400 input features, got 10816" in out) == (int(found), found), out
+        namespace: dict[str, Any] = {}
+        exec(PYPROJECT_NET, namespace)
+        torch = namespace["torch"]
+        try:
+            namespace["Net"](10)(torch.zeros(2, 3, size, size))
+        except RuntimeError:
+            assert found
+        else:
+            assert not found
+    (tmp_path / "pyproject.toml").write_text('[tool.shapecheck]\nmodels = [{model = "net.py:Net(10)", input = "B 3 -1 28"}]\n')
+    status, _, err = run(capsys, "check", "net.py")
+    assert status == 2 and "the input of 'net.py:Net(10)'" in err and "Traceback" not in err
