@@ -79,13 +79,18 @@ class ShapeServer(LanguageServer):
         return str(self.server_capabilities.position_encoding or types.PositionEncodingKind.Utf16)
 
     def log_once(self, what: str, err: BaseException) -> None:
-        """Tell the client about an internal failure, once per distinct failure."""
+        """Tell the client about an internal failure, once per distinct failure: with its traceback, to report."""
         key = f"shapecheck: {what}: {type(err).__name__}: {err}"
-        if key in self._logged:
-            return
-        self._logged.add(key)
-        trace = "".join(traceback.format_exception(err))
-        self.window_log_message(types.LogMessageParams(types.MessageType.Error, f"{key} (reported once; please report it)\n{trace}"))
+        if key not in self._logged:
+            self._logged.add(key)
+            trace = "".join(traceback.format_exception(err))
+            self.window_log_message(types.LogMessageParams(types.MessageType.Error, f"{key} (reported once; please report it)\n{trace}"))
+
+    def warn_once(self, message: str) -> None:
+        """Tell the user about a mistake of theirs that the server cannot work around (a bad ``pyproject.toml``), once."""
+        if message not in self._logged:
+            self._logged.add(message)
+            self.window_show_message(types.ShowMessageParams(types.MessageType.Warning, f"shapecheck: {message}"))
 
     def schedule(self, uri: str) -> None:
         """Analyse ``uri`` again: at once after a pause in its edits, else once they pause."""
@@ -146,7 +151,7 @@ class ShapeServer(LanguageServer):
         try:
             return configured_entries(str(Path(path).parent)).get(str(Path(path).resolve()), [])
         except CheckError as err:
-            self.log_once("pyproject.toml", err)
+            self.warn_once(str(err))
             return []
 
     async def run(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
