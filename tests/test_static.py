@@ -744,3 +744,30 @@ def test_asking_a_shapecheck_model_about_itself_loses_nothing() -> None:
         """
     )
     assert [(m.name, m.complete) for m in report.models] == [("module level", True)]
+
+
+def test_a_chain_a_helper_builds_names_the_helper_of_its_failing_layer() -> None:
+    """``stage`` chains two ``conv_bn`` calls with the same ``cin``: reported at that line, the failing conv
+    named with the helper that built it."""
+    source = """
+        import torch.nn as nn
+
+        def conv_bn(cin, cout):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout))
+
+        def stage(cin, cout):
+            return nn.Sequential(conv_bn(cin, cout), conv_bn(cin, cout))
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = conv_bn(3, 16)
+                self.b = stage(16, 32)
+
+            def forward(self, x):
+                return self.b(self.a(x))
+        """
+    (finding,) = analyze(source).findings
+    assert (finding.line, finding.message) == (line_of(source, "conv_bn(cin, cout), conv_bn"), "Conv2d expects 16 input channels, got 32")
+    assert finding.notes[0].endswith(f"(path 1.0), built in conv_bn at line {line_of(source, 'nn.Conv2d(cin, cout')}")
+    assert not _runs_in_torch(source, (1, 3, 8, 8))

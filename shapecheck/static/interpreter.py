@@ -1366,12 +1366,14 @@ class Interpreter:
             line, column, end = at, 0, (None, None)
         if header is not None and at is not None and at != line:
             header += f", defined at line {at}" + (f" (in {helper[0]} at line {helper[1]})" if helper else "")
+        elif header is not None and helper is not None:  # the call on this line built it, inside the helper
+            header += f", built in {helper[0]} at line {helper[1]}"
         if helper is not None and at is not None and self.file is self.root:
             self.call_edits.setdefault(line, call_edits(self.tree, self.source, at, helper[0], err))
         self.report(finding_of(err, line, column, end, header, at))
 
 
-_DEFINED: Final = re.compile(r", defined at line (\d+)(?: \(in (\S+) at line (\d+)\))?$")
+_DEFINED: Final = re.compile(r", (?:defined at line (\d+)(?: \(in (\S+) at line (\d+)\))?|built in (\S+) at line (\d+))$")
 
 
 def _blamed(pin: Pin, failure: Finding) -> Finding:
@@ -1432,7 +1434,10 @@ def _tuple_text(value: Value) -> str:
 
 
 def _defined_in(where: str, found: re.Match[str]) -> str:
-    """A ``, defined at line 6 (in conv_bn at line 10)`` note of another file, with its name: ``blocks.py:6``."""
+    """A ``, defined at line 6 (in conv_bn at line 10)`` (or ``, built in conv_bn at line 10``) note of another
+    file, with its name: ``blocks.py:6``."""
+    if found[4]:
+        return f", built in {found[4]} at {where}:{found[5]}"
     helper = f" (in {found[2]} at {where}:{found[3]})" if found[2] else ""
     return f", defined at {where}:{found[1]}{helper}"
 
