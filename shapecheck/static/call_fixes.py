@@ -34,7 +34,7 @@ class CallEdit:
 def call_edits(tree: ast.Module, source: str, line: int, helper: str, err: ShapeError) -> list[CallEdit]:
     """The edits of the one call of ``helper`` at ``line`` that each change one int literal argument equal to
     the layer's wrong size (``err``'s expected) to the size it gets (its actual): ``Block(128, 128, 2)`` gives
-    two, of which checking keeps the one that builds the fix. None when the call is not that simple."""
+    two, of which checking keeps the one that builds the fix. No edit when the call is not that simple."""
     wrong, right = err.raw_expected, err.raw_actual
     if type(wrong) is not int or type(right) is not int or right < 0:
         return []
@@ -78,10 +78,11 @@ def verified_call_fixes(
         error = finding.error
         if error is None or not error.fixes:
             continue
+        candidates = edits.get(finding.line, [])
+        if len(checked.keys() | set(candidates)) > _MOST_CHECKED:  # not all of them can be checked: none is proposed
+            continue
         good = []
-        for edit in edits.get(finding.line, []):
-            if edit not in checked and len(checked) == _MOST_CHECKED:
-                break
+        for edit in candidates:
             if edit not in checked:
                 raw = lines[edit.line - 1].encode()
                 edited = [*lines]
