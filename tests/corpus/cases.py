@@ -48,6 +48,8 @@ class Bug:
     unsatisfiable: bool  # True when NO input makes the bugged model run (it fails to build, or on every size)
     note: str  # the realistic mistake, in words
     witness: Inputs | None = None  # for a satisfiable bug: an input on which the bugged model runs
+    stated: bool = False  # satisfiable, but the file's own ``test()`` calls the model on a size it states, and fails:
+    # a report at ``lines`` is then right, not a false positive (torch runs ``test()`` to confirm it)
 
 
 # ---------------------------------------------------------------- models
@@ -787,6 +789,7 @@ BUGS: list[Bug] = [
         lines=(95, 97, 79), unsatisfiable=False,
         note='final pooling over 2x2 instead of the whole 4x4 map: 2048 features for a 512-input Linear (16x16 images fit)',
         witness=((1, 3, 16, 16),),
+        stated=True,
     ),
     Bug(
         'cifar_preact_resnet.conv2_stride', CIFAR_PREACT18,
@@ -830,6 +833,7 @@ BUGS: list[Bug] = [
         lines=(110, 112, 94), unsatisfiable=False,
         note='forgot the global pooling: the 4x4 map flattens to 8192 features (runs when the last map is 1x1, 5..8-pixel images)',
         witness=((1, 3, 8, 8),),
+        stated=True,
     ),
     Bug(
         'cifar_dpn.cat_dim', CIFAR_DPN,
@@ -922,6 +926,7 @@ BUGS: list[Bug] = [
         lines=(53,), unsatisfiable=False,
         note='pooling window for a 4x4 final map, but 32x32 images end at 2x2 (64x64 ones fit)',
         witness=((1, 3, 64, 64),),
+        stated=True,
     ),
     Bug(
         'cifar_mobilenet.last_width', CIFAR_MOBILENET,
@@ -930,6 +935,7 @@ BUGS: list[Bug] = [
         lines=(32, 55, 39), unsatisfiable=False,
         note='slimmed the last block to 512 channels, leaving Linear(1024): only a 1x2 pooled map (32x64 images) gives 1024 features',
         witness=((1, 3, 32, 64),),
+        stated=True,
     ),
     Bug(
         'cifar_mobilenet.depthwise_out', CIFAR_MOBILENET,
