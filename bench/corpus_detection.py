@@ -72,7 +72,7 @@ def verdict(bug: Bug) -> tuple[str, str]:
 
 def originals(files: set[str]) -> list[str]:
     """Findings on the unmodified files (each one a false positive)."""
-    out = []
+    out: list[str] = []
     for file in sorted(files):
         entries = sorted({expression(m) for m in [*MODELS, *(b.model for b in BUGS)] if m.file == file})
         report = analyze_source(text(file), file, entries)
