@@ -12,11 +12,14 @@ file, and every file is a standalone torch(+einops) module with its origin and l
 from __future__ import annotations
 
 import ast
+import contextlib
+import io
 import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+import torch
 
 from tests.corpus import edits, harness
 from tests.corpus.cases import BUGS, MODELS, Bug, Model
@@ -60,6 +63,32 @@ def test_bug_breaks_the_model_as_marked(bug: Bug) -> None:
         assert witness.ok, f"{bug.id} is marked satisfiable but fails on its witness: {witness}"
 
 
+def _own_test(file: str, bug: Bug | None = None) -> BaseException | None:
+    """Run the file's own ``test()`` (the model on the size the file states), printing silenced: None if it ran."""
+    module = harness.load(file, bug)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), torch.no_grad():
+            module.test()
+    except Exception as error:  # noqa: BLE001 - whatever torch raised
+        return error
+    return None
+
+
+STATED_FILES = sorted(f for f in FILES if "\ndef test():" in (CORPUS / f).read_text())
+
+
+@pytest.mark.parametrize("file", STATED_FILES)
+def test_a_files_own_test_function_runs(file: str) -> None:
+    assert _own_test(file) is None
+
+
+@pytest.mark.parametrize("bug", [b for b in BUGS if not b.unsatisfiable and b.model.file in STATED_FILES], ids=lambda b: b.id)
+def test_stated_marks_the_satisfiable_bugs_the_files_own_test_fails_on(bug: Bug) -> None:
+    error = _own_test(bug.model.file, bug)
+    assert (error is not None) == bug.stated, f"{bug.id}: stated={bug.stated}, but the file's test() gives {error!r}"
+    assert error is None or isinstance(error, SHAPE_ERRORS), repr(error)
+
+
 @pytest.mark.parametrize("bug", BUGS, ids=lambda b: b.id)
 def test_bug_data_is_consistent(bug: Bug) -> None:
     text = edits.source(bug.model.file)
@@ -77,6 +106,7 @@ def test_bug_data_is_consistent(bug: Bug) -> None:
     assert (bug.witness is None) == bug.unsatisfiable, f"{bug.id}: a witness goes with satisfiable bugs only"
     assert bug.witness != bug.model.inputs
     assert bug.note
+    assert not (bug.stated and bug.unsatisfiable), f"{bug.id}: stated is for satisfiable bugs"
 
 
 def test_corpus_is_large_and_every_file_is_used() -> None:

@@ -48,6 +48,8 @@ class Bug:
     unsatisfiable: bool  # True when NO input makes the bugged model run (it fails to build, or on every size)
     note: str  # the realistic mistake, in words
     witness: Inputs | None = None  # for a satisfiable bug: an input on which the bugged model runs
+    stated: bool = False  # satisfiable, but the file's own ``test()`` calls the model on a size it states, and fails:
+    # a report at ``lines`` is then right, not a false positive (torch runs ``test()`` to confirm it)
 
 
 # ---------------------------------------------------------------- models
@@ -123,10 +125,28 @@ CLIP_RESNET = Model("openclip_modified_resnet.py", "ModifiedResNet",
                     kwargs={"layers": [1, 1, 1, 1], "output_dim": 32, "heads": 2, "image_size": 64, "width": 16},
                     inputs=((2, 3, 64, 64),), others=images((1, 64, 64), (3, 64, 64)))
 
+# held out: kuangliu/pytorch-cifar, added after the interpreter was developed on the files above (CIFAR 32x32)
+CIFAR_LENET = Model("cifar_lenet.py", "LeNet", others=images((1, 32, 32), (3, 32, 32), (1, 35, 35)))
+CIFAR_PREACT18 = Model("cifar_preact_resnet.py", "PreActResNet18", others=images((1, 32, 32), (3, 32, 32), (1, 36, 36)))
+CIFAR_PREACT50 = Model("cifar_preact_resnet.py", "PreActResNet50", others=images((1, 32, 32), (1, 36, 36)))
+CIFAR_SENET = Model("cifar_senet.py", "SENet18", others=images((1, 32, 32), (3, 32, 32), (1, 36, 36)))
+CIFAR_DPN = Model("cifar_dpn.py", "DPN26", others=images((1, 32, 32), (1, 36, 36)))
+CIFAR_DLA = Model("cifar_dla.py", "DLA", others=images((1, 32, 32), (3, 32, 32), (1, 36, 36)))
+CIFAR_REGNETX = Model("cifar_regnet.py", "RegNetX_200MF", others=images((1, 32, 32), (1, 64, 64), (1, 48, 80)))
+CIFAR_REGNETY = Model("cifar_regnet.py", "RegNetY_400MF", others=images((1, 32, 32), (1, 64, 64)))
+CIFAR_EFFICIENTNET = Model("cifar_efficientnet.py", "EfficientNetB0", others=images((1, 32, 32), (1, 64, 64), (1, 48, 80)))
+CIFAR_MOBILENET = Model("cifar_mobilenet.py", "MobileNet", others=images((1, 32, 32), (3, 32, 32), (1, 48, 48)))
+HELD_OUT: list[Model] = [
+    CIFAR_LENET, CIFAR_PREACT18, CIFAR_PREACT50, CIFAR_SENET, CIFAR_DPN, CIFAR_DLA, CIFAR_REGNETX, CIFAR_REGNETY,
+    CIFAR_EFFICIENTNET, CIFAR_MOBILENET,
+]
+"""The models of the held-out files: chosen, with their bugs, without looking at what the interpreter says."""
+
 MODELS: list[Model] = [
     ALEXNET, VGG11, RESNET18, RESNET50, SQUEEZENET, MOBILENETV2, DENSENET, GOOGLENET, SHUFFLENET, MNASNET,
     INCEPTION, R3D, TV_VIT, CONVNEXT, VIT, SIMPLE_VIT, MOBILE_VIT, MLP_MIXER, WAV2LETTER, WAV2LETTER_MFCC,
     DEEPSPEECH, CONV_TASNET, WAVERNN, MNIST_NET, LSTM, TRANSFORMER, UNET, NANOGPT, CLIP_RESNET,
+    *HELD_OUT,
 ]
 
 # ---------------------------------------------------------------- bugs
@@ -730,5 +750,198 @@ BUGS: list[Bug] = [
         note='dropped the anti-aliasing pool of strided blocks: the main path keeps the resolution the shortcut halves '
         '(they broadcast only where the shortcut is 1x1: 7..10-pixel images run through to the 2x2 attention grid)',
         witness=((2, 3, 8, 8),),
+    ),
+    # ------------------------------------------------ held out (kuangliu/pytorch-cifar): bugs chosen before measuring
+    Bug(
+        'cifar_lenet.fc1_mnist', CIFAR_LENET,
+        old='self.fc1   = nn.Linear(16*5*5, 120)',
+        new='self.fc1   = nn.Linear(16*4*4, 120)',
+        lines=(14, 24), unsatisfiable=False,
+        note='fc1 sized for 28x28 MNIST digits (16*4*4 features after the two conv+pool stages) instead of 32x32 CIFAR images',
+        witness=((1, 3, 28, 28),),
+    ),
+    Bug(
+        'cifar_lenet.conv2_in', CIFAR_LENET,
+        old='self.conv2 = nn.Conv2d(6, 16, 5)',
+        new='self.conv2 = nn.Conv2d(3, 16, 5)',
+        lines=(13, 21), unsatisfiable=True,
+        note="second conv built for the image's 3 channels instead of conv1's 6",
+    ),
+    Bug(
+        'cifar_lenet.fc3_in', CIFAR_LENET,
+        old='self.fc3   = nn.Linear(84, 10)',
+        new='self.fc3   = nn.Linear(120, 10)',
+        lines=(16, 26), unsatisfiable=True,
+        note="last Linear sized from fc1's width (120) instead of fc2's (84)",
+    ),
+    Bug(
+        'cifar_lenet.no_flatten', CIFAR_LENET,
+        old='out = out.view(out.size(0), -1)',
+        new='# out = out.view(out.size(0), -1)',
+        lines=(23, 24, 14), unsatisfiable=False,
+        note='forgot to flatten before fc1: the Linear then reads the width axis, 400 features only for 1612-pixel-wide images',
+        witness=((1, 3, 32, 1612),),
+    ),
+    Bug(
+        'cifar_preact_resnet.pool_size', CIFAR_PREACT18,
+        old='out = F.avg_pool2d(out, 4)',
+        new='out = F.avg_pool2d(out, 2)',
+        lines=(95, 97, 79), unsatisfiable=False,
+        note='final pooling over 2x2 instead of the whole 4x4 map: 2048 features for a 512-input Linear (16x16 images fit)',
+        witness=((1, 3, 16, 16),),
+        stated=True,
+    ),
+    Bug(
+        'cifar_preact_resnet.conv2_stride', CIFAR_PREACT18,
+        old='self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, stride=1, padding=1, bias=False)',
+        new='self.conv2 = nn.Conv2d(planes, planes, kernel_size=3, stride=stride, padding=1, bias=False)',
+        lines=(25, 37), unsatisfiable=True,
+        note="passed the block's stride to both convs: strided blocks halve the main path twice, the shortcut once",
+    ),
+    Bug(
+        'cifar_preact_resnet.conv3_expansion', CIFAR_PREACT50,
+        old='self.conv3 = nn.Conv2d(planes, self.expansion*planes, kernel_size=1, bias=False)',
+        new='self.conv3 = nn.Conv2d(planes, planes, kernel_size=1, bias=False)',
+        lines=(52, 65), unsatisfiable=True,
+        note="the bottleneck's last 1x1 conv forgets the expansion: planes channels added to a 4 * planes shortcut",
+    ),
+    Bug(
+        'cifar_preact_resnet.in_planes_expansion', CIFAR_PREACT50,
+        old='self.in_planes = planes * block.expansion',
+        new='self.in_planes = planes',
+        lines=(86, 60, 47), unsatisfiable=True,
+        note="_make_layer records the block's inner width, not its expanded output: the next bottleneck's bn1 is built for a quarter of its input",
+    ),
+    Bug(
+        'cifar_senet.se_in_planes', CIFAR_SENET,
+        old='self.fc1 = nn.Conv2d(planes, planes//16, kernel_size=1)',
+        new='self.fc1 = nn.Conv2d(in_planes, planes//16, kernel_size=1)',
+        lines=(63, 74), unsatisfiable=True,
+        note="squeeze conv sized from the block's input width: wrong in every block that widens (64 -> 128)",
+    ),
+    Bug(
+        'cifar_senet.stem_width', CIFAR_SENET,
+        old='self.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)',
+        new='self.conv1 = nn.Conv2d(3, 32, kernel_size=3, stride=1, padding=1, bias=False)',
+        lines=(88, 105, 89), unsatisfiable=True,
+        note='slimmed the stem conv to 32 channels, leaving bn1 and in_planes at 64',
+    ),
+    Bug(
+        'cifar_senet.no_pool', CIFAR_SENET,
+        old='out = F.avg_pool2d(out, 4)',
+        new='# out = F.avg_pool2d(out, 4)',
+        lines=(110, 112, 94), unsatisfiable=False,
+        note='forgot the global pooling: the 4x4 map flattens to 8192 features (runs when the last map is 1x1, 5..8-pixel images)',
+        witness=((1, 3, 8, 8),),
+        stated=True,
+    ),
+    Bug(
+        'cifar_dpn.cat_dim', CIFAR_DPN,
+        old='out = torch.cat([x[:,:d,:,:]+out[:,:d,:,:], x[:,d:,:,:], out[:,d:,:,:]], 1)',
+        new='out = torch.cat([x[:,:d,:,:]+out[:,:d,:,:], x[:,d:,:,:], out[:,d:,:,:]], 2)',
+        lines=(37,), unsatisfiable=True,
+        note='concatenated the residual and dense paths along height instead of channels',
+    ),
+    Bug(
+        'cifar_dpn.last_planes', CIFAR_DPN,
+        old='self.last_planes = out_planes + (i+2) * dense_depth',
+        new='self.last_planes = out_planes + (i+1) * dense_depth',
+        lines=(62, 32, 17), unsatisfiable=True,
+        note="off by one in the dense path's growth: the next block's conv1 is built for dense_depth channels fewer than it gets",
+    ),
+    Bug(
+        'cifar_dpn.linear_in', CIFAR_DPN,
+        old='self.linear = nn.Linear(out_planes[3]+(num_blocks[3]+1)*dense_depth[3], 10)',
+        new='self.linear = nn.Linear(out_planes[3]+num_blocks[3]*dense_depth[3], 10)',
+        lines=(55, 73), unsatisfiable=True,
+        note="classifier forgets the first block's extra dense_depth (the shortcut's): 2304 inputs for 2432 features",
+    ),
+    Bug(
+        'cifar_dla.root_children', CIFAR_DLA,
+        old='self.root = Root((level+2)*out_channels, out_channels)',
+        new='self.root = Root((level+1)*out_channels, out_channels)',
+        lines=(66, 85, 53, 46), unsatisfiable=True,
+        note='miscounted the children a level-2 root concatenates (prev_root, the subtrees, left and right: level + 2)',
+    ),
+    Bug(
+        'cifar_dla.cat_default_dim', CIFAR_DLA,
+        old='x = torch.cat(xs, 1)',
+        new='x = torch.cat(xs)',
+        lines=(52, 53, 46), unsatisfiable=True,
+        note="torch.cat without dim stacks the children along the batch: the root conv gets out_channels, not k * out_channels",
+    ),
+    Bug(
+        'cifar_dla.left_stride', CIFAR_DLA,
+        old='self.left_node = block(in_channels, out_channels, stride=stride)',
+        new='self.left_node = block(in_channels, out_channels, stride=1)',
+        lines=(63, 52), unsatisfiable=True,
+        note="level-1 tree's left node no longer downsamples: its children are twice the size of prev_root's at the root's cat",
+    ),
+    Bug(
+        'cifar_regnet.se_width', CIFAR_REGNETY,
+        old='self.se = SE(w_b, w_se)',
+        new='self.se = SE(w_in, w_se)',
+        lines=(48, 65, 26, 21), unsatisfiable=True,
+        note="squeeze-excitation built for the block's input width instead of the bottleneck width it is applied to",
+    ),
+    Bug(
+        'cifar_regnet.linear_width', CIFAR_REGNETX,
+        old="self.linear = nn.Linear(self.cfg['widths'][-1], num_classes)",
+        new="self.linear = nn.Linear(self.cfg['widths'][0], num_classes)",
+        lines=(84, 110), unsatisfiable=True,
+        note='classifier sized from the first stage width (24) instead of the last (368)',
+    ),
+    Bug(
+        'cifar_regnet.pool_grid', CIFAR_REGNETX,
+        old='out = F.adaptive_avg_pool2d(out, (1, 1))',
+        new='out = F.adaptive_avg_pool2d(out, (2, 2))',
+        lines=(108, 110, 84), unsatisfiable=True,
+        note='pooled to 2x2 instead of 1x1: four times the features the classifier takes, for every input size',
+    ),
+    Bug(
+        'cifar_efficientnet.se_channels', CIFAR_EFFICIENTNET,
+        old='self.se = SE(channels, se_channels)',
+        new='self.se = SE(in_channels, se_channels)',
+        lines=(85, 102, 41, 34), unsatisfiable=True,
+        note='squeeze-excitation built for the unexpanded width: wrong in every block with expand_ratio 6',
+    ),
+    Bug(
+        'cifar_efficientnet.head_1280', CIFAR_EFFICIENTNET,
+        old="self.linear = nn.Linear(cfg['out_channels'][-1], num_classes)",
+        new='self.linear = nn.Linear(1280, num_classes)',
+        lines=(123, 154), unsatisfiable=True,
+        note="classifier copied from the paper's B0 (1280 features after a conv head this implementation does not have: 320)",
+    ),
+    Bug(
+        'cifar_efficientnet.expand_from_out', CIFAR_EFFICIENTNET,
+        old='channels = expand_ratio * in_channels',
+        new='channels = expand_ratio * out_channels',
+        lines=(64, 101, 74), unsatisfiable=True,
+        note='expanded width computed from out_channels: the first block (expand_ratio 1, no conv1) feeds 32 channels to a 16-channel depthwise conv',
+    ),
+    Bug(
+        'cifar_mobilenet.pool_kernel', CIFAR_MOBILENET,
+        old='out = F.avg_pool2d(out, 2)',
+        new='out = F.avg_pool2d(out, 4)',
+        lines=(53,), unsatisfiable=False,
+        note='pooling window for a 4x4 final map, but 32x32 images end at 2x2 (64x64 ones fit)',
+        witness=((1, 3, 64, 64),),
+        stated=True,
+    ),
+    Bug(
+        'cifar_mobilenet.last_width', CIFAR_MOBILENET,
+        old="cfg = [64, (128,2), 128, (256,2), 256, (512,2), 512, 512, 512, 512, 512, (1024,2), 1024]",
+        new="cfg = [64, (128,2), 128, (256,2), 256, (512,2), 512, 512, 512, 512, 512, (1024,2), 512]",
+        lines=(32, 55, 39), unsatisfiable=False,
+        note='slimmed the last block to 512 channels, leaving Linear(1024): only a 1x2 pooled map (32x64 images) gives 1024 features',
+        witness=((1, 3, 32, 64),),
+        stated=True,
+    ),
+    Bug(
+        'cifar_mobilenet.depthwise_out', CIFAR_MOBILENET,
+        old='self.conv1 = nn.Conv2d(in_planes, in_planes, kernel_size=3, stride=stride, padding=1, groups=in_planes, bias=False)',
+        new='self.conv1 = nn.Conv2d(in_planes, out_planes, kernel_size=3, stride=stride, padding=1, groups=in_planes, bias=False)',
+        lines=(19, 25, 20), unsatisfiable=True,
+        note="the depthwise conv already widens to out_planes (it builds: out_planes is a multiple of the groups), but bn1 expects in_planes",
     ),
 ]
