@@ -198,9 +198,8 @@ class Interpreter:
         """The ``shapecheck.nn`` chains built with a declared input, and their lines: their steps are shapes."""
         self._returns: list[list[Value]] = []
         self.loop_imprecise = False
-        self.frames: list[tuple[FunctionValue, Scope]] = []
-        self.calls: list[Location] = []
-        """The line that called each frame's function, in the caller's file."""
+        self.frames: list[tuple[FunctionValue, Scope, Location]] = []
+        """The functions running, innermost last: each with its scope and the line (of the caller's file) that called it."""
         self.call_edits: dict[int, list[CallEdit]] = {}
         """By finding line: the edits of the helper call that may fix it (``conv_bn(32, 64)`` -> ``conv_bn(16, 64)``)."""
         self.entry = ""
@@ -1078,8 +1077,7 @@ class Interpreter:
             return self.unknown(node, f"arguments of {fn.qualname}() not understood")
         self.depth += 1
         self._returns = [*self._returns, []]
-        self.frames.append((fn, scope))
-        self.calls.append(self.where(node))
+        self.frames.append((fn, scope, self.where(node)))
         saved_loop = self.loop_imprecise
         try:
             with self.entering(self.file_of(fn)):
@@ -1107,7 +1105,6 @@ class Interpreter:
         finally:
             self.depth -= 1
             self.frames.pop()
-            self.calls.pop()
             self._returns = self._returns[:-1]
             self.loop_imprecise = saved_loop
 
@@ -1243,7 +1240,7 @@ class Interpreter:
         (``Inception(480, 192)`` in ``GoogLeNet.__init__``), named by its class; ``forward`` is not."""
         if not self.frames:
             return None
-        fn, call = self.frames[-1][0], self.calls[-1]
+        fn, _, call = self.frames[-1]
         params = [*fn.node.args.posonlyargs, *fn.node.args.args][1 if fn.bound is not None else 0 :]
         name = getattr(fn.node, "name", "<lambda>")
         if name == "__init__" and isinstance(fn.bound, Instance):

@@ -1093,7 +1093,7 @@ def _super(interp: Interpreter, args: list[Value], kwargs: dict[str, Value], nod
     frame = interp.frames[-1] if interp.frames else None
     if frame is None or frame[0].owner is None:
         return Unknown("super() outside a method")
-    fn, scope = frame
+    fn, scope, _ = frame
     params = [*fn.node.args.posonlyargs, *fn.node.args.args]
     found, self_value = scope.lookup(params[0].arg) if params else (False, None)
     if not found or fn.owner is None:
