@@ -51,7 +51,8 @@ class Linear(Module):
         fixes = [f"Linear({features}, {self.out_features})"] if isinstance(features, int) else []
         if not x.prefix and len(x) >= 3 and prod(x.dims[1:], start=1) == self.in_features:
             # on a feature map (N, C, H, W) a Linear over W alone is not what was meant; over a sequence's last dim it may be
-            fixes = [f"{FLATTEN_FIX}: {x} flattens to ({x.dims[0]}, {self.in_features})", *fixes[: len(x) == 3]]
+            flatten = f"{FLATTEN_FIX}: {x} flattens to ({x.dims[0]}, {self.in_features})"
+            fixes = [flatten, *fixes] if len(x) == 3 else [flatten]
         check.equal(
             features,
             self.in_features,
