@@ -771,3 +771,29 @@ def test_a_chain_a_helper_builds_names_the_helper_of_its_failing_layer() -> None
     assert (finding.line, finding.message) == (line_of(source, "conv_bn(cin, cout), conv_bn"), "Conv2d expects 16 input channels, got 32")
     assert finding.notes[0].endswith(f"(path 1.0), built in conv_bn at line {line_of(source, 'nn.Conv2d(cin, cout')}")
     assert not _runs_in_torch(source, (1, 3, 8, 8))
+
+
+def test_the_fix_finds_its_call_among_several_on_the_line() -> None:
+    """``Sequential(block(3, 32), block(32, 64, 2), block(128, 128, 2))``: the chain fails to build at its third
+    block; of the calls on that line and their literals, only ``block(64, 128, 2)`` builds the conv that fits."""
+    source = """
+        import torch.nn as nn
+
+        def block(cin, cout, stride=1):
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+
+        class Net(nn.Module):
+            def __init__(self, classes=10):
+                super().__init__()
+                self.features = nn.Sequential(block(3, 32), block(32, 64, 2), block(128, 128, 2))
+                self.head = nn.Linear(128 * 8 * 8, classes)
+
+            def forward(self, x):
+                return self.head(self.features(x).flatten(1))
+        """
+    (finding,) = analyze(source).findings
+    line = line_of(source, "block(128, 128, 2)")
+    assert (finding.line, finding.message) == (line, "Conv2d expects 128 input channels, got 64")
+    assert finding.notes[-1] == f"fix: block(64, 128, 2) (line {line})"
+    fixed = source.replace("block(128, 128, 2)", "block(64, 128, 2)")
+    assert not _runs_in_torch(source, (2, 3, 32, 32)) and _runs_in_torch(fixed, (2, 3, 32, 32))

@@ -32,32 +32,29 @@ class CallEdit:
 
 
 def call_edits(tree: ast.Module, source: str, line: int, helper: str, err: ShapeError) -> list[CallEdit]:
-    """The edits of the one call of ``helper`` at ``line`` that each change one int literal argument equal to
-    the layer's wrong size (``err``'s expected) to the size it gets (its actual): ``Block(128, 128, 2)`` gives
-    two, of which checking keeps the one that builds the fix. No edit when the call is not that simple."""
+    """The edits of the calls of ``helper`` on ``line`` that each change one int literal argument equal to the
+    layer's wrong size (``err``'s expected) to the size it gets (its actual): ``Block(128, 128, 2)`` gives two,
+    of which checking keeps the one that builds the fix; at most :data:`_MOST`."""
     wrong, right = err.raw_expected, err.raw_actual
     if type(wrong) is not int or type(right) is not int or right < 0:
         return []
     calls = [
         n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.lineno == line and n.end_lineno == line and _name(n.func) == helper
     ]
-    call_end = calls[0].end_col_offset if len(calls) == 1 else None
-    if call_end is None:
-        return []
-    call, text = calls[0], source.splitlines()[line - 1].encode()
-    values = [*call.args, *(k.value for k in call.keywords)]
-    hits = [v for v in values if isinstance(v, ast.Constant) and type(v.value) is int and v.value == wrong]
+    text = source.splitlines()[line - 1].encode()
     out = []
-    for hit in hits[:_MOST]:
-        if hit.end_col_offset is not None:
-            fixed = text[: hit.col_offset] + str(right).encode() + text[hit.end_col_offset :]
-            after = fixed[call.col_offset : call_end + len(fixed) - len(text)].decode()
-            out.append(CallEdit(line, hit.col_offset, hit.end_col_offset, str(right), after))
-    return out
+    for call in calls:  # several on one line (Sequential(block(3, 32), block(128, 128, 2))): checking tells which
+        values = [*call.args, *(k.value for k in call.keywords)]
+        for hit in (v for v in values if isinstance(v, ast.Constant) and type(v.value) is int and v.value == wrong):
+            if hit.end_col_offset is not None and call.end_col_offset is not None:
+                fixed = text[: hit.col_offset] + str(right).encode() + text[hit.end_col_offset :]
+                after = fixed[call.col_offset : call.end_col_offset + len(fixed) - len(text)].decode()
+                out.append(CallEdit(line, hit.col_offset, hit.end_col_offset, str(right), after))
+    return out[:_MOST]
 
 
 _MOST = 4
-"""Literals of one call tried as the wrong one (each costs an analysis of the edited file)."""
+"""Literals of a line tried as the wrong one (each costs an analysis of the edited file)."""
 _MOST_CHECKED = 8
 """Edits checked in one analysis at most: a file of many such findings stays as quick to check as any."""
 
@@ -90,10 +87,16 @@ def verified_call_fixes(
                 checked[edit] = check("".join(edited))
             after = checked[edit]
             cleared = all((f.line, f.message) != (finding.line, finding.message) for f in after.findings)
-            if cleared and any(u.path == error.path and u.layer == error.fixes[0] for u in after.layers):
+            if cleared and any(_at(u.path, error.path) and u.layer == error.fixes[0] for u in after.layers):
                 good.append(edit)
         if len(good) == 1:
             report.findings[at] = _with_fix(finding, good[0])
+
+
+def _at(path: str, failed: str) -> bool:
+    """Whether a layer of a run at ``path`` is the failing one: the same path, or the chain that failed to build
+    is held under a name (``features.2.0`` for a failure at ``2.0`` of ``self.features = Sequential(...)``)."""
+    return path == failed or path.endswith("." + failed)
 
 
 def _with_fix(finding: Finding, edit: CallEdit) -> Finding:
